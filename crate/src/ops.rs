@@ -1,0 +1,468 @@
+//! The operations a task runs, as written in scenario files:
+//! `write 0-1 direct`, `mmap-write 1`, `fsync`, ...
+
+use std::fmt;
+
+/// An inclusive range of pages (or blocks, for `fail-writes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Range {
+    pub lo: u8,
+    pub hi: u8,
+}
+
+impl Range {
+    pub fn one(p: u8) -> Range {
+        Range { lo: p, hi: p }
+    }
+    pub fn len(self) -> u8 {
+        self.hi - self.lo + 1
+    }
+    pub fn contains(self, p: u8) -> bool {
+        self.lo <= p && p <= self.hi
+    }
+    pub fn pages(self) -> impl Iterator<Item = u8> {
+        self.lo..=self.hi
+    }
+    pub fn mask(self) -> u32 {
+        let n = u32::from(self.len());
+        let ones = if n >= 32 { u32::MAX } else { (1u32 << n) - 1 };
+        ones << self.lo
+    }
+}
+
+impl fmt::Display for Range {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.lo == self.hi {
+            write!(f, "{}", self.lo)
+        } else {
+            write!(f, "{}-{}", self.lo, self.hi)
+        }
+    }
+}
+
+/// One operation of a task.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `read R [direct] [dontcache] [into-mmap P]`
+    Read {
+        range: Range,
+        direct: bool,
+        dontcache: bool,
+        into_mmap: Option<u8>,
+    },
+    /// `write R [direct] [dsync] [dontcache|uncached] [from-mmap P]`
+    Write {
+        range: Range,
+        direct: bool,
+        dsync: bool,
+        uncached: bool,
+        from_mmap: Option<u8>,
+    },
+    /// `mmap-read P`: a load through this task's shared mapping of the file.
+    MmapRead(u8),
+    /// `mmap-write P`: a store through this task's shared mapping.
+    MmapWrite(u8),
+    Fsync,
+    Fdatasync,
+    /// `sync-range R`: sync_file_range(WAIT_BEFORE | WRITE | WAIT_AFTER).
+    SyncRange(Range),
+    /// `truncate N`: set the size to N pages.
+    Truncate(u8),
+    /// `punch R`: fallocate(PUNCH_HOLE | KEEP_SIZE).
+    Punch(Range),
+    /// `falloc R`: fallocate(0): unwritten extents over holes.
+    Falloc(Range),
+    /// `writeback`: start background writeback of the file (WB_SYNC_NONE).
+    Writeback,
+    /// `reclaim [R]`: memory reclaim tries to evict the folios (all if no range).
+    Reclaim(Option<Range>),
+    /// `fail-writes R`: the device fails the next write to each of blocks R.
+    FailWrites(Range),
+    /// `crash`: power failure, then recovery.
+    Crash,
+}
+
+impl Op {
+    /// Whether this op creates a data version (a write in the oracles' sense).
+    pub fn writes_data(&self) -> bool {
+        matches!(
+            self,
+            Op::Write { .. }
+                | Op::MmapWrite(_)
+                | Op::Read {
+                    into_mmap: Some(_),
+                    ..
+                }
+                | Op::Punch(_)
+                | Op::Truncate(_)
+        )
+    }
+
+    pub fn is_read(&self) -> bool {
+        matches!(self, Op::Read { .. } | Op::MmapRead(_))
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Read {
+                range,
+                direct,
+                dontcache,
+                into_mmap,
+            } => {
+                write!(f, "read {range}")?;
+                if *direct {
+                    write!(f, " direct")?;
+                }
+                if *dontcache {
+                    write!(f, " dontcache")?;
+                }
+                if let Some(p) = into_mmap {
+                    write!(f, " into-mmap {p}")?;
+                }
+                Ok(())
+            }
+            Op::Write {
+                range,
+                direct,
+                dsync,
+                uncached,
+                from_mmap,
+            } => {
+                write!(f, "write {range}")?;
+                if *direct {
+                    write!(f, " direct")?;
+                }
+                if *dsync {
+                    write!(f, " dsync")?;
+                }
+                if *uncached {
+                    write!(f, " dontcache")?;
+                }
+                if let Some(p) = from_mmap {
+                    write!(f, " from-mmap {p}")?;
+                }
+                Ok(())
+            }
+            Op::MmapRead(p) => write!(f, "mmap-read {p}"),
+            Op::MmapWrite(p) => write!(f, "mmap-write {p}"),
+            Op::Fsync => write!(f, "fsync"),
+            Op::Fdatasync => write!(f, "fdatasync"),
+            Op::SyncRange(r) => write!(f, "sync-range {r}"),
+            Op::Truncate(n) => write!(f, "truncate {n}"),
+            Op::Punch(r) => write!(f, "punch {r}"),
+            Op::Falloc(r) => write!(f, "falloc {r}"),
+            Op::Writeback => write!(f, "writeback"),
+            Op::Reclaim(None) => write!(f, "reclaim"),
+            Op::Reclaim(Some(r)) => write!(f, "reclaim {r}"),
+            Op::FailWrites(r) => write!(f, "fail-writes {r}"),
+            Op::Crash => write!(f, "crash"),
+        }
+    }
+}
+
+/// A parse error inside one op string; `at` is a byte range of that string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpError {
+    pub msg: String,
+    pub hint: Option<String>,
+    pub at: (usize, usize),
+}
+
+pub const OP_NAMES: &[&str] = &[
+    "read",
+    "write",
+    "mmap-read",
+    "mmap-write",
+    "fsync",
+    "fdatasync",
+    "sync-range",
+    "truncate",
+    "punch",
+    "falloc",
+    "writeback",
+    "reclaim",
+    "fail-writes",
+    "crash",
+];
+
+const GRAMMAR: &str = "read R [direct] [dontcache] [into-mmap P] | write R [direct] [dsync] [dontcache|uncached] [from-mmap P] | \
+mmap-read P | mmap-write P | fsync | fdatasync | sync-range R | truncate N | punch R | falloc R | writeback | \
+reclaim [R] | fail-writes R | crash   (R is a page P or a range P-Q)";
+
+/// Words of `s` with their byte offsets.
+fn words(s: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        if c.is_whitespace() {
+            if let Some(st) = start.take() {
+                out.push((st, &s[st..i]));
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(st) = start {
+        out.push((st, &s[st..]));
+    }
+    out
+}
+
+fn err(msg: impl Into<String>, hint: Option<String>, at: (usize, usize)) -> OpError {
+    OpError {
+        msg: msg.into(),
+        hint,
+        at,
+    }
+}
+
+fn parse_num(w: &str, at: usize) -> Result<u8, OpError> {
+    w.parse::<u8>().map_err(|_| {
+        err(
+            format!("`{w}` is not a page number"),
+            Some("pages are numbered from 0, e.g. `3` or `0-3`".into()),
+            (at, at + w.len()),
+        )
+    })
+}
+
+fn parse_range(w: &str, at: usize) -> Result<Range, OpError> {
+    match w.split_once('-') {
+        None => parse_num(w, at).map(Range::one),
+        Some((a, b)) => {
+            let lo = parse_num(a, at)?;
+            let hi = parse_num(b, at + a.len() + 1)?;
+            if lo > hi {
+                return Err(err(
+                    format!("range `{w}` runs backwards"),
+                    Some(format!("write it as `{hi}-{lo}`")),
+                    (at, at + w.len()),
+                ));
+            }
+            Ok(Range { lo, hi })
+        }
+    }
+}
+
+/// Parses one op string.
+pub fn parse_op(s: &str) -> Result<Op, OpError> {
+    let ws = words(s);
+    let Some(&(name_at, name)) = ws.first() else {
+        return Err(err("empty op", Some(GRAMMAR.into()), (0, s.len())));
+    };
+    let span = |i: usize| -> (usize, usize) {
+        let (at, w) = ws[i];
+        (at, at + w.len())
+    };
+    let need_arg = |what: &str| -> OpError {
+        err(
+            format!("`{name}` needs {what}"),
+            Some(GRAMMAR.into()),
+            (name_at, s.len().max(name_at + name.len())),
+        )
+    };
+    let no_more = |from: usize| -> Result<(), OpError> {
+        if ws.len() > from {
+            let (at, w) = ws[from];
+            Err(err(
+                format!("unexpected `{w}` after `{name}`"),
+                Some(GRAMMAR.into()),
+                (at, at + w.len()),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let arg_range = |i: usize, what: &str| -> Result<Range, OpError> {
+        let &(at, w) = ws.get(i).ok_or_else(|| need_arg(what))?;
+        parse_range(w, at)
+    };
+    let arg_page = |i: usize, what: &str| -> Result<u8, OpError> {
+        let &(at, w) = ws.get(i).ok_or_else(|| need_arg(what))?;
+        parse_num(w, at)
+    };
+
+    match name {
+        "read" | "write" => {
+            let range = arg_range(1, "a page or range, e.g. `0-1`")?;
+            let (mut direct, mut dsync, mut dontcache, mut mm) = (false, false, false, None);
+            let mut i = 2;
+            while i < ws.len() {
+                let (at, w) = ws[i];
+                match (name, w) {
+                    (_, "direct") => direct = true,
+                    (_, "dontcache") => dontcache = true,
+                    ("write", "uncached") => dontcache = true,
+                    ("write", "dsync") => dsync = true,
+                    ("read", "into-mmap") | ("write", "from-mmap") => {
+                        mm = Some(arg_page(i + 1, &format!("a page after `{w}`"))?);
+                        i += 1;
+                    }
+                    _ => {
+                        let flags: &[&str] = if name == "read" {
+                            &["direct", "dontcache", "into-mmap"]
+                        } else {
+                            &["direct", "dsync", "dontcache", "uncached", "from-mmap"]
+                        };
+                        let hint = match crate::util::closest(w, flags.iter().copied()) {
+                            Some(c) => {
+                                format!("did you mean `{c}`? `{name}` takes: {}", flags.join(", "))
+                            }
+                            None => format!("`{name}` takes: {}", flags.join(", ")),
+                        };
+                        return Err(err(
+                            format!("unknown flag `{w}` for `{name}`"),
+                            Some(hint),
+                            (at, at + w.len()),
+                        ));
+                    }
+                }
+                i += 1;
+            }
+            if mm.is_some() && !direct {
+                let which = if name == "read" {
+                    "into-mmap"
+                } else {
+                    "from-mmap"
+                };
+                let at = ws.iter().position(|(_, w)| *w == which).unwrap();
+                return Err(err(
+                    format!("`{which}` needs `direct`"),
+                    Some("the get_user_pages() case is a direct I/O whose buffer is this task's mmap of the file".into()),
+                    span(at),
+                ));
+            }
+            Ok(if name == "read" {
+                Op::Read {
+                    range,
+                    direct,
+                    dontcache,
+                    into_mmap: mm,
+                }
+            } else {
+                Op::Write {
+                    range,
+                    direct,
+                    dsync,
+                    uncached: dontcache,
+                    from_mmap: mm,
+                }
+            })
+        }
+        "mmap-read" | "mmap-write" => {
+            let p = arg_page(1, "one page")?;
+            no_more(2)?;
+            Ok(if name == "mmap-read" {
+                Op::MmapRead(p)
+            } else {
+                Op::MmapWrite(p)
+            })
+        }
+        "fsync" | "fdatasync" | "writeback" | "crash" => {
+            no_more(1)?;
+            Ok(match name {
+                "fsync" => Op::Fsync,
+                "fdatasync" => Op::Fdatasync,
+                "writeback" => Op::Writeback,
+                _ => Op::Crash,
+            })
+        }
+        "sync-range" | "punch" | "falloc" | "fail-writes" => {
+            let r = arg_range(1, "a page or range, e.g. `0-1`")?;
+            no_more(2)?;
+            Ok(match name {
+                "sync-range" => Op::SyncRange(r),
+                "punch" => Op::Punch(r),
+                "falloc" => Op::Falloc(r),
+                _ => Op::FailWrites(r),
+            })
+        }
+        "truncate" => {
+            let n = arg_page(1, "a size in pages")?;
+            no_more(2)?;
+            Ok(Op::Truncate(n))
+        }
+        "reclaim" => {
+            let r = if ws.len() > 1 {
+                Some(arg_range(1, "a range")?)
+            } else {
+                None
+            };
+            no_more(2)?;
+            Ok(Op::Reclaim(r))
+        }
+        _ => {
+            let hint = match crate::util::closest(name, OP_NAMES.iter().copied()) {
+                Some(c) => format!("did you mean `{c}`?  ops: {GRAMMAR}"),
+                None => format!("ops: {GRAMMAR}"),
+            };
+            Err(err(
+                format!("unknown op `{name}`"),
+                Some(hint),
+                (name_at, name_at + name.len()),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_round_trip_through_display() {
+        for s in [
+            "read 0-3",
+            "read 1 direct",
+            "read 0-1 direct into-mmap 3",
+            "write 0-1 direct dsync",
+            "write 2 dontcache",
+            "write 0 direct from-mmap 1",
+            "mmap-read 1",
+            "mmap-write 2",
+            "fsync",
+            "fdatasync",
+            "sync-range 0-3",
+            "truncate 2",
+            "punch 1-2",
+            "falloc 0-3",
+            "writeback",
+            "reclaim",
+            "reclaim 1-2",
+            "fail-writes 1",
+            "crash",
+        ] {
+            let op = parse_op(s).unwrap_or_else(|e| panic!("{s}: {e:?}"));
+            assert_eq!(op.to_string(), s);
+        }
+        assert_eq!(
+            parse_op("write 0 uncached").unwrap().to_string(),
+            "write 0 dontcache"
+        );
+    }
+
+    #[test]
+    fn errors_point_at_the_word() {
+        let e = parse_op("wirte 0-1").unwrap_err();
+        assert_eq!(e.at, (0, 5));
+        assert!(e.hint.unwrap().contains("did you mean `write`"));
+        let e = parse_op("write 0-1 drect").unwrap_err();
+        assert_eq!(e.at, (10, 15));
+        assert!(e.hint.unwrap().contains("`direct`"));
+        let e = parse_op("read 3-1").unwrap_err();
+        assert!(e.msg.contains("backwards"));
+        let e = parse_op("read 0 into-mmap 1").unwrap_err();
+        assert!(e.msg.contains("needs `direct`"));
+        let e = parse_op("fsync now").unwrap_err();
+        assert_eq!(e.at, (6, 9));
+        assert!(parse_op("read").unwrap_err().msg.contains("needs"));
+        assert!(parse_op("").is_err());
+        assert!(parse_op("read 999")
+            .unwrap_err()
+            .msg
+            .contains("not a page number"));
+    }
+}

@@ -1,0 +1,846 @@
+//! Scenario files: TOML (design: Scenario files), parsed with serde and then
+//! validated, so that every mistake is reported with its line, column and a
+//! hint, and nothing panics.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range as ByteRange;
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+use crate::fs::Fs;
+use crate::ops::{parse_op, Op};
+use crate::outcome::{Outcome, Verdict};
+use crate::policy::{Policy, DEFAULT_PRESET};
+
+/// Size limits. The explorer enumerates every interleaving, so scenarios
+/// are small by design; these keep the state compact (bit masks).
+pub mod limits {
+    pub const MAX_PAGES: usize = 16;
+    pub const MAX_TASKS: usize = 4;
+    pub const MAX_OPS: usize = 12;
+    /// Data versions other than `init` and `zero` (writes, stores, punches,
+    /// truncates): versions are tracked in 32-bit masks.
+    pub const MAX_WRITES: usize = 30;
+    /// Bytes of scenario text accepted (links carry it too).
+    pub const MAX_TEXT: usize = 64 * 1024;
+}
+
+/// Initial extents of the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OnDisk {
+    Written,
+    Unwritten,
+    Hole,
+}
+
+impl OnDisk {
+    pub fn name(self) -> &'static str {
+        match self {
+            OnDisk::Written => "written",
+            OnDisk::Unwritten => "unwritten",
+            OnDisk::Hole => "hole",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Setup {
+    pub fs: Fs,
+    pub preset: String,
+    pub pages: u8,
+    pub on_disk: OnDisk,
+    /// Pages cached (clean, uptodate) at the start, as a bit mask.
+    pub cached: u32,
+    pub write_cache: bool,
+    pub flusher: bool,
+    pub reclaim: bool,
+    pub dax: bool,
+    /// Blocks with media errors, as a bit mask.
+    pub poisoned: u32,
+}
+
+impl Setup {
+    /// Device blocks: the file's pages plus as many again to allocate from.
+    pub fn blocks(&self) -> u8 {
+        self.pages * 2
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TaskSpec {
+    pub name: String,
+    pub ops: Vec<Op>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Expect {
+    pub preset: String,
+    /// Knob overrides on top of `preset` (and of the scenario's `[policy]`).
+    pub set: Vec<(String, String)>,
+    pub outcome: Outcome,
+    pub verdict: Verdict,
+    /// Line of the `[[expect]]` header, for messages.
+    pub line: u32,
+}
+
+/// A validated scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Scenario {
+    /// Where it came from (a file name), for messages.
+    pub file: String,
+    pub title: String,
+    pub about: String,
+    pub refs: Vec<String>,
+    pub tags: Vec<String>,
+    pub setup: Setup,
+    /// `[policy]` overrides, applied on top of whatever preset is chosen.
+    pub policy: Vec<(String, String)>,
+    pub tasks: Vec<TaskSpec>,
+    pub expects: Vec<Expect>,
+    /// The text it was parsed from.
+    pub source: String,
+}
+
+impl Scenario {
+    /// The policy for `preset` (the scenario's own when `None`) with the
+    /// scenario's `[policy]` overrides applied.
+    pub fn policy(&self, preset: Option<&str>) -> Result<Policy, crate::policy::KnobError> {
+        let mut p = Policy::preset(preset.unwrap_or(&self.setup.preset))?;
+        for (k, v) in &self.policy {
+            p.set(k, v)?;
+        }
+        Ok(p)
+    }
+
+    /// Number of data versions the scenario can create.
+    pub fn writes(&self) -> usize {
+        self.tasks
+            .iter()
+            .flat_map(|t| &t.ops)
+            .filter(|o| o.writes_data())
+            .count()
+    }
+
+    pub fn task_index(&self, name: &str) -> Option<usize> {
+        self.tasks.iter().position(|t| t.name == name)
+    }
+}
+
+/// A scenario error: where, what, and a hint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub file: String,
+    /// 1-based; 0 when the error is about the file as a whole.
+    pub line: u32,
+    /// 1-based, in characters.
+    pub col: u32,
+    /// Characters to underline (at least 1).
+    pub len: u32,
+    pub msg: String,
+    pub hint: Option<String>,
+    /// The source line, for display.
+    pub source_line: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "error: {}", self.msg)?;
+        if self.line == 0 {
+            write!(f, "  --> {}", self.file)?;
+        } else {
+            let num = self.line.to_string();
+            let pad = " ".repeat(num.len());
+            writeln!(f, "{pad}--> {}:{}:{}", self.file, self.line, self.col)?;
+            writeln!(f, "{pad} |")?;
+            writeln!(f, "{num} | {}", self.source_line)?;
+            let lead: String = self
+                .source_line
+                .chars()
+                .take(self.col.saturating_sub(1) as usize)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "{pad} | {lead}{}", "^".repeat(self.len.max(1) as usize))?;
+        }
+        if let Some(h) = &self.hint {
+            write!(f, "\n  = hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+// ---- raw serde form ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    title: Spanned<String>,
+    #[serde(default)]
+    about: String,
+    #[serde(default)]
+    refs: Vec<String>,
+    #[serde(default)]
+    tags: Vec<Spanned<String>>,
+    setup: Option<Spanned<RawSetup>>,
+    #[serde(default)]
+    policy: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default, rename = "task")]
+    tasks: Vec<Spanned<RawTask>>,
+    #[serde(default, rename = "expect")]
+    expects: Vec<Spanned<RawExpect>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSetup {
+    fs: Option<Spanned<String>>,
+    preset: Option<Spanned<String>>,
+    pages: Option<Spanned<i64>>,
+    on_disk: Option<Spanned<String>>,
+    cached: Option<Spanned<String>>,
+    #[serde(default)]
+    write_cache: bool,
+    #[serde(default)]
+    flusher: bool,
+    #[serde(default)]
+    reclaim: bool,
+    #[serde(default)]
+    dax: bool,
+    poisoned: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTask {
+    name: Spanned<String>,
+    #[serde(default)]
+    ops: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    preset: Option<Spanned<String>>,
+    #[serde(default)]
+    set: BTreeMap<Spanned<String>, Spanned<String>>,
+    outcome: Spanned<String>,
+    verdict: Spanned<String>,
+}
+
+/// Reserved actor names: they name the device and the background actors in
+/// schedules, or data versions.
+pub const RESERVED_NAMES: &[&str] = &["dev", "flush", "reclaim", "init", "zero"];
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn at(
+        &self,
+        span: ByteRange<usize>,
+        msg: impl Into<String>,
+        hint: Option<String>,
+    ) -> ScenarioError {
+        let start = span.start.min(self.text.len());
+        let end = span.end.clamp(start, self.text.len());
+        let before = &self.text[..start];
+        let line = before.matches('\n').count() as u32 + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line_end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
+        let col = self.text[line_start..start].chars().count() as u32 + 1;
+        let len = self.text[start..end.min(line_end)].chars().count() as u32;
+        ScenarioError {
+            file: self.file.to_string(),
+            line,
+            col,
+            len: len.max(1),
+            msg: msg.into(),
+            hint,
+            source_line: self.text[line_start..line_end]
+                .trim_end_matches('\r')
+                .to_string(),
+        }
+    }
+
+    fn whole(&self, msg: impl Into<String>, hint: Option<String>) -> ScenarioError {
+        ScenarioError {
+            file: self.file.to_string(),
+            line: 0,
+            col: 0,
+            len: 0,
+            msg: msg.into(),
+            hint,
+            source_line: String::new(),
+        }
+    }
+
+    /// A span inside a TOML string value: `inner` is a byte range of the
+    /// string's contents; the span covers the quotes, so map through the
+    /// raw text (escapes are rare in ops; fall back to the whole string).
+    fn inside(&self, span: &ByteRange<usize>, inner: (usize, usize)) -> ByteRange<usize> {
+        let raw = &self.text[span.start.min(self.text.len())..span.end.min(self.text.len())];
+        let quote = raw.chars().next();
+        let body_start = match quote {
+            Some('"') | Some('\'') => span.start + 1,
+            _ => return span.clone(),
+        };
+        if raw.contains('\\') {
+            return span.clone();
+        }
+        (body_start + inner.0)..(body_start + inner.1)
+    }
+}
+
+/// Parses a page (or block) set: `""`, `"3"`, `"0-3"`, `"0,2-3"`.
+fn parse_set(s: &str, limit: u8, what: &str) -> Result<u32, (String, String)> {
+    let mut mask = 0u32;
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (lo, hi) = match part.split_once('-') {
+            Some((a, b)) => (a.trim(), b.trim()),
+            None => (part, part),
+        };
+        let lo: u8 = lo.parse().map_err(|_| {
+            (
+                format!("`{part}` is not a {what} or range"),
+                format!("write {what}s like \"0-3\" or \"0,2\""),
+            )
+        })?;
+        let hi: u8 = hi.parse().map_err(|_| {
+            (
+                format!("`{part}` is not a {what} or range"),
+                format!("write {what}s like \"0-3\" or \"0,2\""),
+            )
+        })?;
+        if lo > hi {
+            return Err((
+                format!("range `{part}` runs backwards"),
+                format!("write it as \"{hi}-{lo}\""),
+            ));
+        }
+        if hi >= limit {
+            return Err((
+                format!("{what} {hi} is past the end"),
+                format!("{what}s are 0 to {}", limit - 1),
+            ));
+        }
+        for i in lo..=hi {
+            mask |= 1 << i;
+        }
+    }
+    Ok(mask)
+}
+
+/// Parses and validates a scenario. `file` names it in messages.
+pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let cx = Ctx { file, text };
+    if text.len() > limits::MAX_TEXT {
+        return Err(cx.whole(
+            format!(
+                "scenario is {} bytes; at most {} are accepted",
+                text.len(),
+                limits::MAX_TEXT
+            ),
+            Some("scenarios are small by design: a few tasks of a few ops".into()),
+        ));
+    }
+    let raw: RawScenario = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let msg = e.message().trim().to_string();
+        let hint = toml_hint(&msg);
+        cx.at(span, msg, hint)
+    })?;
+
+    // ---- setup ----
+    let rs = raw.setup.as_ref().map(|s| s.get_ref());
+    let default_setup = RawSetup::default();
+    let rs = rs.unwrap_or(&default_setup);
+
+    let fs = match &rs.fs {
+        None => Fs::Xfs,
+        Some(s) => Fs::parse(s.get_ref()).ok_or_else(|| {
+            cx.at(
+                s.span(),
+                format!("unknown filesystem `{}`", s.get_ref()),
+                Some("fs is one of: xfs, ext4, btrfs".into()),
+            )
+        })?,
+    };
+    let preset = match &rs.preset {
+        None => DEFAULT_PRESET.to_string(),
+        Some(p) => {
+            crate::policy::Policy::preset(p.get_ref()).map_err(|e| {
+                cx.at(
+                    p.span(),
+                    e.to_string(),
+                    Some("`dioscope list` shows the presets".into()),
+                )
+            })?;
+            p.get_ref().clone()
+        }
+    };
+    let pages = match &rs.pages {
+        None => 4,
+        Some(p) => {
+            let v = *p.get_ref();
+            if v < 1 || v > limits::MAX_PAGES as i64 {
+                return Err(cx.at(
+                    p.span(),
+                    format!("pages = {v}: a file has 1 to {} pages", limits::MAX_PAGES),
+                    Some("the explorer enumerates every interleaving, so files are small".into()),
+                ));
+            }
+            v as u8
+        }
+    };
+    let on_disk = match &rs.on_disk {
+        None => OnDisk::Written,
+        Some(s) => match s.get_ref().as_str() {
+            "written" => OnDisk::Written,
+            "unwritten" => OnDisk::Unwritten,
+            "hole" => OnDisk::Hole,
+            other => {
+                return Err(cx.at(
+                    s.span(),
+                    format!("unknown on_disk `{other}`"),
+                    Some("on_disk is one of: written, unwritten, hole".into()),
+                ))
+            }
+        },
+    };
+    let cached = match &rs.cached {
+        None => 0,
+        Some(s) => {
+            parse_set(s.get_ref(), pages, "page").map_err(|(m, h)| cx.at(s.span(), m, Some(h)))?
+        }
+    };
+    let blocks = pages * 2;
+    let poisoned = match &rs.poisoned {
+        None => 0,
+        Some(s) => {
+            parse_set(s.get_ref(), blocks, "block").map_err(|(m, h)| cx.at(s.span(), m, Some(h)))?
+        }
+    };
+    if rs.dax {
+        if fs == Fs::Btrfs {
+            let span = rs.fs.as_ref().map(|s| s.span()).unwrap_or(0..0);
+            return Err(cx.at(
+                span,
+                "btrfs has no DAX mode",
+                Some("DAX is modelled for xfs and ext4".into()),
+            ));
+        }
+        if cached != 0 {
+            let span = rs.cached.as_ref().map(|s| s.span()).unwrap_or(0..0);
+            return Err(cx.at(
+                span,
+                "a DAX file has no page cache for data",
+                Some("remove `cached` or set dax = false".into()),
+            ));
+        }
+    } else if poisoned != 0 {
+        let span = rs.poisoned.as_ref().map(|s| s.span()).unwrap_or(0..0);
+        return Err(cx.at(
+            span,
+            "media errors (poisoned blocks) are modelled for DAX (pmem) only",
+            Some("set dax = true, or use `fail-writes` for a failing disk".into()),
+        ));
+    }
+    if on_disk != OnDisk::Written && cached != 0 {
+        // Cached pages over holes are fine (they read as zeroes); nothing to check.
+    }
+    let setup = Setup {
+        fs,
+        preset,
+        pages,
+        on_disk,
+        cached,
+        write_cache: rs.write_cache,
+        flusher: rs.flusher,
+        reclaim: rs.reclaim,
+        dax: rs.dax,
+        poisoned,
+    };
+
+    // ---- policy overrides ----
+    let mut policy_check = Policy::preset(&setup.preset).expect("checked above");
+    let mut policy = Vec::new();
+    for (k, v) in &raw.policy {
+        policy_check.set(k.get_ref(), v.get_ref()).map_err(|e| {
+            let span = match e {
+                crate::policy::KnobError::UnknownKnob { .. } => k.span(),
+                _ => v.span(),
+            };
+            cx.at(
+                span,
+                e.to_string(),
+                Some("`dioscope list` shows every knob and its values".into()),
+            )
+        })?;
+        policy.push((k.get_ref().clone(), v.get_ref().clone()));
+    }
+
+    // ---- tasks ----
+    if raw.tasks.is_empty() {
+        return Err(cx.whole(
+            "the scenario has no tasks",
+            Some("add a [[task]] with a name and ops, e.g. ops = [\"write 0\", \"fsync\"]".into()),
+        ));
+    }
+    if raw.tasks.len() > limits::MAX_TASKS {
+        return Err(cx.at(
+            raw.tasks[limits::MAX_TASKS].span(),
+            format!(
+                "{} tasks; at most {} are allowed",
+                raw.tasks.len(),
+                limits::MAX_TASKS
+            ),
+            Some("every interleaving is enumerated; races need two or three tasks".into()),
+        ));
+    }
+    let mut tasks: Vec<TaskSpec> = Vec::new();
+    for t in &raw.tasks {
+        let name = t.get_ref().name.get_ref();
+        let nspan = t.get_ref().name.span();
+        let valid = !name.is_empty()
+            && name.len() <= 8
+            && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
+        if !valid {
+            return Err(cx.at(
+                nspan,
+                format!("task name `{name}` is not allowed"),
+                Some("a task name is 1 to 8 letters (or _), like \"A\" or \"writer\"; data versions are named after it (A1, A2)".into()),
+            ));
+        }
+        if RESERVED_NAMES.contains(&name.as_str()) {
+            return Err(cx.at(
+                nspan,
+                format!("`{name}` is reserved"),
+                Some(format!("reserved names: {}", RESERVED_NAMES.join(", "))),
+            ));
+        }
+        if tasks.iter().any(|x| &x.name == name) {
+            return Err(cx.at(
+                nspan,
+                format!("duplicate task name `{name}`"),
+                Some("each [[task]] needs its own name".into()),
+            ));
+        }
+        let rops = &t.get_ref().ops;
+        if rops.is_empty() {
+            return Err(cx.at(
+                nspan,
+                format!("task `{name}` has no ops"),
+                Some("add ops = [\"write 0\", ...]".into()),
+            ));
+        }
+        if rops.len() > limits::MAX_OPS {
+            return Err(cx.at(
+                rops[limits::MAX_OPS].span(),
+                format!(
+                    "task `{name}` has {} ops; at most {} are allowed",
+                    rops.len(),
+                    limits::MAX_OPS
+                ),
+                None,
+            ));
+        }
+        let mut ops = Vec::new();
+        for o in rops {
+            let s = o.get_ref();
+            let op = parse_op(s).map_err(|e| cx.at(cx.inside(&o.span(), e.at), e.msg, e.hint))?;
+            check_op_bounds(&op, &setup).map_err(|(m, h)| cx.at(o.span(), m, Some(h)))?;
+            ops.push(op);
+        }
+        tasks.push(TaskSpec {
+            name: name.clone(),
+            ops,
+        });
+    }
+
+    let sc_writes: usize = tasks
+        .iter()
+        .flat_map(|t| &t.ops)
+        .filter(|o| o.writes_data())
+        .count();
+    if sc_writes > limits::MAX_WRITES {
+        return Err(cx.whole(
+            format!("{sc_writes} ops create data versions; at most {} are allowed", limits::MAX_WRITES),
+            Some("writes, mmap stores, direct reads into mmap, punches and truncates each create one".into()),
+        ));
+    }
+
+    // ---- expectations ----
+    let mut expects = Vec::new();
+    for e in &raw.expects {
+        let re = e.get_ref();
+        let preset = match &re.preset {
+            None => setup.preset.clone(),
+            Some(p) => {
+                Policy::preset(p.get_ref())
+                    .map_err(|err| cx.at(p.span(), err.to_string(), None))?;
+                p.get_ref().clone()
+            }
+        };
+        let mut check = Policy::preset(&preset).expect("checked");
+        for (k, v) in &policy {
+            check.set(k, v).expect("checked");
+        }
+        let mut set = Vec::new();
+        for (k, v) in &re.set {
+            check.set(k.get_ref(), v.get_ref()).map_err(|err| {
+                let span = match err {
+                    crate::policy::KnobError::UnknownKnob { .. } => k.span(),
+                    _ => v.span(),
+                };
+                cx.at(span, err.to_string(), None)
+            })?;
+            set.push((k.get_ref().clone(), v.get_ref().clone()));
+        }
+        let outcome = Outcome::parse(re.outcome.get_ref()).ok_or_else(|| {
+            let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.name()).collect();
+            let hint = match crate::util::closest(re.outcome.get_ref(), names.iter().copied()) {
+                Some(c) => format!("did you mean `{c}`? outcomes: {}", names.join(", ")),
+                None => format!("outcomes: {}", names.join(", ")),
+            };
+            cx.at(
+                re.outcome.span(),
+                format!("unknown outcome `{}`", re.outcome.get_ref()),
+                Some(hint),
+            )
+        })?;
+        let verdict = Verdict::parse(re.verdict.get_ref()).ok_or_else(|| {
+            cx.at(
+                re.verdict.span(),
+                format!("unknown verdict `{}`", re.verdict.get_ref()),
+                Some("verdict is one of: always, sometimes, never".into()),
+            )
+        })?;
+        let line = cx.at(e.span(), "", None).line;
+        expects.push(Expect {
+            preset,
+            set,
+            outcome,
+            verdict,
+            line,
+        });
+    }
+
+    let tags = raw.tags.iter().map(|t| t.get_ref().clone()).collect();
+    Ok(Scenario {
+        file: file.to_string(),
+        title: raw.title.get_ref().clone(),
+        about: raw.about,
+        refs: raw.refs,
+        tags,
+        setup,
+        policy,
+        tasks,
+        expects,
+        source: text.to_string(),
+    })
+}
+
+fn toml_hint(msg: &str) -> Option<String> {
+    if msg.contains("unknown field") {
+        Some("check the spelling; the design's scenario format lists every field".into())
+    } else if msg.contains("missing field `title`") {
+        Some("every scenario starts with title = \"...\"".into())
+    } else if msg.contains("invalid type") {
+        Some("strings are quoted, numbers and true/false are not".into())
+    } else {
+        None
+    }
+}
+
+/// Checks an op's pages and blocks against the file.
+fn check_op_bounds(op: &Op, s: &Setup) -> Result<(), (String, String)> {
+    let pages = s.pages;
+    let page = |p: u8| -> Result<(), (String, String)> {
+        if p >= pages {
+            Err((
+                format!("page {p} is past EOF: the file has {pages} pages"),
+                format!("pages are 0 to {}", pages - 1),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match *op {
+        Op::Read {
+            range, into_mmap, ..
+        } => {
+            page(range.hi)?;
+            if let Some(p) = into_mmap {
+                page(p)?;
+            }
+        }
+        Op::Write {
+            range,
+            from_mmap,
+            uncached,
+            direct,
+            ..
+        } => {
+            page(range.hi)?;
+            if let Some(p) = from_mmap {
+                page(p)?;
+            }
+            if uncached && direct {
+                return Err((
+                    "`dontcache` is for buffered writes".into(),
+                    "direct I/O never caches; drop one of the flags".into(),
+                ));
+            }
+        }
+        Op::MmapRead(p) | Op::MmapWrite(p) => page(p)?,
+        Op::SyncRange(r) | Op::Punch(r) | Op::Falloc(r) => page(r.hi)?,
+        Op::Reclaim(Some(r)) => page(r.hi)?,
+        Op::Truncate(n) => {
+            if n > pages {
+                return Err((
+                    format!("truncate {n} is past the file's capacity of {pages} pages"),
+                    format!("truncate to 0 to {pages} pages"),
+                ));
+            }
+        }
+        Op::FailWrites(r) => {
+            if r.hi >= s.blocks() {
+                return Err((
+                    format!(
+                        "block {} does not exist: the device has {} blocks",
+                        r.hi,
+                        s.blocks()
+                    ),
+                    format!(
+                        "blocks are 0 to {}; page i starts on block i",
+                        s.blocks() - 1
+                    ),
+                ));
+            }
+        }
+        Op::Fsync | Op::Fdatasync | Op::Writeback | Op::Reclaim(None) | Op::Crash => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+title = "t"
+[setup]
+fs = "btrfs"
+preset = "linux-5.8"
+pages = 4
+cached = "0-3"
+
+[policy]
+dio_pre_invalidate_fail = "warn-eio"
+
+[[task]]
+name = "A"
+ops = ["write 0-1", "write 0-1 direct", "fsync"]
+
+[[task]]
+name = "B"
+ops = ["mmap-write 1"]
+
+[[expect]]
+outcome = "spurious-eio"
+verdict = "sometimes"
+"#;
+
+    #[test]
+    fn parses_the_design_example() {
+        let s = parse("x.toml", GOOD).unwrap();
+        assert_eq!(s.setup.fs, Fs::Btrfs);
+        assert_eq!(s.setup.cached, 0b1111);
+        assert_eq!(s.tasks.len(), 2);
+        assert_eq!(s.expects[0].preset, "linux-5.8");
+        assert_eq!(s.expects[0].verdict, Verdict::Sometimes);
+        assert_eq!(s.writes(), 3);
+    }
+
+    fn err_of(text: &str) -> ScenarioError {
+        parse("bad.toml", text).unwrap_err()
+    }
+
+    #[test]
+    fn unknown_op_points_at_the_op_word() {
+        let e =
+            err_of("title = \"t\"\n[[task]]\nname = \"A\"\nops = [\"write 0\", \"wirte 0-1\"]\n");
+        assert_eq!((e.line, e.col, e.len), (4, 20, 5), "{e}");
+        assert!(e.hint.as_deref().unwrap().contains("did you mean `write`"));
+        let shown = e.to_string();
+        assert!(shown.contains("bad.toml:4:20"), "{shown}");
+        assert!(shown.contains("^^^^^"), "{shown}");
+    }
+
+    #[test]
+    fn range_past_eof_is_reported_at_the_op() {
+        let e = err_of(
+            "title = \"t\"\n[setup]\npages = 2\n[[task]]\nname = \"A\"\nops = [\"read 0-3\"]\n",
+        );
+        assert_eq!(e.line, 6);
+        assert!(e.msg.contains("past EOF"), "{e}");
+    }
+
+    #[test]
+    fn unknown_knob_and_value() {
+        let e = err_of("title = \"t\"\n[policy]\nfault_lok = \"none\"\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n");
+        assert_eq!((e.line, e.col), (3, 1));
+        assert!(e.msg.contains("did you mean `fault_lock`"), "{e}");
+        let e = err_of("title = \"t\"\n[policy]\nfault_lock = \"sometimes\"\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n");
+        assert_eq!((e.line, e.col), (3, 14));
+        assert!(e.msg.contains("expected one of"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_task_and_syntax_errors() {
+        let e = err_of("title = \"t\"\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n");
+        assert_eq!(e.line, 6);
+        assert!(e.msg.contains("duplicate"));
+        let e = err_of("title = \"t\"\n[[task]\nname = \"A\"\n");
+        assert_eq!(e.line, 2, "{e}");
+        let e = err_of("title = \"t\"\nbogus = 1\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n");
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.msg.contains("unknown field"), "{e}");
+        let e = err_of("[[task]]\nname = \"A\"\nops = [\"fsync\"]\n");
+        assert!(e.msg.contains("title"), "{e}");
+    }
+
+    #[test]
+    fn limits_are_checked_with_a_message() {
+        let e = err_of(
+            "title = \"t\"\n[setup]\npages = 400\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n",
+        );
+        assert!(e.msg.contains("1 to 16 pages"), "{e}");
+        let mut t = String::from("title = \"t\"\n");
+        for n in ["A", "B", "C", "D", "E"] {
+            t += &format!("[[task]]\nname = \"{n}\"\nops = [\"fsync\"]\n");
+        }
+        assert!(err_of(&t).msg.contains("at most 4"));
+        let e = err_of("title = \"t\"\n[[task]]\nname = \"dev\"\nops = [\"fsync\"]\n");
+        assert!(e.msg.contains("reserved"));
+        let e = err_of("title = \"t\"\n[[task]]\nname = \"A1\"\nops = [\"fsync\"]\n");
+        assert!(e.msg.contains("not allowed"));
+    }
+
+    #[test]
+    fn expectations_are_validated() {
+        let e = err_of("title = \"t\"\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n[[expect]]\noutcome = \"stale-reed\"\nverdict = \"never\"\n");
+        assert_eq!(e.line, 6);
+        assert!(e.hint.unwrap().contains("stale-read"));
+        let e = err_of("title = \"t\"\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n[[expect]]\noutcome = \"stale-read\"\nverdict = \"maybe\"\n");
+        assert_eq!(e.line, 7);
+    }
+}
