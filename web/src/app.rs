@@ -1,0 +1,103 @@
+//! The root component: follows the URL fragment and shows the view for it.
+
+use std::rc::Rc;
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::catalog::{self, Entry};
+use crate::components::header::Header;
+use crate::components::not_found::NotFound;
+use crate::components::scenario_list::ScenarioList;
+use crate::components::scenario_page::ScenarioPage;
+use crate::route::Route;
+
+/// Name of the `performance.mark` set once the first view is on screen
+/// (read by the e2e suite to measure time to interactive).
+pub const READY_MARK: &str = "dioscope:ready";
+
+fn current_route() -> Route {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    Route::parse(&hash)
+}
+
+#[function_component]
+pub fn App() -> Html {
+    let route = use_state(current_route);
+    let entries: Rc<Vec<Entry>> = use_memo((), |_| catalog::load());
+
+    // Follow `hashchange` for as long as the app lives.
+    {
+        let route = route.clone();
+        use_effect_with((), move |_| {
+            let window = web_sys::window();
+            let listener = Closure::<dyn Fn()>::new(move || route.set(current_route()));
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(w) = &window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "hashchange",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+                drop(listener);
+            }
+        });
+    }
+
+    // Mark the first render, for the time-to-interactive measurement.
+    use_effect_with((), |_| {
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = p.mark(READY_MARK);
+        }
+    });
+
+    let (title, view) = match &*route {
+        Route::List => (None, html! { <ScenarioList entries={entries.clone()} /> }),
+        Route::Scenario(id) => match entries.iter().find(|e| e.id == id) {
+            Some(e) => (
+                e.scenario.as_ref().ok().map(|s| s.title.clone()),
+                html! { <ScenarioPage entry={e.clone()} /> },
+            ),
+            None => (
+                Some("Not found".to_string()),
+                html! { <NotFound kind="scenario" what={id.clone()} /> },
+            ),
+        },
+        Route::NotFound(what) => (
+            Some("Not found".to_string()),
+            html! { <NotFound kind="page" what={what.clone()} /> },
+        ),
+    };
+
+    // The tab's title follows the view; a new view starts at the top.
+    {
+        let title = title.clone();
+        use_effect_with((*route).clone(), move |_| {
+            if let Some(w) = web_sys::window() {
+                if let Some(d) = w.document() {
+                    d.set_title(&match title {
+                        Some(t) => format!("{t} — dioscope"),
+                        None => "dioscope".to_string(),
+                    });
+                }
+                w.scroll_to_with_x_and_y(0.0, 0.0);
+            }
+        });
+    }
+
+    html! {
+        <>
+            <Header />
+            {view}
+        </>
+    }
+}
