@@ -13,12 +13,13 @@ use std::time::Duration;
 use crate::{dist, say, Result};
 
 pub fn serve_command(port: u16) -> Result<()> {
+    // Take the port first: a busy port is reported before a long build.
+    let listener = bind(port)?;
     dist::build()?;
     match dist::Sizes::measure(&dist::dist_dir()) {
         Ok(s) => println!("{}", s.report()),
         Err(e) => eprintln!("warning: {e}"),
     }
-    let listener = bind(port)?;
     let url = format!(
         "http://127.0.0.1:{}/",
         listener.local_addr().map_or(port, |a| a.port())
@@ -265,7 +266,6 @@ fn respond(out: &mut TcpStream, code: u16, mime: &str, body: &[u8], head: bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
 
     #[test]
     fn mime_types() {
