@@ -8,6 +8,8 @@ mod catalog;
 mod components;
 mod markdown;
 mod route;
+#[cfg(test)]
+mod testing;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

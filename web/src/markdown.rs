@@ -290,17 +290,8 @@ mod tests {
         fn Md(props: &Props) -> Html {
             view(&parse(&props.text))
         }
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a tokio runtime");
-        let props = Props {
+        crate::testing::render::<Md>(Props {
             text: markdown.to_string(),
-        };
-        tokio::task::LocalSet::new().block_on(&rt, async move {
-            yew::LocalServerRenderer::<Md>::with_props(props)
-                .hydratable(false)
-                .render()
-                .await
         })
     }
 

@@ -6,3 +6,96 @@ pub mod not_found;
 pub mod scenario_list;
 pub mod scenario_page;
 pub mod tags;
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use crate::catalog::{self, Entry};
+    use crate::testing::render;
+
+    use super::not_found::{NotFound, NotFoundProps};
+    use super::scenario_list::{ScenarioList, ScenarioListProps};
+    use super::scenario_page::{ScenarioPage, ScenarioPageProps};
+
+    #[test]
+    fn the_list_links_every_bundled_scenario_with_its_tags() {
+        let entries = catalog::load();
+        let html = render::<ScenarioList>(ScenarioListProps {
+            entries: Rc::new(entries.clone()),
+        });
+        for e in &entries {
+            let s = e.scenario.as_ref().unwrap();
+            assert!(
+                html.contains(&format!("href=\"#/scenario/{}\"", e.id)),
+                "{html}"
+            );
+            assert!(html.contains(&escape(&s.title)), "{html}");
+            for t in &s.tags {
+                assert!(
+                    html.contains(&format!("<li class=\"tag\">{}</li>", escape(t))),
+                    "{html}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_scenario_page_shows_title_about_refs_and_the_placeholder() {
+        let entry = catalog::load().remove(0);
+        let s = entry.scenario.clone().unwrap();
+        let html = render::<ScenarioPage>(ScenarioPageProps { entry });
+        assert!(
+            html.contains("<h1 data-testid=\"scenario-title\""),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!(">{}</h1>", escape(&s.title))),
+            "{html}"
+        );
+        assert!(
+            html.contains("data-testid=\"about\" class=\"about\"><p>"),
+            "{html}"
+        );
+        assert!(html.contains("Not built yet."), "{html}");
+        for r in &s.refs {
+            assert!(html.contains(&escape(r)), "{html}");
+        }
+    }
+
+    #[test]
+    fn a_broken_entry_shows_its_error() {
+        let entry = Entry {
+            id: "broken",
+            scenario: Err("error: expected `=`\n --> broken.toml:2:5".into()),
+        };
+        let html = render::<ScenarioPage>(ScenarioPageProps { entry });
+        assert!(html.contains("does not parse"), "{html}");
+        assert!(
+            html.contains("error: expected `=`\n --&gt; broken.toml:2:5"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn not_found_shows_the_name_as_text() {
+        let html = render::<NotFound>(NotFoundProps {
+            what: "<b>x</b>".into(),
+            kind: "scenario",
+        });
+        assert!(
+            html.contains("No scenario named “&lt;b&gt;x&lt;/b&gt;”"),
+            "{html}"
+        );
+        assert!(html.contains("href=\"#/\""), "{html}");
+    }
+
+    /// HTML text escaping as Yew's server renderer does it.
+    fn escape(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#x27;")
+    }
+}
