@@ -1,7 +1,7 @@
 //! Filesystem personalities: which locks each path takes and what a
 //! filesystem does with `-ENOTBLK` or a short direct write, as of a release.
 
-use crate::policy::{Kernel, Policy};
+use crate::policy::Kernel;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Fs {
@@ -23,5 +23,115 @@ impl Fs {
 
     pub fn parse(s: &str) -> Option<Fs> {
         Fs::ALL.into_iter().find(|f| f.name() == s)
+    }
+}
+
+/// Step names that differ per filesystem, so a trace reads like that
+/// filesystem's code.
+pub struct Names {
+    pub ilock_shared: &'static str,
+    pub ilock_excl: &'static str,
+    pub writepage: &'static str,
+    pub buffered_iomap_begin: &'static str,
+    pub dio_read_iomap_begin: &'static str,
+    pub dio_write_iomap_begin: &'static str,
+    pub dio_end_io: &'static str,
+    pub page_mkwrite: &'static str,
+    pub fsync_commit: &'static str,
+    pub free_extents: &'static str,
+    pub alloc_extents: &'static str,
+}
+
+impl Fs {
+    pub fn names(self) -> &'static Names {
+        match self {
+            Fs::Xfs => &Names {
+                ilock_shared: "xfs_ilock(IOLOCK_SHARED)",
+                ilock_excl: "xfs_ilock(IOLOCK_EXCL)",
+                writepage: "iomap_writepage_map",
+                buffered_iomap_begin: "xfs_buffered_write_iomap_begin",
+                dio_read_iomap_begin: "xfs_read_iomap_begin",
+                dio_write_iomap_begin: "xfs_direct_write_iomap_begin",
+                dio_end_io: "xfs_dio_write_end_io",
+                page_mkwrite: "xfs_write_fault → iomap_page_mkwrite",
+                fsync_commit: "xfs_log_force_seq",
+                free_extents: "xfs_free_file_space",
+                alloc_extents: "xfs_alloc_file_space",
+            },
+            Fs::Ext4 => &Names {
+                ilock_shared: "inode_lock_shared",
+                ilock_excl: "inode_lock",
+                writepage: "mpage_submit_folio",
+                buffered_iomap_begin: "ext4_da_write_begin",
+                dio_read_iomap_begin: "ext4_iomap_begin",
+                dio_write_iomap_begin: "ext4_iomap_overwrite_begin",
+                dio_end_io: "ext4_dio_write_end_io",
+                page_mkwrite: "ext4_page_mkwrite",
+                fsync_commit: "jbd2_complete_transaction",
+                free_extents: "ext4_punch_hole",
+                alloc_extents: "ext4_alloc_file_blocks",
+            },
+            Fs::Btrfs => &Names {
+                ilock_shared: "btrfs_inode_lock(SHARED)",
+                ilock_excl: "btrfs_inode_lock",
+                writepage: "extent_writepage",
+                buffered_iomap_begin: "btrfs_buffered_write",
+                dio_read_iomap_begin: "btrfs_dio_iomap_begin",
+                dio_write_iomap_begin: "btrfs_dio_iomap_begin",
+                dio_end_io: "btrfs_dio_end_io",
+                page_mkwrite: "btrfs_page_mkwrite",
+                fsync_commit: "btrfs_sync_log",
+                free_extents: "btrfs_punch_hole",
+                alloc_extents: "btrfs_fallocate",
+            },
+        }
+    }
+
+    /// What the filesystem does when iomap_dio_rw() returns -ENOTBLK
+    /// (failed invalidation) as of `k`: fall back to a buffered write, or
+    /// pass the error to the caller.
+    ///
+    /// ext4 and btrfs always fell back; XFS only since 5.9 (80e543ae24db,
+    /// "xfs: use ENOTBLK for direct I/O to buffered I/O fallback"): before,
+    /// "XFS doesn't implement buffered write fallback" (Wong, 2020-06).
+    pub fn falls_back_on_enotblk(self, k: Kernel) -> bool {
+        match self {
+            Fs::Xfs => k >= Kernel(5, 9),
+            Fs::Ext4 | Fs::Btrfs => true,
+        }
+    }
+
+    /// Whether a buffered fallback of a direct write is followed by a
+    /// write-and-wait and an invalidation of the range, to keep O_DIRECT's
+    /// "on the device when it returns" (ext4_dio_write_iter, btrfs_direct_write).
+    pub fn syncs_after_fallback(self) -> bool {
+        matches!(self, Fs::Ext4 | Fs::Btrfs)
+    }
+
+    /// Whether a direct write takes i_rwsem exclusive.
+    /// XFS: only to extend the file (or unaligned, never here); ext4: unless
+    /// it is an overwrite of written blocks within EOF; btrfs: to extend.
+    pub fn dio_write_excl(self, extending: bool, overwrite: bool) -> bool {
+        match self {
+            Fs::Xfs | Fs::Btrfs => extending,
+            Fs::Ext4 => extending || !overwrite,
+        }
+    }
+
+    /// Whether buffered reads take i_rwsem shared (XFS does; the VFS does not).
+    pub fn buffered_read_locks(self) -> bool {
+        self == Fs::Xfs
+    }
+
+    /// Whether direct I/O holds a range lock over the extent across the I/O
+    /// (btrfs lock_extent()): a page fault on that range deadlocks.
+    pub fn dio_extent_lock(self) -> bool {
+        self == Fs::Btrfs
+    }
+
+    /// XFS refuses to write over a delalloc extent found after the flush:
+    /// "Direct I/O collision with buffered writes!" (-EIO).
+    pub fn dio_delalloc_is_eio(self) -> bool {
+        self == Fs::Xfs
     }
 }

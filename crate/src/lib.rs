@@ -16,3 +16,19 @@ pub mod util;
 pub use outcome::{Outcome, Verdict};
 pub use policy::Policy;
 pub use scenario::{parse as parse_scenario, Scenario, ScenarioError};
+
+pub mod device;
+pub mod errseq;
+pub mod extents;
+pub mod history;
+pub mod locks;
+pub mod oracle;
+pub mod pagecache;
+pub mod paths;
+pub mod version;
+pub mod world;
+
+pub use world::{Actor, Ret, World};
+pub mod report;
+pub mod run;
+pub mod sched;

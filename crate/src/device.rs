@@ -1,0 +1,190 @@
+//! The block device: media per block, a volatile write cache (lost on power
+//! failure unless flushed or written with FUA), in-flight bios that the
+//! `dev` actor completes in any order, injected write failures and, for
+//! pmem, poisoned blocks.
+
+use crate::version::Version;
+use crate::world::{Holder, MAX_BIOS, MAX_BLOCKS};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BioKind {
+    /// Writeback of a dirty folio (completion: folio_end_writeback).
+    Writeback,
+    /// Reading a locked folio in (completion: uptodate, unlock).
+    ReadFolio,
+    /// A direct read into a user buffer.
+    DioRead,
+    /// A direct write from a user buffer.
+    DioWrite,
+    /// REQ_PREFLUSH: empty flush of the volatile cache.
+    Flush,
+    /// A journal write (REQ_PREFLUSH | REQ_FUA): flushes the cache, and its
+    /// completion commits the metadata (extent map, i_size).
+    LogWrite,
+}
+
+impl BioKind {
+    pub fn is_write(self) -> bool {
+        matches!(self, BioKind::Writeback | BioKind::DioWrite)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Bio {
+    pub kind: BioKind,
+    pub block: u8,
+    /// The file page the I/O is for (the folio, or the user buffer's page).
+    pub page: u8,
+    /// Data written (writes only).
+    pub ver: Version,
+    pub fua: bool,
+    /// Who submitted it (and, for direct I/O and flushes, who waits on it).
+    pub owner: Holder,
+}
+
+impl Default for Bio {
+    fn default() -> Self {
+        Bio {
+            kind: BioKind::Flush,
+            block: 0,
+            page: 0,
+            ver: Version::INIT,
+            fua: false,
+            owner: Holder(0),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Device {
+    pub media: [Version; MAX_BLOCKS],
+    /// The volatile write cache: data written but not yet on media.
+    pub vcache: [Option<Version>; MAX_BLOCKS],
+    /// Blocks whose next write fails (dm-flakey style fault injection).
+    pub fail: u32,
+    /// pmem blocks with media errors.
+    pub poison: u32,
+    /// In-flight bios, in submission order.
+    pub bios: [Bio; MAX_BIOS],
+    pub nbios: u8,
+}
+
+impl Default for Device {
+    fn default() -> Self {
+        Device {
+            media: [Version::INIT; MAX_BLOCKS],
+            vcache: [None; MAX_BLOCKS],
+            fail: 0,
+            poison: 0,
+            bios: [Bio::default(); MAX_BIOS],
+            nbios: 0,
+        }
+    }
+}
+
+/// What completing a bio did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Done {
+    pub ok: bool,
+    /// For reads: the data returned.
+    pub data: Version,
+}
+
+impl Device {
+    /// The newest data of a block (what a read returns).
+    pub fn content(&self, b: u8) -> Version {
+        self.vcache[b as usize].unwrap_or(self.media[b as usize])
+    }
+
+    pub fn inflight(&self) -> &[Bio] {
+        &self.bios[..self.nbios as usize]
+    }
+
+    pub fn queue_full(&self) -> bool {
+        self.nbios as usize >= MAX_BIOS
+    }
+
+    pub fn submit(&mut self, bio: Bio) {
+        debug_assert!(!self.queue_full());
+        self.bios[self.nbios as usize] = bio;
+        self.nbios += 1;
+    }
+
+    /// Removes the k-th in-flight bio.
+    pub fn take(&mut self, k: u8) -> Bio {
+        let k = k as usize;
+        let n = self.nbios as usize;
+        let bio = self.bios[k];
+        self.bios.copy_within(k + 1..n, k);
+        self.bios[n - 1] = Bio::default();
+        self.nbios -= 1;
+        bio
+    }
+
+    /// Carries out a bio on the device. `write_cache`: the device has a
+    /// volatile write cache. `pmem`: writes clear poison (the pmem driver's
+    /// pmem_clear_poison on the block I/O path).
+    pub fn perform(&mut self, bio: &Bio, write_cache: bool, pmem: bool) -> Done {
+        let b = bio.block as usize;
+        let bit = 1u32 << bio.block;
+        match bio.kind {
+            BioKind::Flush | BioKind::LogWrite => {
+                self.flush_cache();
+                Done {
+                    ok: true,
+                    data: Version::INIT,
+                }
+            }
+            BioKind::ReadFolio | BioKind::DioRead => {
+                if self.poison & bit != 0 {
+                    return Done {
+                        ok: false,
+                        data: Version::INIT,
+                    };
+                }
+                Done {
+                    ok: true,
+                    data: self.content(bio.block),
+                }
+            }
+            BioKind::Writeback | BioKind::DioWrite => {
+                if self.fail & bit != 0 {
+                    self.fail &= !bit;
+                    return Done {
+                        ok: false,
+                        data: Version::INIT,
+                    };
+                }
+                if pmem {
+                    self.poison &= !bit;
+                }
+                if write_cache && !bio.fua {
+                    self.vcache[b] = Some(bio.ver);
+                } else {
+                    self.media[b] = bio.ver;
+                    self.vcache[b] = None;
+                }
+                Done {
+                    ok: true,
+                    data: bio.ver,
+                }
+            }
+        }
+    }
+
+    /// Everything in the volatile cache reaches media.
+    pub fn flush_cache(&mut self) {
+        for (m, c) in self.media.iter_mut().zip(self.vcache.iter_mut()) {
+            if let Some(v) = c.take() {
+                *m = v;
+            }
+        }
+    }
+
+    /// Power failure: the volatile cache and every in-flight bio are lost.
+    pub fn power_fail(&mut self) {
+        self.vcache = [None; MAX_BLOCKS];
+        self.bios = [Bio::default(); MAX_BIOS];
+        self.nbios = 0;
+    }
+}

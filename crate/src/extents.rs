@@ -1,0 +1,135 @@
+//! The extent map (what iomap_begin looks up): per page a hole, a delalloc
+//! reservation, an unwritten extent or a written one, each mapped extent
+//! pointing at a device block. Also the block allocator and the committed
+//! (journalled) copy that survives a crash.
+
+use crate::version::Version;
+use crate::world::MAX_PAGES;
+
+/// One page's mapping. Holes and unwritten extents read as zeroes: the
+/// version they carry says *which* zeroes (the initial hole, or a punch),
+/// so that the oracles can order them like any other write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ext {
+    Hole(Version),
+    /// Delayed allocation: space reserved, no block yet (XFS, ext4).
+    Delalloc(Version),
+    /// Allocated but not written: reads as zeroes until ->end_io converts it.
+    Unwritten(u8, Version),
+    Written(u8),
+}
+
+impl Ext {
+    pub fn block(self) -> Option<u8> {
+        match self {
+            Ext::Unwritten(b, _) | Ext::Written(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The version a read sees when it does not go to the block.
+    pub fn zeroes(self) -> Option<Version> {
+        match self {
+            Ext::Hole(z) | Ext::Delalloc(z) | Ext::Unwritten(_, z) => Some(z),
+            Ext::Written(_) => None,
+        }
+    }
+
+    pub fn kind(self) -> &'static str {
+        match self {
+            Ext::Hole(_) => "hole",
+            Ext::Delalloc(_) => "delalloc",
+            Ext::Unwritten(..) => "unwritten",
+            Ext::Written(_) => "written",
+        }
+    }
+}
+
+impl Default for Ext {
+    fn default() -> Self {
+        Ext::Hole(Version::ZERO)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Extents {
+    pub map: [Ext; MAX_PAGES],
+    /// What the journal holds: the map after the last log force.
+    pub disk: [Ext; MAX_PAGES],
+    /// i_size as of the last log force.
+    pub disk_size: u8,
+    /// Blocks in use by `map` or `disk` (a freed block stays busy until the
+    /// free is committed, like XFS busy extents).
+    pub busy: u32,
+    /// The data fork sequence number (`if_seq`), bumped on every change: the
+    /// iomap validity cookie of ~6.2 compares it.
+    pub seq: u8,
+}
+
+impl Extents {
+    pub fn get(&self, p: u8) -> Ext {
+        self.map[p as usize]
+    }
+
+    /// Changes one page's mapping, keeping `busy` and `seq` right.
+    pub fn set(&mut self, p: u8, e: Ext) {
+        if self.map[p as usize] != e {
+            self.map[p as usize] = e;
+            self.seq = self.seq.wrapping_add(1);
+            self.recompute_busy();
+        }
+    }
+
+    fn recompute_busy(&mut self) {
+        let mut busy = 0u32;
+        for e in self.map.iter().chain(self.disk.iter()) {
+            if let Some(b) = e.block() {
+                busy |= 1 << b;
+            }
+        }
+        self.busy = busy;
+    }
+
+    /// Lowest free block, if any (`nblocks` blocks exist).
+    pub fn alloc(&mut self, nblocks: u8) -> Option<u8> {
+        let b = (0..nblocks).find(|b| self.busy & (1 << b) == 0)?;
+        self.busy |= 1 << b;
+        Some(b)
+    }
+
+    /// The contiguous delalloc run around `p` within `0..cap` (XFS converts
+    /// a whole delalloc extent at once, post-EOF preallocation included).
+    pub fn delalloc_run(&self, p: u8, cap: u8) -> (u8, u8) {
+        let is_da = |q: u8| matches!(self.map[q as usize], Ext::Delalloc(_));
+        let mut lo = p;
+        while lo > 0 && is_da(lo - 1) {
+            lo -= 1;
+        }
+        let mut hi = p;
+        while hi + 1 < cap && is_da(hi + 1) {
+            hi += 1;
+        }
+        (lo, hi)
+    }
+
+    /// Log force: the journal now holds the in-memory map (delalloc
+    /// reservations are in-memory only, so they commit as holes).
+    pub fn commit(&mut self, i_size: u8) {
+        for (d, m) in self.disk.iter_mut().zip(self.map.iter()) {
+            *d = match *m {
+                Ext::Delalloc(z) => Ext::Hole(z),
+                e => e,
+            };
+        }
+        self.disk_size = i_size;
+        self.recompute_busy();
+    }
+
+    /// Log recovery after a crash: back to the committed map; returns i_size.
+    pub fn recover(&mut self) -> u8 {
+        self.map = self.disk;
+        self.seq = self.seq.wrapping_add(1);
+        self.recompute_busy();
+        self.disk_size
+    }
+}

@@ -1,0 +1,102 @@
+//! The page cache of the file: one folio per page index (`i_pages`), with
+//! the flags the kernel keeps in `folio->flags`, plus the non-folio entries
+//! a policy may insert (the 2019 "DIO in progress" markers).
+
+use crate::version::Version;
+use crate::world::{Holder, MAX_PAGES};
+
+pub const UPTODATE: u8 = 1 << 0;
+pub const DIRTY: u8 = 1 << 1;
+pub const WRITEBACK: u8 = 1 << 2;
+/// PG_dropbehind (RWF_DONTCACHE, 6.14): drop when writeback completes.
+pub const DROPBEHIND: u8 = 1 << 3;
+
+/// A folio (one page here). The data is a version; it is meaningful only
+/// when the folio is uptodate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Folio {
+    pub ver: Version,
+    pub flags: u8,
+    /// Folio lock holder id + 1, 0 when unlocked.
+    pub lock: u8,
+    /// get_user_pages() pins (FOLL_PIN) held by direct I/O.
+    pub pins: u8,
+}
+
+impl Folio {
+    pub fn has(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+    pub fn set(&mut self, f: u8) {
+        self.flags |= f;
+    }
+    pub fn clear(&mut self, f: u8) {
+        self.flags &= !f;
+    }
+    pub fn locked(&self) -> bool {
+        self.lock != 0
+    }
+    pub fn locked_by(&self, h: Holder) -> bool {
+        self.lock == h.0 + 1
+    }
+    pub fn uptodate(&self) -> bool {
+        self.has(UPTODATE)
+    }
+    pub fn dirty(&self) -> bool {
+        self.has(DIRTY)
+    }
+    pub fn writeback(&self) -> bool {
+        self.has(WRITEBACK)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PageCache {
+    pub folios: [Option<Folio>; MAX_PAGES],
+    /// "DIO in progress" entries (2019 proposal): holder id + 1, 0 for none.
+    pub markers: [u8; MAX_PAGES],
+}
+
+impl PageCache {
+    pub fn get(&self, p: u8) -> Option<&Folio> {
+        self.folios[p as usize].as_ref()
+    }
+
+    pub fn get_mut(&mut self, p: u8) -> Option<&mut Folio> {
+        self.folios[p as usize].as_mut()
+    }
+
+    /// Whether i_pages holds no folio at all (markers aside).
+    pub fn is_empty(&self) -> bool {
+        self.folios.iter().all(Option::is_none)
+    }
+
+    /// Pages in `lo..=hi` with a folio, as a mask.
+    pub fn present(&self, lo: u8, hi: u8) -> u32 {
+        (lo..=hi)
+            .filter(|&p| self.folios[p as usize].is_some())
+            .fold(0, |m, p| m | 1 << p)
+    }
+
+    /// filemap_add_folio(): a new locked, not-uptodate folio.
+    pub fn add_locked(&mut self, p: u8, me: Holder) -> &mut Folio {
+        debug_assert!(self.folios[p as usize].is_none());
+        self.folios[p as usize] = Some(Folio {
+            ver: Version::ZERO,
+            flags: 0,
+            lock: me.0 + 1,
+            pins: 0,
+        });
+        self.folios[p as usize].as_mut().unwrap()
+    }
+
+    /// The first page in `lo..=hi` (from `from`) whose folio passes `f`.
+    pub fn find(&self, from: u8, hi: u8, f: impl Fn(&Folio) -> bool) -> Option<u8> {
+        (from..=hi).find(|&p| self.folios[p as usize].as_ref().is_some_and(&f))
+    }
+
+    pub fn marker(&self, p: u8) -> Option<Holder> {
+        let m = self.markers[p as usize];
+        (m != 0).then(|| Holder(m - 1))
+    }
+}

@@ -1,0 +1,143 @@
+//! The `dev` actor: completing an in-flight bio and running its end_io
+//! handler (interrupt or completion work in the kernel).
+
+use crate::device::BioKind;
+use crate::extents::Ext;
+use crate::outcome::Outcome;
+use crate::pagecache::{DIRTY, DROPBEHIND, UPTODATE, WRITEBACK};
+use crate::world::World;
+
+pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
+    let bio = w.s.dev.take(k);
+    let done = w.s.dev.perform(&bio, w.st.write_cache, w.st.dax);
+    if let Some(c) = w.counters() {
+        c.device_ios += 1;
+    }
+    let p = bio.page;
+    if bio.kind.is_write() && done.ok {
+        // did the data land where the file's page p lives?
+        if w.s.ext.get(p).block() != Some(bio.block) {
+            let why = format!(
+                "a write of {} for page {p} landed in block {}, which page {p} no longer maps ({})",
+                w.st.long_label(bio.ver),
+                bio.block,
+                w.s.ext.get(p).kind()
+            );
+            w.fire(Outcome::MisdirectedWrite, why);
+        }
+    }
+    let cache_note = |w: &World| {
+        if w.st.write_cache && !bio.fua {
+            " (volatile cache)"
+        } else {
+            ""
+        }
+    };
+    match bio.kind {
+        BioKind::Writeback => {
+            if done.ok {
+                w.note(|w| {
+                    format!(
+                        "block {} ← {}{}",
+                        bio.block,
+                        w.st.label(bio.ver),
+                        cache_note(w)
+                    )
+                });
+                // ioend completion: unwritten extent conversion
+                if let Ext::Unwritten(b, _) = w.s.ext.get(p) {
+                    if b == bio.block {
+                        w.s.ext.set(p, Ext::Written(b));
+                        w.note(|_| format!("page {p}: unwritten → written"));
+                    }
+                }
+            } else {
+                super::writeback::mapping_set_error(w, crate::world::Errno::EIO.code());
+                w.note(|_| format!("write to block {} FAILED: mapping_set_error(-EIO) → wb_err; folio {p} stays clean", bio.block));
+            }
+            // folio_end_writeback()
+            if let Some(f) = w.s.cache.get_mut(p) {
+                f.clear(WRITEBACK);
+                let f = *f;
+                let mapped =
+                    w.s.tasks
+                        .iter()
+                        .any(|t| (t.pte_ro | t.pte_rw) & (1 << p) != 0);
+                if f.has(DROPBEHIND) && !f.has(DIRTY) && !f.locked() && f.pins == 0 && !mapped {
+                    // folio_end_dropbehind(): RWF_DONTCACHE folios go once clean
+                    w.s.cache.folios[p as usize] = None;
+                    w.note(|_| format!("folio {p} dropped (dropbehind)"));
+                }
+            }
+            "iomap_finish_ioend"
+        }
+        BioKind::ReadFolio => {
+            if let Some(f) = w.s.cache.get_mut(p) {
+                if done.ok {
+                    f.ver = done.data;
+                    f.set(UPTODATE);
+                }
+                f.lock = 0;
+            }
+            if done.ok {
+                w.note(|w| {
+                    format!(
+                        "folio {p} ← {} from block {}; uptodate, unlocked",
+                        w.st.label(done.data),
+                        bio.block
+                    )
+                });
+            } else {
+                w.note(|_| format!("read of block {} FAILED: folio {p} not uptodate", bio.block));
+            }
+            "folio_end_read"
+        }
+        BioKind::DioRead => {
+            let t = bio.owner.0;
+            if done.ok {
+                w.read_value(t, p, done.data);
+                w.note(|w| {
+                    format!(
+                        "{}'s buffer ← {} (page {p}, block {})",
+                        w.st.task_name(t),
+                        w.st.label(done.data),
+                        bio.block
+                    )
+                });
+                super::dio::dma_into_mmap(w, t, p);
+            } else {
+                w.s.tasks[t as usize].dio_err = true;
+                w.note(|_| format!("read of block {} FAILED", bio.block));
+            }
+            "iomap_dio_bio_end_io"
+        }
+        BioKind::DioWrite => {
+            let t = bio.owner.0;
+            if done.ok {
+                w.note(|w| {
+                    format!(
+                        "block {} ← {}{}",
+                        bio.block,
+                        w.st.label(bio.ver),
+                        cache_note(w)
+                    )
+                });
+            } else {
+                w.s.tasks[t as usize].dio_err = true;
+                w.note(|_| format!("write to block {} FAILED", bio.block));
+            }
+            "iomap_dio_bio_end_io"
+        }
+        BioKind::Flush => {
+            w.note(|_| "volatile write cache flushed to media".to_string());
+            "blkdev_issue_flush: done"
+        }
+        BioKind::LogWrite => {
+            // the journal write is on media: the transaction is committed
+            let size = w.s.i_size;
+            w.s.ext.commit(size);
+            w.note(|_| "log write done: cache flushed, extent map and size committed".to_string());
+            "xlog_ioend_work"
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! A buffered write (`iomap_file_buffered_write`, under i_rwsem exclusive):
+//! `->iomap_begin` maps the range once (reserving delalloc over holes, and
+//! speculative preallocation past EOF on XFS), then per folio
+//! `iomap_write_begin` (lock or create the folio; since ~6.2 revalidate the
+//! cached mapping), the copy, `iomap_write_end` (mark dirty, extend
+//! i_size). O_DSYNC adds `generic_write_sync`.
+//!
+//! RWF_UNCACHED / RWF_DONTCACHE, per the `uncached_write` knob (thread
+//! 2019-12): Axboe's v1 writes back and drops each page inside the loop,
+//! with the iomap still cached; Chinner's counter-proposal flushes and
+//! invalidates once after the loop; 6.15 marks new folios dropbehind and
+//! kicks writeback after the write.
+
+use super::filemap::{add_for_write, create_need};
+use super::fsync::Sync;
+use super::invalidate::{invalidate_mapping_pages, Inval};
+use super::writeback::Flush;
+use super::{Progress, Sub};
+use crate::extents::Ext;
+use crate::fs::Fs;
+use crate::locks::{LockId, Mode};
+use crate::ops::Range;
+use crate::pagecache::{DIRTY, UPTODATE};
+use crate::policy::{IomapValidity, SpeculativePrealloc, UncachedWrite};
+use crate::world::{Errno, Holder, Need, Ret, World};
+
+/// The mapping `->iomap_begin` returned, kept across the folio loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Iomap {
+    pub lo: u8,
+    pub hi: u8,
+    pub kind: &'static str,
+    /// The data fork sequence number when it was looked up (the cookie).
+    pub seq: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Pc {
+    Lock,
+    IomapBegin,
+    /// iomap_write_iter over page `cur`.
+    Copy,
+    /// 2019 v1: write back page `drop` inside the loop, then drop it.
+    DropFlush,
+    DropEvict,
+    /// Chinner's per-I/O flush and invalidate, under i_rwsem.
+    IoFlush,
+    IoInval,
+    /// After i_rwsem is released:
+    /// ext4/btrfs after a direct write fell back: write, wait, invalidate.
+    FbFlush,
+    /// O_DSYNC: generic_write_sync.
+    Sync,
+    /// RWF_DONTCACHE: filemap_fdatawrite_range_kick.
+    Kick,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BufWrite {
+    lo: u8,
+    hi: u8,
+    cur: u8,
+    dsync: bool,
+    uncached: bool,
+    /// This is the buffered fallback of a direct write.
+    fallback: bool,
+    pc: Pc,
+    iomap: Iomap,
+    flush: Flush,
+    inval: Inval,
+    sync: Sync,
+}
+
+impl BufWrite {
+    pub fn new(r: Range, dsync: bool, uncached: bool) -> BufWrite {
+        BufWrite {
+            lo: r.lo,
+            hi: r.hi,
+            cur: r.lo,
+            dsync,
+            uncached,
+            fallback: false,
+            pc: Pc::Lock,
+            iomap: Iomap {
+                lo: 0,
+                hi: 0,
+                kind: "",
+                seq: 0,
+            },
+            flush: Flush::new(r.lo, r.hi, true),
+            inval: Inval::new(r.lo, r.hi),
+            sync: Sync::new(r.lo, r.hi, true),
+        }
+    }
+
+    /// The buffered write a direct write falls back to (-ENOTBLK).
+    pub fn fallback_of(r: Range, dsync: bool) -> BufWrite {
+        BufWrite {
+            fallback: true,
+            ..BufWrite::new(r, dsync, false)
+        }
+    }
+
+    fn mode(&self, w: &World) -> UncachedWrite {
+        if self.uncached {
+            w.st.policy.uncached_write
+        } else {
+            UncachedWrite::Unsupported
+        }
+    }
+
+    pub fn need(&self, w: &World, t: u8) -> Need {
+        let me = Holder(t);
+        match self.pc {
+            Pc::Lock => {
+                if self.uncached && w.st.policy.uncached_write == UncachedWrite::Unsupported {
+                    Need::None
+                } else {
+                    Need::Lock(LockId::IRwsem, Mode::Excl)
+                }
+            }
+            Pc::IomapBegin | Pc::DropEvict => Need::None,
+            Pc::Copy => match w.s.cache.get(self.cur) {
+                Some(_) => Need::FolioLock(self.cur),
+                None => create_need(w, me, self.cur, false),
+            },
+            Pc::DropFlush | Pc::IoFlush | Pc::FbFlush | Pc::Kick => self.flush.need(w),
+            Pc::IoInval => self.inval.need(w),
+            Pc::Sync => self.sync.need(w),
+        }
+    }
+
+    pub fn step(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        let me = Holder(t);
+        match self.pc {
+            Pc::Lock => {
+                if self.uncached && w.st.policy.uncached_write == UncachedWrite::Unsupported {
+                    w.note(|_| {
+                        "RWF_UNCACHED / RWF_DONTCACHE is not supported: -EOPNOTSUPP".to_string()
+                    });
+                    return (
+                        "kiocb_set_rw_flags",
+                        Progress::Return(Ret::Err(Errno::EOPNOTSUPP)),
+                    );
+                }
+                self.pc = Pc::IomapBegin;
+                (w.st.fs.names().ilock_excl, Progress::Continue)
+            }
+            Pc::IomapBegin => {
+                self.iomap_begin(w);
+                self.pc = Pc::Copy;
+                (w.st.fs.names().buffered_iomap_begin, Progress::Continue)
+            }
+            Pc::Copy => self.copy(w, t),
+            Pc::DropFlush => match self.flush.step(w, me) {
+                (n, Sub::Running) => (n, Progress::Continue),
+                (n, Sub::Done(())) => {
+                    self.pc = Pc::DropEvict;
+                    (n, Progress::Continue)
+                }
+            },
+            Pc::DropEvict => {
+                // lock_page(); if still clean and ours: delete_from_page_cache()
+                let p = self.cur;
+                if super::invalidate::evictable(w, p) {
+                    w.s.cache.folios[p as usize] = None;
+                    w.note(|_| {
+                        format!("folio {p} dropped; the loop goes on with the cached iomap")
+                    });
+                } else {
+                    w.note(|_| format!("folio {p} kept (busy)"));
+                }
+                self.cur += 1;
+                let name = "write_drop_cached_pages";
+                if self.cur > self.hi {
+                    return (name, self.after_loop(w, t));
+                }
+                self.pc = Pc::Copy;
+                (name, Progress::Continue)
+            }
+            Pc::IoFlush => match self.flush.step(w, me) {
+                (n, Sub::Running) => (n, Progress::Continue),
+                (n, Sub::Done(())) => {
+                    self.pc = Pc::IoInval;
+                    self.inval = Inval::new(self.lo, self.hi);
+                    (n, Progress::Continue)
+                }
+            },
+            Pc::IoInval => {
+                match self.inval.step(w) {
+                    (n, Sub::Running) => (n, Progress::Continue),
+                    (n, Sub::Done(failed)) => {
+                        if failed {
+                            w.note(|_| "invalidation failed; ignored (clean cached pages are no corruption)".to_string());
+                        }
+                        (n, self.unlock(w, t))
+                    }
+                }
+            }
+            Pc::FbFlush => match self.flush.step(w, me) {
+                (n, Sub::Running) => (n, Progress::Continue),
+                (n, Sub::Done(())) => {
+                    let gone = invalidate_mapping_pages(w, self.lo, self.hi);
+                    w.note(|_| {
+                        format!(
+                            "invalidate_mapping_pages: dropped {}",
+                            crate::util::fmt_set(gone)
+                        )
+                    });
+                    self.fallback = false;
+                    (n, self.post_unlock(w, t))
+                }
+            },
+            Pc::Sync => match self.sync.step(w, t) {
+                (n, Sub::Running) => (n, Progress::Continue),
+                (n, Sub::Done(Ok(()))) => {
+                    let v = self.version(w, t);
+                    w.oracle_dsync(v);
+                    (n, Progress::Return(Ret::Pages(self.hi - self.lo + 1)))
+                }
+                (n, Sub::Done(Err(e))) => (n, Progress::Return(Ret::Err(e))),
+            },
+            Pc::Kick => match self.flush.step(w, me) {
+                (n, Sub::Running) => (n, Progress::Continue),
+                (n, Sub::Done(())) => (n, Progress::Return(Ret::Pages(self.hi - self.lo + 1))),
+            },
+        }
+    }
+
+    fn version(&self, w: &World, t: u8) -> crate::version::Version {
+        let opi = w.s.tasks[t as usize].op as usize;
+        w.st.op_ver[t as usize][opi].expect("a write has a version")
+    }
+
+    /// ->iomap_begin for the buffered write from page `cur`.
+    fn iomap_begin(&mut self, w: &mut World) {
+        let cur = self.cur;
+        let mut reserved = 0u32;
+        for q in cur..=self.hi {
+            if let Ext::Hole(z) = w.s.ext.get(q) {
+                w.s.ext.set(q, Ext::Delalloc(z));
+                reserved |= 1 << q;
+            }
+        }
+        // XFS speculative preallocation: an extending write reserves as
+        // much again beyond EOF (xfs_iomap_prealloc_size grows with size).
+        let mut prealloc = 0u32;
+        if w.st.fs == Fs::Xfs
+            && w.st.policy.speculative_prealloc == SpeculativePrealloc::On
+            && self.hi >= w.s.i_size
+        {
+            let len = self.hi - self.lo + 1;
+            let end = (self.hi + len).min(w.st.pages - 1);
+            for q in self.hi + 1..=end {
+                if let Ext::Hole(z) = w.s.ext.get(q) {
+                    w.s.ext.set(q, Ext::Delalloc(z));
+                    prealloc |= 1 << q;
+                }
+            }
+        }
+        let kind = w.s.ext.get(cur).kind();
+        let mut hi = cur;
+        while hi < self.hi && w.s.ext.get(hi + 1).kind() == kind {
+            hi += 1;
+        }
+        self.iomap = Iomap {
+            lo: cur,
+            hi,
+            kind,
+            seq: w.s.ext.seq,
+        };
+        w.note(|w| {
+            let mut s = format!("iomap {cur}-{hi}: {kind}, cookie {}", w.s.ext.seq);
+            if reserved != 0 {
+                s += &format!(
+                    "; delalloc reserved over {}",
+                    crate::util::fmt_set(reserved)
+                );
+            }
+            if prealloc != 0 {
+                s += &format!(
+                    "; speculative preallocation {} past EOF",
+                    crate::util::fmt_set(prealloc)
+                );
+            }
+            s
+        });
+    }
+
+    /// iomap_write_iter for page `cur`: write_begin, copy, write_end.
+    fn copy(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        let me = Holder(t);
+        let p = self.cur;
+        let dropbehind = self.mode(w) == UncachedWrite::Dropbehind;
+        let created = w.s.cache.get(p).is_none();
+        if created {
+            add_for_write(w, me, p, dropbehind);
+        }
+        // iomap_write_begin: the folio is locked; is the cached mapping
+        // still what the extent map says?
+        if w.s.ext.seq != self.iomap.seq {
+            if w.st.policy.iomap_validity == IomapValidity::Cookie {
+                w.s.cache.get_mut(p).unwrap().lock = 0;
+                w.note(|w| {
+                    format!(
+                        "->iomap_valid: cookie {} != {}: mapping is stale, look it up again",
+                        self.iomap.seq, w.s.ext.seq
+                    )
+                });
+                self.pc = Pc::IomapBegin;
+                return ("iomap_write_begin", Progress::Continue);
+            }
+            let now = w.s.ext.get(p).kind();
+            w.note(|_| format!("the cached iomap says {} for page {p}, the extent map now says {now}: stale, used anyway", self.iomap.kind));
+        }
+        let v = self.version(w, t);
+        let f = w.s.cache.get_mut(p).unwrap();
+        f.ver = v;
+        f.flags |= UPTODATE | DIRTY;
+        f.lock = 0;
+        if let Some(c) = w.counters() {
+            c.cpu_bytes += 4096;
+        }
+        let extend = p + 1 > w.s.i_size;
+        if extend {
+            w.s.i_size = p + 1;
+        }
+        w.note(|w| {
+            let mut s = format!(
+                "{} folio {p}; copy {}; dirty",
+                if created { "new" } else { "locked" },
+                w.st.label(v)
+            );
+            if extend {
+                s += &format!("; i_size → {} pages", p + 1);
+            }
+            s
+        });
+        let name = "iomap_write_iter";
+        if self.mode(w) == UncachedWrite::PerPageDrop {
+            self.flush = Flush::new(p, p, true);
+            self.pc = Pc::DropFlush;
+            return (name, Progress::Continue);
+        }
+        self.cur += 1;
+        if self.cur > self.hi {
+            return (name, self.after_loop(w, t));
+        }
+        if self.cur > self.iomap.hi {
+            self.pc = Pc::IomapBegin;
+        }
+        (name, Progress::Continue)
+    }
+
+    /// The folio loop is over, i_rwsem still held.
+    fn after_loop(&mut self, w: &mut World, t: u8) -> Progress {
+        if self.mode(w) == UncachedWrite::PerIoFlush {
+            self.flush = Flush::new(self.lo, self.hi, true);
+            self.pc = Pc::IoFlush;
+            return Progress::Continue;
+        }
+        self.unlock(w, t)
+    }
+
+    fn unlock(&mut self, w: &mut World, t: u8) -> Progress {
+        w.s.locks.i_rwsem.release(Holder(t));
+        self.post_unlock(w, t)
+    }
+
+    /// What happens after i_rwsem is released, in order.
+    fn post_unlock(&mut self, w: &mut World, t: u8) -> Progress {
+        let n = self.hi - self.lo + 1;
+        if self.fallback && w.st.fs.syncs_after_fallback() {
+            self.flush = Flush::new(self.lo, self.hi, true);
+            self.pc = Pc::FbFlush;
+            return Progress::Continue;
+        }
+        if self.dsync {
+            self.sync = Sync::new(self.lo, self.hi, true);
+            self.pc = Pc::Sync;
+            return Progress::Continue;
+        }
+        if self.mode(w) == UncachedWrite::Dropbehind {
+            self.flush = Flush::new(self.lo, self.hi, false);
+            self.pc = Pc::Kick;
+            return Progress::Continue;
+        }
+        let _ = t;
+        Progress::Return(Ret::Pages(n))
+    }
+}

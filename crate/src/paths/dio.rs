@@ -1,0 +1,171 @@
+//! What the direct read and direct write paths share: pinning the user
+//! buffer with get_user_pages() (which may fault on an mmap of the same
+//! file), i_dio_count, the 2019 proposals' markers and rwsem, and releasing
+//! all of it when the I/O completes or backs off.
+
+use crate::locks::{LockId, Mode};
+use crate::ops::Op;
+use crate::pagecache::DIRTY;
+use crate::policy::DioCoherency;
+use crate::world::{Holder, Need, World};
+
+/// Whether the user page `u` of task `t`'s mapping can be pinned without a
+/// fault: present, and writable if the I/O writes into it (FOLL_WRITE).
+pub fn gup_ok(w: &World, t: u8, u: u8, write: bool) -> bool {
+    let task = &w.s.tasks[t as usize];
+    let bit = 1u16 << u;
+    if write {
+        task.pte_rw & bit != 0
+    } else {
+        (task.pte_ro | task.pte_rw) & bit != 0
+    }
+}
+
+/// Pins user page `u` (FOLL_PIN): the folio cannot be reclaimed.
+pub fn pin(w: &mut World, t: u8, u: u8) {
+    let bit = 1u16 << u;
+    if w.s.tasks[t as usize].pinned & bit != 0 {
+        return;
+    }
+    if let Some(f) = w.s.cache.get_mut(u) {
+        f.pins += 1;
+        w.s.tasks[t as usize].pinned |= bit;
+        w.note(|_| format!("get_user_pages pins folio {u}"));
+    }
+}
+
+/// bio_release_pages() / unpin_user_pages(): drop this task's pins.
+pub fn unpin_all(w: &mut World, t: u8) {
+    let task = w.s.tasks[t as usize];
+    for u in 0..crate::world::MAX_PAGES as u8 {
+        let bit = 1u16 << u;
+        if task.pinned & bit != 0 && task.orphan & bit == 0 {
+            if let Some(f) = w.s.cache.get_mut(u) {
+                f.pins = f.pins.saturating_sub(1);
+            }
+        }
+    }
+    w.s.tasks[t as usize].pinned = 0;
+}
+
+/// The user page that receives (or supplies) file page `p` of a direct
+/// I/O whose buffer is the task's mapping starting at page `base`.
+pub fn user_page(base: u8, lo: u8, p: u8) -> u8 {
+    base + (p - lo)
+}
+
+/// A direct read into the task's mmap of the file: data for file page `p`
+/// has been DMAed into the pinned user page; that page's folio now holds
+/// the reader's new version, and is dirtied (bio_set_pages_dirty). If the
+/// folio was removed while pinned, the data went to an orphan page.
+pub fn dma_into_mmap(w: &mut World, t: u8, p: u8) {
+    let opi = w.s.tasks[t as usize].op as usize;
+    let Op::Read {
+        range,
+        into_mmap: Some(base),
+        ..
+    } = w.st.scenario.tasks[t as usize].ops[opi]
+    else {
+        return;
+    };
+    let u = user_page(base, range.lo, p);
+    let v = w.st.op_ver[t as usize][opi].expect("a read into mmap writes a version");
+    let task = w.s.tasks[t as usize];
+    if task.orphan & (1 << u) != 0 {
+        w.note(|_| {
+            format!(
+                "the pinned page for user page {u} was removed from the cache: the data is lost"
+            )
+        });
+        return;
+    }
+    if let Some(f) = w.s.cache.get_mut(u) {
+        f.ver = v;
+        f.flags |= DIRTY;
+        w.note(|w| {
+            format!(
+                "folio {u} (the user buffer) now holds {} and is dirty",
+                w.st.label(v)
+            )
+        });
+    }
+}
+
+/// inode_dio_begin().
+pub fn dio_begin(w: &mut World, t: u8) {
+    w.s.dio |= 1 << t;
+}
+
+/// inode_dio_end().
+pub fn dio_end(w: &mut World, t: u8) {
+    w.s.dio &= !(1 << t);
+}
+
+/// The 2019 proposals' entry step: with Wilcox's rwsem and an empty
+/// i_pages, take the rwsem shared; otherwise put a "DIO in progress" entry
+/// at every uncached page (waiting out another I/O's entry) and serve the
+/// cached pages through the cache.
+pub fn coherency_need(w: &World, t: u8, lo: u8, hi: u8) -> Need {
+    if w.st.policy.dio_coherency == DioCoherency::Rwsem && w.s.cache.is_empty() {
+        return Need::Lock(LockId::DioRwsem, Mode::Shared);
+    }
+    for p in lo..=hi {
+        if let Some(h) = w.s.cache.marker(p) {
+            if h != Holder(t) {
+                return Need::NoMarker(p);
+            }
+        }
+    }
+    Need::None
+}
+
+/// Returns the mask of pages to serve from the cache (the rest go direct).
+pub fn coherency_enter(w: &mut World, t: u8, lo: u8, hi: u8) -> u32 {
+    if w.s.locks.dio_rwsem.held_by(Holder(t)) == Some(Mode::Shared) {
+        w.note(|_| "i_pages is empty: dio_rwsem taken shared for the whole I/O".to_string());
+        return 0;
+    }
+    let mut served = 0u32;
+    let mut marked = 0u32;
+    for p in lo..=hi {
+        if w.s.cache.get(p).is_some() {
+            served |= 1 << p;
+        } else {
+            w.s.cache.markers[p as usize] = t + 1;
+            marked |= 1 << p;
+        }
+    }
+    w.note(|_| {
+        let mut s = String::new();
+        if marked != 0 {
+            s += &format!(
+                "DIO-in-progress entries at {}",
+                crate::util::fmt_set(marked)
+            );
+        }
+        if served != 0 {
+            if !s.is_empty() {
+                s += "; ";
+            }
+            s += &format!(
+                "cached {} served through the page cache",
+                crate::util::fmt_set(served)
+            );
+        }
+        s
+    });
+    served
+}
+
+/// Releases everything a direct I/O holds: i_dio_count, pins, markers, the
+/// proposal rwsem, btrfs extent locks and i_rwsem.
+pub fn release_all(w: &mut World, t: u8) {
+    dio_end(w, t);
+    unpin_all(w, t);
+    for m in w.s.cache.markers.iter_mut() {
+        if *m == t + 1 {
+            *m = 0;
+        }
+    }
+    w.s.locks.release_all(Holder(t));
+}

@@ -1,0 +1,355 @@
+//! A direct read (`iomap_dio_rw` for reads, under i_rwsem shared): return 0
+//! past EOF; `kiocb_write_and_wait` (flush dirty pages so the device holds
+//! the newest data); up to 5.8 also invalidate the range; `inode_dio_begin`;
+//! `->iomap_begin`; per mapping: zero the user buffer for holes and
+//! unwritten extents, or pin the user pages (get_user_pages, which may
+//! fault) and submit bios; wait; `iomap_dio_complete`.
+//!
+//! When the user buffer is an mmap of the same file (`into-mmap P`), the
+//! pin faults on the file itself while the read holds its locks: the 2019
+//! proposals and btrfs before ~5.16 deadlock there; with nofault-retry the
+//! read stops short, drops its locks, faults the buffer in and retries.
+
+use super::dio::{self, gup_ok, pin, user_page};
+use super::fault::Fault;
+use super::invalidate::Inval;
+use super::writeback::{check_as_eio, mapping_set_error, Flush};
+use super::{Progress, Sub};
+use crate::device::{Bio, BioKind};
+use crate::extents::Ext;
+use crate::locks::{LockId, Mode};
+use crate::ops::Range;
+use crate::policy::{
+    DioCoherency, DioGupFault, DioPreInvalidateFail, DioReadInvalidate, WbErrorReport,
+};
+use crate::world::{Errno, Holder, Need, Ret, World};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Pc {
+    Lock,
+    Flush,
+    Inval,
+    Coherency,
+    Begin,
+    Submit,
+    GupFault,
+    Wait,
+    /// nofault-retry: fault the buffer in with no locks held, then retry.
+    Retry,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DioRead {
+    /// First page of the whole read (for the return value).
+    base: u8,
+    lo: u8,
+    hi: u8,
+    into: Option<u8>,
+    pc: Pc,
+    cur: u8,
+    /// Pages served from the page cache rather than the device.
+    served: u32,
+    flush: Flush,
+    inval: Inval,
+    fault: Fault,
+    partial: bool,
+}
+
+impl DioRead {
+    pub fn new(_w: &World, r: Range, into: Option<u8>) -> DioRead {
+        DioRead {
+            base: r.lo,
+            lo: r.lo,
+            hi: r.hi,
+            into,
+            pc: Pc::Lock,
+            cur: r.lo,
+            served: 0,
+            flush: Flush::new(r.lo, r.hi, true),
+            inval: Inval::new(r.lo, r.hi),
+            fault: Fault::new(0, true),
+            partial: false,
+        }
+    }
+
+    fn uses_extent_lock(&self, w: &World) -> bool {
+        w.st.fs.dio_extent_lock()
+    }
+
+    pub fn need(&self, w: &World, t: u8) -> Need {
+        match self.pc {
+            Pc::Lock => Need::Lock(LockId::IRwsem, Mode::Shared),
+            Pc::Flush => self.flush.need(w),
+            Pc::Inval => self.inval.need(w),
+            Pc::Coherency => dio::coherency_need(w, t, self.lo, self.hi),
+            Pc::Begin => {
+                if self.uses_extent_lock(w) {
+                    Need::ExtentLock(self.lo, self.hi)
+                } else {
+                    Need::None
+                }
+            }
+            Pc::Submit => self.submit_need(w, t),
+            Pc::GupFault | Pc::Retry => self.fault.need(w, Holder(t)),
+            Pc::Wait => Need::Bios,
+        }
+    }
+
+    fn submit_need(&self, w: &World, t: u8) -> Need {
+        let p = self.cur;
+        if let Some(base) = self.into {
+            let u = user_page(base, self.lo, p);
+            if !gup_ok(w, t, u, true) {
+                return match w.st.policy.dio_gup_fault {
+                    DioGupFault::Fault => Fault::new(u, true).need(w, Holder(t)),
+                    DioGupFault::NofaultRetry => Need::None,
+                };
+            }
+        }
+        if self.served & (1 << p) != 0 {
+            return match w.s.cache.get(p) {
+                Some(f) if f.locked() => Need::FolioUnlocked(p),
+                _ => Need::None,
+            };
+        }
+        if matches!(w.s.ext.get(p), Ext::Written(_)) && w.s.dev.queue_full() {
+            return Need::QueueSpace;
+        }
+        Need::None
+    }
+
+    fn fail(&mut self, w: &mut World, t: u8, e: Errno) -> Progress {
+        dio::release_all(w, t);
+        Progress::Return(Ret::Err(e))
+    }
+
+    pub fn step(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        let me = Holder(t);
+        match self.pc {
+            Pc::Lock => {
+                let name = w.st.fs.names().ilock_shared;
+                if self.lo >= w.s.i_size {
+                    w.s.locks.i_rwsem.release(me);
+                    w.note(|_| "read starts past EOF: 0 bytes".to_string());
+                    let n = self.lo - self.base;
+                    return (name, Progress::Return(Ret::Pages(n)));
+                }
+                if self.hi >= w.s.i_size {
+                    self.hi = w.s.i_size - 1;
+                    w.note(|_| format!("clamped to EOF: pages {}-{}", self.lo, self.hi));
+                }
+                self.cur = self.lo;
+                self.served = 0;
+                if w.st.policy.dio_coherency == DioCoherency::FlushInvalidate {
+                    self.flush = Flush::new(self.lo, self.hi, true);
+                    self.pc = Pc::Flush;
+                } else {
+                    self.pc = Pc::Coherency;
+                }
+                (name, Progress::Continue)
+            }
+            Pc::Flush => match self.flush.step(w, me) {
+                (n, Sub::Running) => (n, Progress::Continue),
+                (n, Sub::Done(())) => {
+                    // kiocb_write_and_wait() returns filemap_check_errors()
+                    if check_as_eio(w) {
+                        return (n, self.fail(w, t, Errno::EIO));
+                    }
+                    if w.st.policy.dio_read_invalidate == DioReadInvalidate::Yes {
+                        self.inval = Inval::new(self.lo, self.hi);
+                        self.pc = Pc::Inval;
+                    } else {
+                        self.pc = Pc::Begin;
+                    }
+                    (n, Progress::Continue)
+                }
+            },
+            Pc::Inval => match self.inval.step(w) {
+                (n, Sub::Running) => (n, Progress::Continue),
+                (n, Sub::Done(failed)) => {
+                    if failed {
+                        match w.st.policy.dio_pre_invalidate_fail {
+                            DioPreInvalidateFail::Ignore => {
+                                w.note(|_| "invalidation failed; ignored".to_string())
+                            }
+                            DioPreInvalidateFail::WarnEio => warn_stale_pagecache(w),
+                            DioPreInvalidateFail::Fail => {
+                                return (n, self.fail(w, t, Errno::EBUSY))
+                            }
+                            DioPreInvalidateFail::FallbackBuffered
+                            | DioPreInvalidateFail::ServeFromCache => {
+                                self.served = w.s.cache.present(self.lo, self.hi);
+                                w.note(|_| {
+                                    "pages still cached are read through the cache".to_string()
+                                });
+                            }
+                        }
+                    }
+                    self.pc = Pc::Begin;
+                    (n, Progress::Continue)
+                }
+            },
+            Pc::Coherency => {
+                self.served = dio::coherency_enter(w, t, self.lo, self.hi);
+                self.pc = Pc::Begin;
+                ("iomap_dio_rw: DIO-in-progress", Progress::Continue)
+            }
+            Pc::Begin => {
+                dio::dio_begin(w, t);
+                let name = w.st.fs.names().dio_read_iomap_begin;
+                if w.st.fs.dio_delalloc_is_eio() {
+                    if let Some(p) = (self.lo..=self.hi).find(|&p| {
+                        self.served & (1 << p) == 0 && matches!(w.s.ext.get(p), Ext::Delalloc(_))
+                    }) {
+                        w.note(|_| format!("page {p} is delalloc after the flush → -EIO"));
+                        return (name, self.fail(w, t, Errno::EIO));
+                    }
+                }
+                w.note(|w| {
+                    let kinds: Vec<String> = (self.lo..=self.hi)
+                        .map(|p| format!("{p}:{}", w.s.ext.get(p).kind()))
+                        .collect();
+                    format!("inode_dio_begin; mapping {}", kinds.join(" "))
+                });
+                self.pc = Pc::Submit;
+                (name, Progress::Continue)
+            }
+            Pc::Submit => self.submit(w, t),
+            Pc::GupFault => match self.fault.step(w, me) {
+                (n, Sub::Running) => (n, Progress::Continue),
+                (n, Sub::Done(Ok(()))) => {
+                    self.pc = Pc::Submit;
+                    (n, Progress::Continue)
+                }
+                (n, Sub::Done(Err(_))) => (n, self.fail(w, t, Errno::EFAULT)),
+            },
+            Pc::Wait => {
+                let err = w.s.tasks[t as usize].dio_err;
+                dio::release_all(w, t);
+                let name = "iomap_dio_complete";
+                if err {
+                    return (name, Progress::Return(Ret::Err(Errno::EIO)));
+                }
+                if self.partial {
+                    // IOMAP_DIO_PARTIAL: the filesystem faults the rest of the
+                    // buffer in without locks and retries (btrfs, gfs2)
+                    let u = user_page(self.into.unwrap(), self.lo, self.cur);
+                    w.note(|_| format!("short read; locks dropped; fault_in_iov_iter_writeable(user page {u}), then retry from page {}", self.cur));
+                    self.fault = Fault::new(u, true);
+                    self.pc = Pc::Retry;
+                    return (name, Progress::Continue);
+                }
+                w.note(|_| "inode_dio_end; unpin; unlock".to_string());
+                (name, Progress::Return(Ret::Pages(self.hi - self.base + 1)))
+            }
+            Pc::Retry => match self.fault.step(w, me) {
+                (n, Sub::Running) => (n, Progress::Continue),
+                (n, Sub::Done(Ok(()))) => {
+                    self.lo = self.cur;
+                    self.partial = false;
+                    self.pc = Pc::Lock;
+                    (n, Progress::Continue)
+                }
+                (n, Sub::Done(Err(_))) => {
+                    let done = self.cur - self.base;
+                    let r = if done > 0 {
+                        Ret::Pages(done)
+                    } else {
+                        Ret::Err(Errno::EFAULT)
+                    };
+                    (n, Progress::Return(r))
+                }
+            },
+        }
+    }
+
+    /// Pin and submit (or zero-fill, or copy from the cache) from `cur` on.
+    fn submit(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        let me = Holder(t);
+        let mut name = "iomap_dio_bio_iter";
+        loop {
+            let p = self.cur;
+            if let Some(base) = self.into {
+                let u = user_page(base, self.lo, p);
+                if !gup_ok(w, t, u, true) {
+                    match w.st.policy.dio_gup_fault {
+                        DioGupFault::Fault => {
+                            w.note(|_| format!("get_user_pages: user page {u} (file page {u}) is not mapped writable: fault, holding the I/O's locks"));
+                            self.fault = Fault::new(u, true);
+                            self.pc = Pc::GupFault;
+                            let (n, sub) = self.fault.step(w, me);
+                            return match sub {
+                                Sub::Running => (n, Progress::Continue),
+                                Sub::Done(Ok(())) => {
+                                    self.pc = Pc::Submit;
+                                    (n, Progress::Continue)
+                                }
+                                Sub::Done(Err(_)) => (n, self.fail(w, t, Errno::EFAULT)),
+                            };
+                        }
+                        DioGupFault::NofaultRetry => {
+                            w.note(|_| format!("get_user_pages(FOLL_NOFAULT): user page {u} not mapped: stop here"));
+                            self.partial = true;
+                            self.pc = Pc::Wait;
+                            return ("bio_iov_iter_get_pages", Progress::Continue);
+                        }
+                    }
+                }
+                pin(w, t, u);
+                name = "bio_iov_iter_get_pages; submit_bio";
+            }
+            if self.served & (1 << p) != 0 {
+                let f = *w.s.cache.get(p).expect("served page is cached");
+                w.read_value(t, p, f.ver);
+                if let Some(c) = w.counters() {
+                    c.cpu_bytes += 4096;
+                }
+                w.note(|w| format!("page {p} copied from the page cache: {}", w.st.label(f.ver)));
+                super::dio::dma_into_mmap(w, t, p);
+            } else {
+                match w.s.ext.get(p) {
+                    Ext::Written(b) => {
+                        if w.s.dev.queue_full() {
+                            return (name, Progress::Continue);
+                        }
+                        w.s.dev.submit(Bio {
+                            kind: BioKind::DioRead,
+                            block: b,
+                            page: p,
+                            ver: Default::default(),
+                            fua: false,
+                            owner: me,
+                        });
+                        w.note(|_| format!("read bio: block {b} → page {p} of the buffer"));
+                    }
+                    e => {
+                        // iomap_dio_hole_iter: zero the user buffer, no I/O
+                        let z = e.zeroes().unwrap();
+                        w.read_value(t, p, z);
+                        w.note(|_| format!("page {p} is {}: the buffer is zeroed", e.kind()));
+                        super::dio::dma_into_mmap(w, t, p);
+                    }
+                }
+            }
+            self.cur += 1;
+            if self.cur > self.hi {
+                self.pc = Pc::Wait;
+                return (name, Progress::Continue);
+            }
+            if self.into.is_some() {
+                return (name, Progress::Continue);
+            }
+        }
+    }
+}
+
+/// dio_warn_stale_pagecache(): "Page cache invalidation failure on direct
+/// I/O. Possible data corruption due to collision with buffered I/O!" and
+/// errseq_set(&mapping->wb_err, -EIO) (5a9d929d6e13): the next fsync fails.
+pub fn warn_stale_pagecache(w: &mut World) {
+    match w.st.policy.wb_error_report {
+        WbErrorReport::Errseq => w.s.wb_err.set(Errno::EIO.code()),
+        WbErrorReport::AsEioFlag => mapping_set_error(w, Errno::EIO.code()),
+    }
+    w.note(|_| "dio_warn_stale_pagecache: \"Page cache invalidation failure on direct I/O. Possible data corruption\"; -EIO recorded in wb_err".to_string());
+}

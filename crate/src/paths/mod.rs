@@ -1,0 +1,225 @@
+//! The kernel paths, one module each, each a step machine whose steps are
+//! named after the kernel functions they model. A path has:
+//!
+//! - a state (`Copy`, part of the world's state), starting at its first pc;
+//! - `need()`: what its next step waits for (a lock to take, a flag to
+//!   clear, a bio to complete) — pure, so the engine can tell who can run
+//!   and draw the wait-for graph;
+//! - `step()`: one atomic step; the engine has already taken the lock that
+//!   `need()` named.
+//!
+//! Sub-machines used by several paths: [`writeback::Flush`]
+//! (filemap_write_and_wait_range), [`invalidate::Inval`]
+//! (invalidate_inode_pages2_range, truncate_inode_pages_range),
+//! [`fault::Fault`] (filemap_fault + page_mkwrite), [`fsync::Sync`]
+//! (vfs_fsync_range).
+
+pub mod bio_end;
+pub mod buffered_read;
+pub mod buffered_write;
+pub mod crash;
+pub mod dax;
+pub mod dio;
+pub mod direct_read;
+pub mod direct_write;
+pub mod fault;
+pub mod filemap;
+pub mod fsync;
+pub mod invalidate;
+pub mod reclaim;
+pub mod truncate;
+pub mod writeback;
+
+use crate::ops::Op;
+use crate::world::{Need, Ret, World};
+
+/// The state machine of the op a task is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Path {
+    /// Between ops.
+    Idle,
+    BufRead(buffered_read::BufRead),
+    BufWrite(buffered_write::BufWrite),
+    DioRead(direct_read::DioRead),
+    DioWrite(direct_write::DioWrite),
+    Mmap(fault::MmapAccess),
+    Fsync(fsync::FsyncOp),
+    SyncRange(fsync::SyncRange),
+    Truncate(truncate::Truncate),
+    Writeback(writeback::WritebackOp),
+    Dax(dax::DaxRw),
+    /// Ops that are a single step: reclaim, fail-writes, crash.
+    Single,
+}
+
+/// What a step did to its op.
+pub enum Progress {
+    /// The op goes on.
+    Continue,
+    /// The op returned.
+    Return(Ret),
+    /// The op goes on as another path (a direct write falling back to a
+    /// buffered one, a retry).
+    Become(Path),
+}
+
+/// A sub-machine's step: still running, or done with a value.
+pub enum Sub<T> {
+    Running,
+    Done(T),
+}
+
+/// The path an op starts in.
+pub fn initial(w: &World, t: u8) -> Path {
+    let task = &w.s.tasks[t as usize];
+    let op = &w.st.scenario.tasks[t as usize].ops[task.op as usize];
+    let dax = w.st.dax;
+    match *op {
+        Op::Read {
+            range,
+            direct,
+            dontcache,
+            into_mmap,
+        } => {
+            if dax
+                && !(direct && w.st.policy.dax_odirect == crate::policy::DaxOdirect::DirectIoPath)
+            {
+                Path::Dax(dax::DaxRw::new(range, false))
+            } else if direct {
+                Path::DioRead(direct_read::DioRead::new(w, range, into_mmap))
+            } else {
+                Path::BufRead(buffered_read::BufRead::new(w, range, dontcache))
+            }
+        }
+        Op::Write {
+            range,
+            direct,
+            dsync,
+            uncached,
+            from_mmap,
+        } => {
+            if dax
+                && !(direct && w.st.policy.dax_odirect == crate::policy::DaxOdirect::DirectIoPath)
+            {
+                Path::Dax(dax::DaxRw::new(range, true).dsync(dsync))
+            } else if direct {
+                Path::DioWrite(direct_write::DioWrite::new(w, range, dsync, from_mmap))
+            } else {
+                Path::BufWrite(buffered_write::BufWrite::new(range, dsync, uncached))
+            }
+        }
+        Op::MmapRead(p) => Path::Mmap(fault::MmapAccess::new(p, false)),
+        Op::MmapWrite(p) => Path::Mmap(fault::MmapAccess::new(p, true)),
+        Op::Fsync => Path::Fsync(fsync::FsyncOp::new(w, false)),
+        Op::Fdatasync => Path::Fsync(fsync::FsyncOp::new(w, true)),
+        Op::SyncRange(r) => Path::SyncRange(fsync::SyncRange::new(r)),
+        Op::Truncate(n) => Path::Truncate(truncate::Truncate::truncate(n)),
+        Op::Punch(r) => Path::Truncate(truncate::Truncate::punch(r)),
+        Op::Falloc(r) => Path::Truncate(truncate::Truncate::falloc(r)),
+        Op::Writeback => Path::Writeback(writeback::WritebackOp::new(w)),
+        Op::Reclaim(_) | Op::FailWrites(_) | Op::Crash => Path::Single,
+    }
+}
+
+/// What the path's next step waits for.
+pub fn need(path: &Path, w: &World, t: u8) -> Need {
+    match path {
+        Path::Idle => unreachable!("need() of an idle task"),
+        Path::BufRead(s) => s.need(w, t),
+        Path::BufWrite(s) => s.need(w, t),
+        Path::DioRead(s) => s.need(w, t),
+        Path::DioWrite(s) => s.need(w, t),
+        Path::Mmap(s) => s.need(w, t),
+        Path::Fsync(s) => s.need(w, t),
+        Path::SyncRange(s) => s.need(w, t),
+        Path::Truncate(s) => s.need(w, t),
+        Path::Writeback(s) => s.need(w, t),
+        Path::Dax(s) => s.need(w, t),
+        Path::Single => Need::None,
+    }
+}
+
+/// One step of the path; returns the step's name and, if the op returned,
+/// its return value.
+pub fn step(path: &mut Path, w: &mut World, t: u8) -> (&'static str, Option<Ret>) {
+    let (name, prog) = match path {
+        Path::Idle => unreachable!("step() of an idle task"),
+        Path::BufRead(s) => s.step(w, t),
+        Path::BufWrite(s) => s.step(w, t),
+        Path::DioRead(s) => s.step(w, t),
+        Path::DioWrite(s) => s.step(w, t),
+        Path::Mmap(s) => s.step(w, t),
+        Path::Fsync(s) => s.step(w, t),
+        Path::SyncRange(s) => s.step(w, t),
+        Path::Truncate(s) => s.step(w, t),
+        Path::Writeback(s) => s.step(w, t),
+        Path::Dax(s) => s.step(w, t),
+        Path::Single => single_step(w, t),
+    };
+    match prog {
+        Progress::Continue => (name, None),
+        Progress::Return(r) => (name, Some(r)),
+        Progress::Become(p) => {
+            *path = p;
+            (name, None)
+        }
+    }
+}
+
+fn single_step(w: &mut World, t: u8) -> (&'static str, Progress) {
+    let opi = w.s.tasks[t as usize].op as usize;
+    let op = w.st.scenario.tasks[t as usize].ops[opi].clone();
+    match op {
+        Op::Reclaim(r) => reclaim::reclaim_op(w, r),
+        Op::FailWrites(r) => crash::fail_writes(w, r),
+        Op::Crash => crash::crash(w, t),
+        _ => unreachable!("single-step op {op}"),
+    }
+}
+
+/// The pages a returning op wrote (for the oracles).
+pub fn written_pages(op: &Op, r: Ret, i_size: u8, pages: u8) -> u32 {
+    let Ret::Pages(n) = r else { return 0 };
+    match *op {
+        Op::Write { range, .. } => {
+            if n == 0 {
+                0
+            } else {
+                crate::ops::Range {
+                    lo: range.lo,
+                    hi: range.lo + n - 1,
+                }
+                .mask()
+            }
+        }
+        Op::MmapWrite(p) => 1 << p,
+        // the direct read's data landed in the mmapped pages P.. (a store)
+        Op::Read {
+            into_mmap: Some(p), ..
+        } => {
+            if n == 0 {
+                0
+            } else {
+                crate::ops::Range {
+                    lo: p,
+                    hi: p + n - 1,
+                }
+                .mask()
+            }
+        }
+        Op::Punch(range) => range.mask(),
+        Op::Truncate(n) => {
+            let _ = i_size;
+            if n >= pages {
+                0
+            } else {
+                crate::ops::Range {
+                    lo: n,
+                    hi: pages - 1,
+                }
+                .mask()
+            }
+        }
+        _ => 0,
+    }
+}

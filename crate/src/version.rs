@@ -1,0 +1,61 @@
+//! Data is versions, not bytes: every page-sized block holds a version tag.
+//! `init` is what the file held at setup, `zero` is what a hole or an
+//! unwritten extent reads as, and `A1` is the first write issued by task A.
+//! Reads report versions, which keeps diagrams readable and the oracles
+//! exact.
+
+use std::fmt;
+
+/// A version id. Ids index the run's version table ([`crate::world::Static`]);
+/// they are assigned per task and op before the run starts, so the same
+/// write has the same id in every interleaving (states can be compared).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Version(pub u8);
+
+impl Version {
+    pub const INIT: Version = Version(0);
+    pub const ZERO: Version = Version(1);
+    /// First id handed to a write.
+    pub const FIRST_WRITE: u8 = 2;
+
+    /// This version as a bit of a 32-bit version set.
+    #[inline]
+    pub fn bit(self) -> u32 {
+        1u32 << self.0
+    }
+}
+
+/// What a version is, for display and for the oracles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionInfo {
+    /// Short label: `init`, `zero`, `A1`; zeroes written by a punch or a
+    /// truncate are labelled `zero` as well (they read as zeroes).
+    pub label: String,
+    /// Long label for explanations: `zero (B's punch 1-2)`.
+    pub long: String,
+    /// The task that wrote it, if any.
+    pub task: Option<u8>,
+    /// The op of that task that wrote it.
+    pub op: u8,
+    /// Whether the data is zeroes (punch, truncate, or the initial hole).
+    pub zero: bool,
+}
+
+impl fmt::Display for VersionInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+/// Iterates the versions of a version set.
+pub fn iter_set(mut set: u32) -> impl Iterator<Item = Version> {
+    std::iter::from_fn(move || {
+        if set == 0 {
+            None
+        } else {
+            let i = set.trailing_zeros();
+            set &= set - 1;
+            Some(Version(i as u8))
+        }
+    })
+}

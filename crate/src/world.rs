@@ -1,0 +1,1117 @@
+//! The world: the whole modelled state, and the engine API every driver
+//! (CLI, UI, explorer, tests) uses:
+//! `World::new`, `enabled`, `step`, `is_done`, `outcomes`.
+//!
+//! Invariants (checked by `check_invariants`, run by the property tests):
+//! - the state is deterministic: no clocks, no hash-map iteration order;
+//! - one step is one scheduling point: a step never waits half-way;
+//! - a folio under writeback is not dirty-and-locked by a writer, and its
+//!   writeback bio is in flight;
+//! - a writable PTE implies a dirty folio (page_mkwrite dirtied it; writeback
+//!   write-protects before cleaning);
+//! - no device block is mapped by two pages;
+//! - locks are released when an op returns.
+
+use std::fmt;
+use std::rc::Rc;
+
+use crate::device::{BioKind, Device};
+use crate::errseq::Errseq;
+use crate::extents::{Ext, Extents};
+use crate::fs::Fs;
+use crate::history::{Counters, History, OutcomeRecord, StepRecord, SyscallRecord};
+use crate::locks::{LockId, Locks, Mode};
+use crate::oracle::Oracle;
+use crate::outcome::Outcome;
+use crate::pagecache::{Folio, PageCache, UPTODATE};
+use crate::paths::{self, Path};
+use crate::policy::Policy;
+use crate::scenario::{OnDisk, Scenario};
+use crate::version::{Version, VersionInfo};
+
+pub const MAX_PAGES: usize = crate::scenario::limits::MAX_PAGES;
+pub const MAX_TASKS: usize = crate::scenario::limits::MAX_TASKS;
+pub const MAX_BLOCKS: usize = 2 * MAX_PAGES;
+/// Device queue depth: a submitter waits when it is full.
+pub const MAX_BIOS: usize = 16;
+
+/// Who holds a lock: tasks 0..4, the flusher, reclaim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Holder(pub u8);
+
+impl Holder {
+    pub const FLUSH: Holder = Holder(MAX_TASKS as u8);
+    pub const RECLAIM: Holder = Holder(MAX_TASKS as u8 + 1);
+}
+
+/// Something that can take a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Actor {
+    Task(u8),
+    /// The device completing its k-th in-flight bio (0 = oldest).
+    Dev(u8),
+    /// Background writeback (the flusher thread).
+    Flush,
+    /// Memory reclaim (kswapd).
+    Reclaim,
+}
+
+impl Actor {
+    pub fn holder(self) -> Option<Holder> {
+        match self {
+            Actor::Task(t) => Some(Holder(t)),
+            Actor::Flush => Some(Holder::FLUSH),
+            Actor::Reclaim => Some(Holder::RECLAIM),
+            Actor::Dev(_) => None,
+        }
+    }
+
+    pub fn of_holder(h: Holder) -> Actor {
+        match h {
+            Holder::FLUSH => Actor::Flush,
+            Holder::RECLAIM => Actor::Reclaim,
+            Holder(t) => Actor::Task(t),
+        }
+    }
+}
+
+/// What an actor's next step waits for. The engine takes locks named here
+/// as part of that step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Need {
+    None,
+    Lock(LockId, Mode),
+    /// folio_lock() (nothing, if the folio is gone by then).
+    FolioLock(u8),
+    /// folio_lock() then folio_wait_writeback().
+    FolioLockNoWb(u8),
+    /// folio_wait_locked(): wait for a read to finish.
+    FolioUnlocked(u8),
+    /// folio_wait_writeback().
+    NoWriteback(u8),
+    /// This actor's direct I/O or flush bios to complete.
+    Bios,
+    /// inode_dio_wait(): i_dio_count == 0.
+    DioIdle,
+    /// A "DIO in progress" entry at this index to go away.
+    NoMarker(u8),
+    /// btrfs lock_extent() over pages lo..=hi.
+    ExtentLock(u8, u8),
+    /// Room in the device queue.
+    QueueSpace,
+}
+
+impl fmt::Display for Need {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Need::None => write!(f, "nothing"),
+            Need::Lock(l, Mode::Shared) => write!(f, "{} (shared)", l.name()),
+            Need::Lock(l, Mode::Excl) => write!(f, "{} (exclusive)", l.name()),
+            Need::FolioLock(p) => write!(f, "folio {p} lock"),
+            Need::FolioLockNoWb(p) => write!(f, "folio {p} lock and writeback"),
+            Need::FolioUnlocked(p) => write!(f, "folio {p} unlock (read in progress)"),
+            Need::NoWriteback(p) => write!(f, "folio {p} writeback"),
+            Need::Bios => write!(f, "its bios to complete"),
+            Need::DioIdle => write!(f, "i_dio_count to drop to 0"),
+            Need::NoMarker(p) => write!(f, "the DIO-in-progress entry at {p}"),
+            Need::ExtentLock(lo, hi) if lo == hi => write!(f, "extent lock {lo}"),
+            Need::ExtentLock(lo, hi) => write!(f, "extent lock {lo}-{hi}"),
+            Need::QueueSpace => write!(f, "room in the device queue"),
+        }
+    }
+}
+
+/// A syscall's return value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ret {
+    /// Success, in pages (bytes = pages * 4096). 0 for fsync and friends.
+    Pages(u8),
+    Err(Errno),
+}
+
+impl Ret {
+    pub fn is_err(self) -> bool {
+        matches!(self, Ret::Err(_))
+    }
+}
+
+impl fmt::Display for Ret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ret::Pages(p) => write!(f, "{}", u32::from(*p) * 4096),
+            Ret::Err(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Errno {
+    EIO,
+    EBUSY,
+    ENOTBLK,
+    EOPNOTSUPP,
+    /// get_user_pages() could not fault the user buffer in.
+    EFAULT,
+    /// Not an errno: the access was killed by SIGBUS (mmap past EOF, poison).
+    SIGBUS,
+}
+
+impl Errno {
+    pub fn code(self) -> u8 {
+        match self {
+            Errno::EIO => 5,
+            Errno::EBUSY => 16,
+            Errno::ENOTBLK => 15,
+            Errno::EOPNOTSUPP => 95,
+            Errno::EFAULT => 14,
+            Errno::SIGBUS => 7,
+        }
+    }
+}
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Errno::EIO => "-EIO",
+            Errno::EBUSY => "-EBUSY",
+            Errno::ENOTBLK => "-ENOTBLK",
+            Errno::EOPNOTSUPP => "-EOPNOTSUPP",
+            Errno::EFAULT => "-EFAULT",
+            Errno::SIGBUS => "SIGBUS",
+        })
+    }
+}
+
+/// One task: its position in its op list, the state machine of the op it is
+/// in, its open file description and its memory map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Task {
+    /// Index of the current op; `ops.len()` when finished.
+    pub op: u8,
+    pub path: Path,
+    /// `file->f_wb_err`: this open file description's errseq cursor.
+    pub cursor: Errseq,
+    /// Pages mapped in this task's shared mapping, read-only / writable.
+    pub pte_ro: u16,
+    pub pte_rw: u16,
+    /// Data a read delivered, by page index.
+    pub rbuf: [Version; MAX_PAGES],
+    pub rgot: u16,
+    /// A bio of this task's direct I/O failed.
+    pub dio_err: bool,
+    /// Pages whose folios this task's direct I/O has pinned (FOLL_PIN).
+    pub pinned: u16,
+    /// Pinned folios that were removed from the cache while pinned: data
+    /// DMAed into them is lost.
+    pub orphan: u16,
+    /// Oracle: the writes that had returned when the current op began.
+    pub began: u32,
+    /// Fingerprint of the results of finished ops (ret and data read).
+    pub res: u64,
+}
+
+impl Default for Task {
+    fn default() -> Self {
+        Task {
+            op: 0,
+            path: Path::Idle,
+            cursor: Errseq::default(),
+            pte_ro: 0,
+            pte_rw: 0,
+            rbuf: [Version::INIT; MAX_PAGES],
+            rgot: 0,
+            dio_err: false,
+            pinned: 0,
+            orphan: 0,
+            began: 0,
+            res: 0,
+        }
+    }
+}
+
+/// The canonical state: everything that decides what can happen next and
+/// what the oracles will say. Two worlds with equal states are the same
+/// state to the explorer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct State {
+    pub i_size: u8,
+    pub cache: PageCache,
+    pub ext: Extents,
+    pub dev: Device,
+    pub locks: Locks,
+    /// Tasks between inode_dio_begin() and inode_dio_end() (i_dio_count is
+    /// the number of bits).
+    pub dio: u8,
+    /// `mapping->wb_err`.
+    pub wb_err: Errseq,
+    /// The legacy AS_EIO mapping flag.
+    pub as_eio: bool,
+    pub tasks: [Task; MAX_TASKS],
+    pub oracle: Oracle,
+    /// The run is over (no actor can step); end-of-run oracles have run.
+    pub over: bool,
+}
+
+/// What does not change during a run: the scenario, the policy and the
+/// version table.
+#[derive(Debug)]
+pub struct Static {
+    pub scenario: Scenario,
+    pub policy: Policy,
+    pub fs: Fs,
+    pub pages: u8,
+    pub nblocks: u8,
+    pub write_cache: bool,
+    pub dax: bool,
+    /// Index = version id.
+    pub versions: Vec<VersionInfo>,
+    /// Per task, per op: the version that op writes (if it writes data).
+    pub op_ver: Vec<Vec<Option<Version>>>,
+}
+
+impl Static {
+    pub fn label(&self, v: Version) -> &str {
+        &self.versions[v.0 as usize].label
+    }
+    pub fn long_label(&self, v: Version) -> &str {
+        &self.versions[v.0 as usize].long
+    }
+    pub fn task_name(&self, t: u8) -> &str {
+        &self.scenario.tasks[t as usize].name
+    }
+    pub fn ntasks(&self) -> usize {
+        self.scenario.tasks.len()
+    }
+}
+
+/// The actors enabled in the current state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Enabled {
+    n: u8,
+    a: [Option<Actor>; MAX_TASKS + MAX_BIOS + 2],
+}
+
+impl Enabled {
+    fn push(&mut self, a: Actor) {
+        self.a[self.n as usize] = Some(a);
+        self.n += 1;
+    }
+    pub fn len(&self) -> usize {
+        self.n as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+    pub fn get(&self, i: usize) -> Actor {
+        self.a[i].unwrap()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = Actor> + '_ {
+        self.a[..self.n as usize].iter().map(|a| a.unwrap())
+    }
+    pub fn contains(&self, a: Actor) -> bool {
+        self.iter().any(|x| x == a)
+    }
+}
+
+/// Why an actor cannot take a step now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepError {
+    NoSuchActor,
+    Finished,
+    Blocked { on: Need, by: Vec<Actor> },
+    NotRunning,
+    RunOver,
+}
+
+/// What a step was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepInfo {
+    pub actor: Actor,
+    /// For tasks: the index of the op the step belongs to.
+    pub op: Option<u8>,
+    /// The kernel function or code point the step models.
+    pub name: &'static str,
+}
+
+/// A wait-for edge: `actor` waits on `need`, which `by` can release.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wait {
+    pub actor: Actor,
+    pub need: Need,
+    pub by: Vec<Actor>,
+}
+
+#[derive(Clone)]
+pub struct World {
+    pub st: Rc<Static>,
+    pub s: State,
+    /// The human-readable record of the run; `None` when exploring.
+    pub hist: Option<Box<History>>,
+    en: Enabled,
+}
+
+impl PartialEq for World {
+    fn eq(&self, other: &Self) -> bool {
+        self.s == other.s
+    }
+}
+impl Eq for World {}
+impl std::hash::Hash for World {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.s.hash(h)
+    }
+}
+
+impl fmt::Debug for World {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("World").field("s", &self.s).finish()
+    }
+}
+
+impl World {
+    /// A world at the start of `scenario` under `policy`, recording history.
+    pub fn new(scenario: &Scenario, policy: &Policy) -> World {
+        let mut w = World::new_quiet(scenario, policy);
+        w.hist = Some(Box::default());
+        w
+    }
+
+    /// Like [`World::new`] but without history (for the explorer).
+    pub fn new_quiet(scenario: &Scenario, policy: &Policy) -> World {
+        let setup = &scenario.setup;
+        let mut versions = vec![
+            VersionInfo {
+                label: "init".into(),
+                long: "init (the data at setup)".into(),
+                task: None,
+                op: 0,
+                zero: false,
+            },
+            VersionInfo {
+                label: "zero".into(),
+                long: "zero (an initial hole)".into(),
+                task: None,
+                op: 0,
+                zero: true,
+            },
+        ];
+        let mut op_ver = Vec::new();
+        for (ti, t) in scenario.tasks.iter().enumerate() {
+            let mut n = 0;
+            let mut per = Vec::new();
+            for (oi, op) in t.ops.iter().enumerate() {
+                if op.writes_data() {
+                    let id = Version(versions.len() as u8);
+                    let zero = matches!(op, crate::ops::Op::Punch(_) | crate::ops::Op::Truncate(_));
+                    let (label, long) = if zero {
+                        ("zero".to_string(), format!("zero ({}'s {op})", t.name))
+                    } else {
+                        n += 1;
+                        let l = format!("{}{}", t.name, n);
+                        (l.clone(), format!("{l} ({}'s {op})", t.name))
+                    };
+                    versions.push(VersionInfo {
+                        label,
+                        long,
+                        task: Some(ti as u8),
+                        op: oi as u8,
+                        zero,
+                    });
+                    per.push(Some(id));
+                } else {
+                    per.push(None);
+                }
+            }
+            op_ver.push(per);
+        }
+        let st = Static {
+            scenario: scenario.clone(),
+            policy: policy.clone(),
+            fs: setup.fs,
+            pages: setup.pages,
+            nblocks: setup.blocks(),
+            write_cache: setup.write_cache && !setup.dax,
+            dax: setup.dax,
+            versions,
+            op_ver,
+        };
+
+        let mut s = State {
+            i_size: setup.pages,
+            cache: PageCache::default(),
+            ext: Extents::default(),
+            dev: Device::default(),
+            locks: Locks::default(),
+            dio: 0,
+            wb_err: Errseq::default(),
+            as_eio: false,
+            tasks: [Task::default(); MAX_TASKS],
+            oracle: Oracle::default(),
+            over: false,
+        };
+        for p in 0..setup.pages {
+            let e = match setup.on_disk {
+                OnDisk::Written => Ext::Written(p),
+                OnDisk::Unwritten => Ext::Unwritten(p, Version::ZERO),
+                OnDisk::Hole => Ext::Hole(Version::ZERO),
+            };
+            s.ext.map[p as usize] = e;
+        }
+        s.ext.commit(setup.pages);
+        s.dev.poison = setup.poisoned;
+        for p in 0..setup.pages {
+            if setup.cached & (1 << p) != 0 {
+                let ver = match s.ext.map[p as usize] {
+                    Ext::Written(b) => s.dev.content(b),
+                    e => e.zeroes().unwrap_or(Version::ZERO),
+                };
+                s.cache.folios[p as usize] = Some(Folio {
+                    ver,
+                    flags: UPTODATE,
+                    lock: 0,
+                    pins: 0,
+                });
+            }
+        }
+        let mut w = World {
+            st: Rc::new(st),
+            s,
+            hist: None,
+            en: Enabled::default(),
+        };
+        w.s.oracle.init(&w.st);
+        w.refresh();
+        w
+    }
+
+    // ---- the engine API ----
+
+    /// The actors that can take a step now, in a fixed order: tasks (in
+    /// declaration order), the device's bios (oldest first), flush, reclaim.
+    pub fn enabled(&self) -> &Enabled {
+        &self.en
+    }
+
+    /// Whether the run is over: no actor can take a step.
+    pub fn is_done(&self) -> bool {
+        self.s.over
+    }
+
+    /// Outcomes that have fired so far, as a bit set of [`Outcome::bit`].
+    pub fn fired(&self) -> u16 {
+        self.s.oracle.fired
+    }
+
+    /// Outcomes with their step and explanation (needs history).
+    pub fn outcomes(&self) -> &[OutcomeRecord] {
+        self.hist.as_ref().map_or(&[], |h| &h.outcomes)
+    }
+
+    /// Takes one step of `a`.
+    pub fn step(&mut self, a: Actor) -> Result<StepInfo, StepError> {
+        if self.s.over {
+            return Err(StepError::RunOver);
+        }
+        if !self.en.contains(a) {
+            return Err(self.why_not(a));
+        }
+        if let Some(h) = &mut self.hist {
+            h.begin_step(a);
+            self.count_waits();
+        }
+        let info = match a {
+            Actor::Task(t) => self.step_task(t),
+            Actor::Dev(k) => StepInfo {
+                actor: a,
+                op: None,
+                name: paths::bio_end::dev_complete(self, k),
+            },
+            Actor::Flush | Actor::Reclaim => {
+                let need = self.need_of(a).expect("enabled background actor has work");
+                self.acquire(need, a.holder().unwrap());
+                let name = if a == Actor::Flush {
+                    paths::writeback::flusher_step(self)
+                } else {
+                    paths::reclaim::kswapd_step(self)
+                };
+                StepInfo {
+                    actor: a,
+                    op: None,
+                    name,
+                }
+            }
+        };
+        if let Some(h) = &mut self.hist {
+            h.end_step(info);
+        }
+        self.after_step();
+        Ok(info)
+    }
+
+    /// The index of the next step (the number of steps taken).
+    pub fn steps_taken(&self) -> usize {
+        self.hist.as_ref().map_or(0, |h| h.steps.len())
+    }
+
+    pub fn actor_name(&self, a: Actor) -> String {
+        match a {
+            Actor::Task(t) => self.st.task_name(t).to_string(),
+            Actor::Dev(0) => "dev".into(),
+            Actor::Dev(k) => format!("dev@{k}"),
+            Actor::Flush => "flush".into(),
+            Actor::Reclaim => "reclaim".into(),
+        }
+    }
+
+    /// The wait-for graph: every actor that wants to run but cannot.
+    pub fn waits(&self) -> Vec<Wait> {
+        let mut out = Vec::new();
+        let ww = self.writers_waiting();
+        for t in 0..self.st.ntasks() as u8 {
+            if let Some(need) = self.need_of(Actor::Task(t)) {
+                if !self.satisfied(need, Holder(t), ww) {
+                    out.push(Wait {
+                        actor: Actor::Task(t),
+                        need,
+                        by: self.blockers(need, Holder(t), ww),
+                    });
+                }
+            }
+        }
+        for a in [Actor::Flush, Actor::Reclaim] {
+            if let Some(need) = self.need_of(a) {
+                let h = a.holder().unwrap();
+                if !self.satisfied(need, h, ww) {
+                    out.push(Wait {
+                        actor: a,
+                        need,
+                        by: self.blockers(need, h, ww),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// A cycle in the wait-for graph, if the tasks are deadlocked.
+    pub fn deadlock_cycle(&self) -> Option<Vec<Wait>> {
+        let waits = self.waits();
+        let find = |a: Actor| waits.iter().find(|w| w.actor == a);
+        for start in &waits {
+            let mut path: Vec<&Wait> = vec![start];
+            let mut cur = start;
+            for _ in 0..waits.len() + 1 {
+                let Some(next) = cur.by.iter().find_map(|b| find(*b)) else {
+                    break;
+                };
+                if let Some(pos) = path.iter().position(|w| w.actor == next.actor) {
+                    return Some(path[pos..].iter().map(|w| (*w).clone()).collect());
+                }
+                path.push(next);
+                cur = next;
+            }
+        }
+        None
+    }
+
+    // ---- scheduling internals ----
+
+    fn step_task(&mut self, t: u8) -> StepInfo {
+        let me = Holder(t);
+        let need = self
+            .need_of(Actor::Task(t))
+            .expect("enabled task has a next step");
+        self.acquire(need, me);
+        let opi = self.s.tasks[t as usize].op;
+        let mut path = self.s.tasks[t as usize].path;
+        if path == Path::Idle {
+            path = paths::initial(self, t);
+            self.begin_syscall(t);
+        }
+        let (name, ret) = paths::step(&mut path, self, t);
+        match ret {
+            None => self.s.tasks[t as usize].path = path,
+            Some(r) => {
+                self.s.tasks[t as usize].path = Path::Idle;
+                self.end_syscall(t, r);
+            }
+        }
+        StepInfo {
+            actor: Actor::Task(t),
+            op: Some(opi),
+            name,
+        }
+    }
+
+    fn begin_syscall(&mut self, t: u8) {
+        let task = &mut self.s.tasks[t as usize];
+        task.rgot = 0;
+        task.dio_err = false;
+        task.orphan = 0;
+        task.began = self.s.oracle.returned;
+        let opi = task.op;
+        if let Some(v) = self.st.op_ver[t as usize][opi as usize] {
+            self.s.oracle.write_begin(v);
+        }
+        if let Some(h) = &mut self.hist {
+            let text = self.st.scenario.tasks[t as usize].ops[opi as usize].to_string();
+            let step = h.steps.len() - 1;
+            h.syscalls.push(SyscallRecord {
+                task: t,
+                op: opi,
+                text,
+                begin: step,
+                end: None,
+                ret: None,
+                read: Vec::new(),
+            });
+        }
+    }
+
+    fn end_syscall(&mut self, t: u8, r: Ret) {
+        self.s.locks.release_all(Holder(t));
+        let opi = self.s.tasks[t as usize].op;
+        let op = self.st.scenario.tasks[t as usize].ops[opi as usize].clone();
+        // what the read returned, for the record and the result fingerprint
+        let read: Vec<Version> = match (&op, r) {
+            (crate::ops::Op::Read { range, .. }, Ret::Pages(n)) => (range.lo..range.lo + n)
+                .map(|p| self.s.tasks[t as usize].rbuf[p as usize])
+                .collect(),
+            (crate::ops::Op::MmapRead(p), Ret::Pages(_)) => {
+                vec![self.s.tasks[t as usize].rbuf[*p as usize]]
+            }
+            _ => Vec::new(),
+        };
+        let task = &mut self.s.tasks[t as usize];
+        let mut fp = task.res ^ 0x9e37_79b9_7f4a_7c15;
+        let code: u64 = match r {
+            Ret::Pages(n) => u64::from(n),
+            Ret::Err(e) => 0x100 | u64::from(e.code()),
+        };
+        for x in std::iter::once(code).chain(read.iter().map(|v| u64::from(v.0) | 0x1000)) {
+            fp = (fp.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        task.res = fp;
+        task.op += 1;
+        if let Some(v) = self.st.op_ver[t as usize][opi as usize] {
+            let pages = paths::written_pages(&op, r, self.s.i_size, self.st.pages);
+            self.oracle_write_return(v, pages);
+        }
+        if let Ret::Err(e) = r {
+            let why = format!("{}'s `{op}` returned {e}", self.st.task_name(t));
+            self.fire(Outcome::SyscallError, why);
+        }
+        if let Some(h) = &mut self.hist {
+            let step = h.steps.len().saturating_sub(1);
+            let st = &self.st;
+            if let Some(rec) = h
+                .syscalls
+                .iter_mut()
+                .rev()
+                .find(|s| s.task == t && s.op == opi)
+            {
+                rec.end = Some(step);
+                rec.ret = Some(r);
+                rec.read = read.iter().map(|v| st.label(*v).to_string()).collect();
+            }
+        }
+    }
+
+    /// The need of an actor's next step, or `None` if it has nothing to do.
+    pub fn need_of(&self, a: Actor) -> Option<Need> {
+        match a {
+            Actor::Task(t) => {
+                let task = &self.s.tasks[t as usize];
+                if task.op as usize >= self.st.scenario.tasks[t as usize].ops.len() {
+                    return None;
+                }
+                let path = if task.path == Path::Idle {
+                    paths::initial(self, t)
+                } else {
+                    task.path
+                };
+                Some(paths::need(&path, self, t))
+            }
+            Actor::Dev(k) => (k < self.s.dev.nbios).then_some(Need::None),
+            Actor::Flush => paths::writeback::flusher_need(self),
+            Actor::Reclaim => paths::reclaim::kswapd_need(self),
+        }
+    }
+
+    fn tasks_running(&self) -> bool {
+        (0..self.st.ntasks())
+            .any(|t| (self.s.tasks[t].op as usize) < self.st.scenario.tasks[t].ops.len())
+    }
+
+    /// Locks that a writer is queued on (Linux rwsems then block new readers).
+    fn writers_waiting(&self) -> u8 {
+        let mut ww = 0u8;
+        let mut note = |need: Option<Need>, h: Holder| {
+            if let Some(Need::Lock(l, Mode::Excl)) = need {
+                let sem = self.s.locks.get(l);
+                if !sem.is_free() && sem.held_by(h).is_none() {
+                    ww |= lock_bit(l);
+                }
+            }
+        };
+        for t in 0..self.st.ntasks() as u8 {
+            note(self.need_of(Actor::Task(t)), Holder(t));
+        }
+        ww
+    }
+
+    pub(crate) fn satisfied(&self, need: Need, me: Holder, ww: u8) -> bool {
+        let folio = |p: u8| self.s.cache.get(p);
+        match need {
+            Need::None => true,
+            Need::Lock(l, m) => {
+                let sem = self.s.locks.get(l);
+                sem.can_take(m, ww & lock_bit(l) != 0)
+            }
+            Need::FolioLock(p) => folio(p).is_none_or(|f| !f.locked()),
+            Need::FolioLockNoWb(p) => folio(p).is_none_or(|f| !f.locked() && !f.writeback()),
+            Need::FolioUnlocked(p) => folio(p).is_none_or(|f| !f.locked()),
+            Need::NoWriteback(p) => folio(p).is_none_or(|f| !f.writeback()),
+            Need::Bios => !self
+                .s
+                .dev
+                .inflight()
+                .iter()
+                .any(|b| b.owner == me && waits_on(b.kind)),
+            Need::DioIdle => self.s.dio & !(1 << me.0) == 0,
+            Need::NoMarker(p) => self.s.cache.markers[p as usize] == 0,
+            Need::ExtentLock(lo, hi) => self.s.locks.extent_free(lo, hi),
+            Need::QueueSpace => !self.s.dev.queue_full(),
+        }
+    }
+
+    fn blockers(&self, need: Need, me: Holder, ww: u8) -> Vec<Actor> {
+        let mut by: Vec<Actor> = Vec::new();
+        let dev_for = |p: u8, kinds: &[BioKind]| -> bool {
+            self.s
+                .dev
+                .inflight()
+                .iter()
+                .any(|b| b.page == p && kinds.contains(&b.kind))
+        };
+        match need {
+            Need::None => {}
+            Need::Lock(l, m) => {
+                let sem = self.s.locks.get(l);
+                // a holder waiting for a lock it holds itself is a cycle of one
+                by.extend(sem.holders().map(|(h, _)| Actor::of_holder(h)));
+                if m == Mode::Shared && ww & lock_bit(l) != 0 {
+                    for t in 0..self.st.ntasks() as u8 {
+                        if Holder(t) != me
+                            && self.need_of(Actor::Task(t)) == Some(Need::Lock(l, Mode::Excl))
+                        {
+                            by.push(Actor::Task(t));
+                        }
+                    }
+                }
+            }
+            Need::FolioLock(p)
+            | Need::FolioLockNoWb(p)
+            | Need::FolioUnlocked(p)
+            | Need::NoWriteback(p) => {
+                if let Some(f) = self.s.cache.get(p) {
+                    let wants_lock = !matches!(need, Need::NoWriteback(_));
+                    if wants_lock && f.locked() {
+                        if dev_for(p, &[BioKind::ReadFolio]) {
+                            by.push(Actor::Dev(0));
+                        } else {
+                            by.push(Actor::of_holder(Holder(f.lock - 1)));
+                        }
+                    }
+                    let wants_wb = matches!(need, Need::FolioLockNoWb(_) | Need::NoWriteback(_));
+                    if wants_wb && f.writeback() {
+                        by.push(Actor::Dev(0));
+                    }
+                }
+            }
+            Need::Bios | Need::QueueSpace => by.push(Actor::Dev(0)),
+            Need::DioIdle => {
+                for t in 0..MAX_TASKS as u8 {
+                    if self.s.dio & (1 << t) != 0 && Holder(t) != me {
+                        by.push(Actor::Task(t));
+                    }
+                }
+            }
+            Need::NoMarker(p) => {
+                if let Some(h) = self.s.cache.marker(p) {
+                    by.push(Actor::of_holder(h));
+                }
+            }
+            Need::ExtentLock(lo, hi) => {
+                for p in lo..=hi {
+                    let o = self.s.locks.extent[p as usize];
+                    if o != 0 {
+                        let a = Actor::of_holder(Holder(o - 1));
+                        if !by.contains(&a) {
+                            by.push(a);
+                        }
+                    }
+                }
+            }
+        }
+        by.dedup();
+        by
+    }
+
+    fn acquire(&mut self, need: Need, me: Holder) {
+        match need {
+            Need::Lock(l, m) => self.s.locks.get_mut(l).take(m, me),
+            Need::FolioLock(p) | Need::FolioLockNoWb(p) => {
+                if let Some(f) = self.s.cache.get_mut(p) {
+                    f.lock = me.0 + 1;
+                }
+            }
+            Need::ExtentLock(lo, hi) => self.s.locks.extent_take(lo, hi, me),
+            _ => {}
+        }
+    }
+
+    fn why_not(&self, a: Actor) -> StepError {
+        match a {
+            Actor::Task(t) if t as usize >= self.st.ntasks() => StepError::NoSuchActor,
+            Actor::Task(t) => {
+                let ww = self.writers_waiting();
+                match self.need_of(a) {
+                    None => StepError::Finished,
+                    Some(need) => StepError::Blocked {
+                        on: need,
+                        by: self.blockers(need, Holder(t), ww),
+                    },
+                }
+            }
+            Actor::Dev(_) => StepError::NotRunning,
+            Actor::Flush | Actor::Reclaim => {
+                let ww = self.writers_waiting();
+                match self.need_of(a) {
+                    Some(need) if !self.satisfied(need, a.holder().unwrap(), ww) => {
+                        StepError::Blocked {
+                            on: need,
+                            by: self.blockers(need, a.holder().unwrap(), ww),
+                        }
+                    }
+                    _ => StepError::NotRunning,
+                }
+            }
+        }
+    }
+
+    fn compute_enabled(&self) -> Enabled {
+        let mut en = Enabled::default();
+        let ww = self.writers_waiting();
+        for t in 0..self.st.ntasks() as u8 {
+            if let Some(need) = self.need_of(Actor::Task(t)) {
+                if self.satisfied(need, Holder(t), ww) {
+                    en.push(Actor::Task(t));
+                }
+            }
+        }
+        for k in 0..self.s.dev.nbios {
+            en.push(Actor::Dev(k));
+        }
+        if self.tasks_running() {
+            for a in [Actor::Flush, Actor::Reclaim] {
+                if let Some(need) = self.need_of(a) {
+                    if self.satisfied(need, a.holder().unwrap(), ww) {
+                        en.push(a);
+                    }
+                }
+            }
+        }
+        en
+    }
+
+    /// Recomputes what can run; at the end of the run, runs the end-of-run
+    /// oracles.
+    fn refresh(&mut self) {
+        self.en = self.compute_enabled();
+        if self.en.is_empty() && !self.s.over {
+            self.s.over = true;
+            self.end_of_run();
+        }
+    }
+
+    fn after_step(&mut self) {
+        self.oracle_track();
+        self.refresh();
+        if cfg!(debug_assertions) {
+            if let Err(e) = self.check_invariants() {
+                panic!(
+                    "model invariant broken after {:?}: {e}\n{:#?}",
+                    self.hist.as_ref().and_then(|h| h.steps.last()),
+                    self.s
+                );
+            }
+        }
+    }
+
+    fn end_of_run(&mut self) {
+        if self.tasks_running() {
+            let cycle = self.deadlock_cycle();
+            let why = match &cycle {
+                Some(c) => format!("nothing can run: {}", self.describe_cycle(c)),
+                None => "nothing can run and a task is unfinished".to_string(),
+            };
+            if let Some(h) = &mut self.hist {
+                h.deadlock = cycle;
+            }
+            self.fire(Outcome::Deadlock, why);
+        }
+        self.oracle_end();
+    }
+
+    pub fn describe_cycle(&self, c: &[Wait]) -> String {
+        let parts: Vec<String> = c
+            .iter()
+            .map(|w| {
+                let by: Vec<String> = w.by.iter().map(|b| self.actor_name(*b)).collect();
+                format!(
+                    "{} waits for {} held by {}",
+                    self.actor_name(w.actor),
+                    w.need,
+                    by.join(" and ")
+                )
+            })
+            .collect();
+        parts.join("; ")
+    }
+
+    fn count_waits(&mut self) {
+        let waits = self.waits();
+        if let Some(h) = &mut self.hist {
+            for w in waits {
+                let key = match w.need {
+                    Need::Lock(l, _) => l.name(),
+                    Need::FolioLock(_) | Need::FolioLockNoWb(_) | Need::FolioUnlocked(_) => {
+                        "folio lock".into()
+                    }
+                    Need::NoWriteback(_) => "folio writeback".into(),
+                    Need::Bios | Need::QueueSpace => "bio completion".into(),
+                    Need::DioIdle => "i_dio_count".into(),
+                    Need::NoMarker(_) => "DIO marker".into(),
+                    Need::ExtentLock(..) => "extent lock".into(),
+                    Need::None => continue,
+                };
+                *h.counters.lock_waits.entry(key).or_insert(0) += 1;
+            }
+        }
+    }
+
+    // ---- helpers for the paths ----
+
+    /// Adds a note to the current step (only formatted when recording).
+    pub fn note(&mut self, f: impl FnOnce(&World) -> String) {
+        if self.hist.is_some() {
+            let s = f(self);
+            self.hist.as_mut().unwrap().note(s);
+        }
+    }
+
+    pub fn counters(&mut self) -> Option<&mut Counters> {
+        self.hist.as_mut().map(|h| &mut h.counters)
+    }
+
+    /// Records that an outcome happened at this step.
+    pub fn fire(&mut self, o: Outcome, why: String) {
+        let first = self.s.oracle.fired & o.bit() == 0;
+        self.s.oracle.fired |= o.bit();
+        if let Some(h) = &mut self.hist {
+            let step = h.steps.len().saturating_sub(1);
+            if first || o == Outcome::SyscallError {
+                h.outcomes.push(OutcomeRecord {
+                    outcome: o,
+                    step,
+                    why,
+                });
+            }
+        }
+    }
+
+    pub fn record_step_record(&self) -> Option<&StepRecord> {
+        self.hist.as_ref().and_then(|h| h.steps.last())
+    }
+
+    /// What the file holds at page `p` now: the folio if cached and
+    /// uptodate, else what the device holds for its block.
+    pub fn content(&self, p: u8) -> Version {
+        if let Some(f) = self.s.cache.get(p) {
+            if f.uptodate() {
+                return f.ver;
+            }
+        }
+        self.disk_content(p)
+    }
+
+    /// What a read of page `p` from the device returns (zeroes for holes).
+    pub fn disk_content(&self, p: u8) -> Version {
+        match self.s.ext.get(p) {
+            Ext::Written(b) => self.s.dev.content(b),
+            e => e.zeroes().unwrap(),
+        }
+    }
+
+    /// Checks the model's invariants (see the module documentation).
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let s = &self.s;
+        for p in 0..MAX_PAGES as u8 {
+            let Some(f) = s.cache.get(p) else { continue };
+            if f.writeback()
+                && !s
+                    .dev
+                    .inflight()
+                    .iter()
+                    .any(|b| b.kind == BioKind::Writeback && b.page == p)
+            {
+                return Err(format!("folio {p} under writeback without a writeback bio"));
+            }
+            for t in 0..MAX_TASKS {
+                if s.tasks[t].pte_rw & (1 << p) != 0 && !f.dirty() {
+                    return Err(format!("task {t} maps folio {p} writable but it is clean"));
+                }
+            }
+        }
+        for t in 0..MAX_TASKS {
+            let mapped = s.tasks[t].pte_ro | s.tasks[t].pte_rw;
+            for p in 0..MAX_PAGES as u8 {
+                if mapped & (1 << p) != 0 && s.cache.get(p).is_none() && !self.st.dax {
+                    return Err(format!("task {t} maps page {p} but it is not cached"));
+                }
+            }
+        }
+        let mut seen = 0u32;
+        for p in 0..self.st.pages {
+            if let Some(b) = s.ext.get(p).block() {
+                if seen & (1 << b) != 0 {
+                    return Err(format!("block {b} mapped twice"));
+                }
+                seen |= 1 << b;
+            }
+        }
+        if s.dio.count_ones() > MAX_TASKS as u32 {
+            return Err("i_dio_count out of range".into());
+        }
+        Ok(())
+    }
+}
+
+fn lock_bit(l: LockId) -> u8 {
+    match l {
+        LockId::IRwsem => 1,
+        LockId::InvalidateLock => 2,
+        LockId::DioRwsem => 4,
+        LockId::MmapLock(t) => 8 << t,
+    }
+}
+
+/// Bio kinds whose submitter sleeps on them by ownership (the others are
+/// waited on through folio flags).
+fn waits_on(k: BioKind) -> bool {
+    matches!(
+        k,
+        BioKind::DioRead | BioKind::DioWrite | BioKind::Flush | BioKind::LogWrite
+    )
+}
