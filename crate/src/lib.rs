@@ -29,6 +29,7 @@ pub mod version;
 pub mod world;
 
 pub use world::{Actor, Ret, World};
+pub mod gen;
 pub mod report;
 pub mod run;
 pub mod sched;

@@ -64,6 +64,8 @@ pub struct BufWrite {
     uncached: bool,
     /// This is the buffered fallback of a direct write.
     fallback: bool,
+    /// Pages to report as written (a fallback finishing a partial direct write).
+    total: u8,
     pc: Pc,
     iomap: Iomap,
     flush: Flush,
@@ -80,6 +82,7 @@ impl BufWrite {
             dsync,
             uncached,
             fallback: false,
+            total: r.hi - r.lo + 1,
             pc: Pc::Lock,
             iomap: Iomap {
                 lo: 0,
@@ -99,6 +102,11 @@ impl BufWrite {
             fallback: true,
             ..BufWrite::new(r, dsync, false)
         }
+    }
+
+    /// Report `n` pages written (the direct part included).
+    pub fn set_total(&mut self, n: u8) {
+        self.total = n;
     }
 
     fn mode(&self, w: &World) -> UncachedWrite {
@@ -216,13 +224,13 @@ impl BufWrite {
                 (n, Sub::Done(Ok(()))) => {
                     let v = self.version(w, t);
                     w.oracle_dsync(v);
-                    (n, Progress::Return(Ret::Pages(self.hi - self.lo + 1)))
+                    (n, Progress::Return(Ret::Pages(self.total)))
                 }
                 (n, Sub::Done(Err(e))) => (n, Progress::Return(Ret::Err(e))),
             },
             Pc::Kick => match self.flush.step(w, me) {
                 (n, Sub::Running) => (n, Progress::Continue),
-                (n, Sub::Done(())) => (n, Progress::Return(Ret::Pages(self.hi - self.lo + 1))),
+                (n, Sub::Done(())) => (n, Progress::Return(Ret::Pages(self.total))),
             },
         }
     }
@@ -369,7 +377,7 @@ impl BufWrite {
 
     /// What happens after i_rwsem is released, in order.
     fn post_unlock(&mut self, w: &mut World, t: u8) -> Progress {
-        let n = self.hi - self.lo + 1;
+        let n = self.total;
         if self.fallback && w.st.fs.syncs_after_fallback() {
             self.flush = Flush::new(self.lo, self.hi, true);
             self.pc = Pc::FbFlush;

@@ -36,6 +36,10 @@ enum Pc {
     Wait,
     /// nofault-retry: fault the buffer in with no locks held, then retry.
     Retry,
+    /// No progress since the last retry: finish with a buffered read into
+    /// the buffer (btrfs_direct_read → filemap_read), faulting normally.
+    Buffered,
+    BufferedFault,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -53,6 +57,8 @@ pub struct DioRead {
     inval: Inval,
     fault: Fault,
     partial: bool,
+    /// `cur` when the last retry started (progress check).
+    retried_at: Option<u8>,
 }
 
 impl DioRead {
@@ -69,6 +75,7 @@ impl DioRead {
             inval: Inval::new(r.lo, r.hi),
             fault: Fault::new(0, true),
             partial: false,
+            retried_at: None,
         }
     }
 
@@ -90,16 +97,94 @@ impl DioRead {
                 }
             }
             Pc::Submit => self.submit_need(w, t),
-            Pc::GupFault | Pc::Retry => self.fault.need(w, Holder(t)),
+            Pc::GupFault | Pc::Retry | Pc::BufferedFault => self.fault.need(w, Holder(t)),
             Pc::Wait => Need::Bios,
+            Pc::Buffered => self.buffered_need(w, t),
         }
+    }
+
+    fn buffered_need(&self, w: &World, t: u8) -> Need {
+        let p = self.cur;
+        if p > self.hi || p >= w.s.i_size {
+            return Need::None;
+        }
+        match w.s.cache.get(p) {
+            None => super::filemap::create_need(w, Holder(t), p, true),
+            Some(f) if f.locked() => Need::FolioUnlocked(p),
+            Some(_) => {
+                let u = user_page(self.into.unwrap(), self.base, p);
+                if gup_ok(w, t, u, true) {
+                    Need::None
+                } else {
+                    Fault::new(u, true).need(w, Holder(t))
+                }
+            }
+        }
+    }
+
+    /// filemap_read() into the mmapped buffer, no locks held: a copy_to_user
+    /// that may fault like any store.
+    fn buffered(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        let me = Holder(t);
+        let p = self.cur;
+        if p > self.hi || p >= w.s.i_size {
+            return ("filemap_read", Progress::Return(Ret::Pages(p - self.base)));
+        }
+        let Some(f) = w.s.cache.get(p).copied() else {
+            super::filemap::add_and_read(w, me, p, false);
+            return ("page_cache_ra_unbounded", Progress::Continue);
+        };
+        if !f.uptodate() {
+            let r = if p > self.base {
+                Ret::Pages(p - self.base)
+            } else {
+                Ret::Err(Errno::EIO)
+            };
+            return ("filemap_read", Progress::Return(r));
+        }
+        let u = user_page(self.into.unwrap(), self.base, p);
+        if !gup_ok(w, t, u, true) {
+            self.fault = Fault::new(u, true);
+            self.pc = Pc::BufferedFault;
+            return match self.fault.step(w, me) {
+                (n, Sub::Running) => (n, Progress::Continue),
+                (n, Sub::Done(Ok(()))) => {
+                    self.pc = Pc::Buffered;
+                    (n, Progress::Continue)
+                }
+                (n, Sub::Done(Err(_))) => (n, Progress::Return(Ret::Err(Errno::EFAULT))),
+            };
+        }
+        w.read_value(t, p, f.ver);
+        let opi = w.s.tasks[t as usize].op as usize;
+        let v = w.st.op_ver[t as usize][opi].expect("a read into mmap writes a version");
+        w.s.cache.get_mut(u).expect("writable PTE has a folio").ver = v;
+        if let Some(c) = w.counters() {
+            c.cpu_bytes += 4096;
+        }
+        w.note(|w| {
+            format!(
+                "copy page {p} = {} into user page {u} (folio {u} now {})",
+                w.st.label(f.ver),
+                w.st.label(v)
+            )
+        });
+        self.cur += 1;
+        if self.cur > self.hi || self.cur >= w.s.i_size {
+            return (
+                "copy_folio_to_iter",
+                Progress::Return(Ret::Pages(self.cur - self.base)),
+            );
+        }
+        ("copy_folio_to_iter", Progress::Continue)
     }
 
     fn submit_need(&self, w: &World, t: u8) -> Need {
         let p = self.cur;
         if let Some(base) = self.into {
-            let u = user_page(base, self.lo, p);
-            if !gup_ok(w, t, u, true) {
+            let u = user_page(base, self.base, p);
+            let pinned = w.s.tasks[t as usize].pinned & (1 << u) != 0;
+            if !pinned && !gup_ok(w, t, u, true) {
                 return match w.st.policy.dio_gup_fault {
                     DioGupFault::Fault => Fault::new(u, true).need(w, Holder(t)),
                     DioGupFault::NofaultRetry => Need::None,
@@ -108,6 +193,7 @@ impl DioRead {
         }
         if self.served & (1 << p) != 0 {
             return match w.s.cache.get(p) {
+                None => super::filemap::create_need(w, Holder(t), p, true),
                 Some(f) if f.locked() => Need::FolioUnlocked(p),
                 _ => Need::None,
             };
@@ -218,6 +304,10 @@ impl DioRead {
             Pc::GupFault => match self.fault.step(w, me) {
                 (n, Sub::Running) => (n, Progress::Continue),
                 (n, Sub::Done(Ok(()))) => {
+                    // follow_page right after faultin_page, under the same
+                    // mmap_lock hold: the pin cannot lose the race with
+                    // writeback write-protecting the page again
+                    pin(w, t, self.fault.p);
                     self.pc = Pc::Submit;
                     (n, Progress::Continue)
                 }
@@ -230,10 +320,18 @@ impl DioRead {
                 if err {
                     return (name, Progress::Return(Ret::Err(Errno::EIO)));
                 }
+                if self.partial && self.retried_at == Some(self.cur) {
+                    w.note(|_| {
+                        "no progress since the last retry: finish with a buffered read".to_string()
+                    });
+                    self.pc = Pc::Buffered;
+                    return (name, Progress::Continue);
+                }
                 if self.partial {
                     // IOMAP_DIO_PARTIAL: the filesystem faults the rest of the
                     // buffer in without locks and retries (btrfs, gfs2)
-                    let u = user_page(self.into.unwrap(), self.lo, self.cur);
+                    self.retried_at = Some(self.cur);
+                    let u = user_page(self.into.unwrap(), self.base, self.cur);
                     w.note(|_| format!("short read; locks dropped; fault_in_iov_iter_writeable(user page {u}), then retry from page {}", self.cur));
                     self.fault = Fault::new(u, true);
                     self.pc = Pc::Retry;
@@ -242,6 +340,15 @@ impl DioRead {
                 w.note(|_| "inode_dio_end; unpin; unlock".to_string());
                 (name, Progress::Return(Ret::Pages(self.hi - self.base + 1)))
             }
+            Pc::Buffered => self.buffered(w, t),
+            Pc::BufferedFault => match self.fault.step(w, me) {
+                (n, Sub::Running) => (n, Progress::Continue),
+                (n, Sub::Done(Ok(()))) => {
+                    self.pc = Pc::Buffered;
+                    (n, Progress::Continue)
+                }
+                (n, Sub::Done(Err(_))) => (n, Progress::Return(Ret::Err(Errno::EFAULT))),
+            },
             Pc::Retry => match self.fault.step(w, me) {
                 (n, Sub::Running) => (n, Progress::Continue),
                 (n, Sub::Done(Ok(()))) => {
@@ -270,8 +377,9 @@ impl DioRead {
         loop {
             let p = self.cur;
             if let Some(base) = self.into {
-                let u = user_page(base, self.lo, p);
-                if !gup_ok(w, t, u, true) {
+                let u = user_page(base, self.base, p);
+                let pinned = w.s.tasks[t as usize].pinned & (1 << u) != 0;
+                if !pinned && !gup_ok(w, t, u, true) {
                     match w.st.policy.dio_gup_fault {
                         DioGupFault::Fault => {
                             w.note(|_| format!("get_user_pages: user page {u} (file page {u}) is not mapped writable: fault, holding the I/O's locks"));
@@ -281,6 +389,7 @@ impl DioRead {
                             return match sub {
                                 Sub::Running => (n, Progress::Continue),
                                 Sub::Done(Ok(())) => {
+                                    pin(w, t, u);
                                     self.pc = Pc::Submit;
                                     (n, Progress::Continue)
                                 }
@@ -299,7 +408,14 @@ impl DioRead {
                 name = "bio_iov_iter_get_pages; submit_bio";
             }
             if self.served & (1 << p) != 0 {
-                let f = *w.s.cache.get(p).expect("served page is cached");
+                // served through the page cache: read it in again if it went
+                let Some(f) = w.s.cache.get(p).copied() else {
+                    super::filemap::add_and_read(w, me, p, false);
+                    return ("page_cache_ra_unbounded", Progress::Continue);
+                };
+                if !f.uptodate() {
+                    return (name, self.fail(w, t, Errno::EIO));
+                }
                 w.read_value(t, p, f.ver);
                 if let Some(c) = w.counters() {
                     c.cpu_bytes += 4096;

@@ -75,6 +75,8 @@ pub struct DioWrite {
     /// Pure overwrite with FUA: nothing left for generic_write_sync.
     fua: bool,
     partial: bool,
+    /// `cur` when the last retry started (progress check).
+    retried_at: Option<u8>,
     flush: Flush,
     inval: Inval,
     fault: Fault,
@@ -97,6 +99,7 @@ impl DioWrite {
             blocks: [0; MAX_PAGES],
             fua: false,
             partial: false,
+            retried_at: None,
             flush: Flush::new(r.lo, r.hi, true),
             inval: Inval::new(r.lo, r.hi),
             fault: Fault::new(0, false),
@@ -150,7 +153,8 @@ impl DioWrite {
     fn submit_need(&self, w: &World, t: u8) -> Need {
         if let Some(base) = self.from {
             let u = user_page(base, self.base, self.cur);
-            if !gup_ok(w, t, u, false) {
+            let pinned = w.s.tasks[t as usize].pinned & (1 << u) != 0;
+            if !pinned && !gup_ok(w, t, u, false) {
                 return match w.st.policy.dio_gup_fault {
                     DioGupFault::Fault => Fault::new(u, false).need(w, Holder(t)),
                     DioGupFault::NofaultRetry => Need::None,
@@ -275,6 +279,10 @@ impl DioWrite {
             Pc::GupFault => match self.fault.step(w, me) {
                 (n, Sub::Running) => (n, Progress::Continue),
                 (n, Sub::Done(Ok(()))) => {
+                    // follow_page right after faultin_page, under the same
+                    // mmap_lock hold: the pin cannot lose the race with
+                    // writeback write-protecting the page again
+                    pin(w, t, self.fault.p);
                     self.pc = Pc::Submit;
                     (n, Progress::Continue)
                 }
@@ -525,7 +533,8 @@ impl DioWrite {
             }
             if let Some(base) = self.from {
                 let u = user_page(base, self.base, p);
-                if !gup_ok(w, t, u, false) {
+                let pinned = w.s.tasks[t as usize].pinned & (1 << u) != 0;
+                if !pinned && !gup_ok(w, t, u, false) {
                     match w.st.policy.dio_gup_fault {
                         DioGupFault::Fault => {
                             w.note(|_| format!("get_user_pages: user page {u} is not mapped: fault, holding the I/O's locks"));
@@ -535,6 +544,7 @@ impl DioWrite {
                             return match sub {
                                 Sub::Running => (n, Progress::Continue),
                                 Sub::Done(Ok(())) => {
+                                    pin(w, t, u);
                                     self.pc = Pc::Submit;
                                     (n, Progress::Continue)
                                 }
@@ -592,6 +602,26 @@ impl DioWrite {
             // complete the part that was written, then retry the rest
             self.end_io_upto(w, self.cur);
             dio::release_all(w, t);
+            if self.retried_at == Some(self.cur) {
+                // btrfs_direct_write: no progress since the last retry, so
+                // finish with a buffered write
+                w.note(|_| {
+                    "no progress since the last retry: finish with a buffered write".to_string()
+                });
+                if let Some(c) = w.counters() {
+                    c.dio_fallbacks += 1;
+                }
+                let mut b = BufWrite::fallback_of(
+                    Range {
+                        lo: self.cur,
+                        hi: self.hi,
+                    },
+                    self.dsync,
+                );
+                b.set_total(self.hi - self.base + 1);
+                return (name, Progress::Become(Path::BufWrite(b)));
+            }
+            self.retried_at = Some(self.cur);
             let u = user_page(self.from.unwrap(), self.base, self.cur);
             w.note(|_| format!("short write; locks dropped; fault_in_iov_iter_readable(user page {u}), then retry from page {}", self.cur));
             self.fault = Fault::new(u, false);
