@@ -21,6 +21,10 @@ pub enum BioKind {
     /// A journal write (REQ_PREFLUSH | REQ_FUA): flushes the cache, and its
     /// completion commits the metadata (extent map, i_size).
     LogWrite,
+    /// Not a bio: btrfs's ordered-extent completion work
+    /// (btrfs_finish_ordered_io), queued when a writeback bio ends and run
+    /// later by the endio workqueue; modelled as device-side work.
+    OrderedFinish,
 }
 
 impl BioKind {
@@ -128,6 +132,10 @@ impl Device {
         let b = bio.block as usize;
         let bit = 1u32 << bio.block;
         match bio.kind {
+            BioKind::OrderedFinish => Done {
+                ok: true,
+                data: Version::INIT,
+            },
             BioKind::Flush | BioKind::LogWrite => {
                 self.flush_cache();
                 Done {

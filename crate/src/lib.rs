@@ -29,6 +29,9 @@ pub mod version;
 pub mod world;
 
 pub use world::{Actor, Ret, World};
+pub mod check;
+pub mod explore;
+pub mod footprint;
 pub mod gen;
 pub mod report;
 pub mod run;

@@ -50,6 +50,36 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Explore every interleaving: always / sometimes / never per outcome, with the shortest witness.
+    Explore {
+        /// A scenario file, or the id of a bundled scenario.
+        file: String,
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Stop after this many distinct states (the verdicts then say "not proven").
+        #[arg(long, value_name = "N")]
+        max_states: Option<usize>,
+        /// Stop at this depth (steps).
+        #[arg(long, value_name = "N")]
+        max_depth: Option<usize>,
+        /// Bound context switches away from a task that could go on.
+        #[arg(long, value_name = "N")]
+        max_preemptions: Option<u32>,
+        /// Explore without the sleep-set reduction (for comparison).
+        #[arg(long)]
+        no_reduction: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every [[expect]] of the scenario files; exit 1 on a mismatch.
+    Check {
+        /// Scenario files (or bundled ids); none = every bundled scenario.
+        files: Vec<String>,
+        /// Bound each exploration.
+        #[arg(long, value_name = "N")]
+        max_states: Option<usize>,
+    },
 }
 
 fn load(file: &str) -> Result<Scenario, String> {
@@ -139,6 +169,101 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 print!("{}", report.text());
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Explore {
+            file,
+            policy,
+            max_states,
+            max_depth,
+            max_preemptions,
+            no_reduction,
+            json,
+        } => {
+            let sc = load(&file)?;
+            let spec = RunSpec {
+                preset: policy.preset,
+                set: policy.set,
+                schedule: String::new(),
+                seed: None,
+            };
+            let pol = spec.policy(&sc).map_err(|e| format!("error: {e}"))?;
+            let w = dioscope::World::new_quiet(&sc, &pol);
+            let opts = dioscope::explore::Options {
+                max_states,
+                max_depth,
+                max_preemptions,
+                reduction: !no_reduction,
+            };
+            let t0 = std::time::Instant::now();
+            let mut last = t0;
+            let r = dioscope::explore::explore(&w, &opts, |p| {
+                if !json && last.elapsed().as_secs_f64() > 1.0 {
+                    last = std::time::Instant::now();
+                    eprintln!(
+                        "  … {} states, {} transitions, frontier {}",
+                        p.states, p.transitions, p.frontier
+                    );
+                }
+                true
+            });
+            let secs = t0.elapsed().as_secs_f64();
+            let out = dioscope::explore::ExploreOut::new(
+                &r,
+                &sc,
+                spec.preset_name(&sc),
+                &spec.set_strings(),
+                secs,
+            );
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&out).expect("serialises")
+                );
+            } else {
+                print!("{}", out.text());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Check { files, max_states } => {
+            let files: Vec<String> = if files.is_empty() {
+                dioscope::library::bundled()
+                    .map(|b| format!("scenarios/{}", b.file))
+                    .collect()
+            } else {
+                files
+            };
+            let (mut ok, mut bad) = (0, 0);
+            for f in &files {
+                let sc = load(f).or_else(|e| {
+                    let id = Path::new(f)
+                        .file_stem()
+                        .and_then(|s| s.to_str())
+                        .unwrap_or(f);
+                    dioscope::library::find(id)
+                        .map(|b| b.parse().map_err(|e| e.to_string()))
+                        .unwrap_or(Err(e))
+                })?;
+                if sc.expects.is_empty() {
+                    println!("-       {f}: no [[expect]] entries");
+                    continue;
+                }
+                let results = dioscope::check::check(&sc, max_states)
+                    .map_err(|e| format!("error: {f}: {e}"))?;
+                for c in results {
+                    println!("{}", c.line(f));
+                    if c.ok() {
+                        ok += 1;
+                    } else {
+                        bad += 1;
+                    }
+                }
+            }
+            println!("\n{ok} expectations hold, {bad} do not");
+            Ok(if bad == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }

@@ -13,10 +13,11 @@ pub enum Outcome {
     Deadlock,
     MisdirectedWrite,
     SyscallError,
+    StaleIomap,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 8] = [
+    pub const ALL: [Outcome; 9] = [
         Outcome::StaleRead,
         Outcome::StaleCache,
         Outcome::LostWrite,
@@ -25,6 +26,7 @@ impl Outcome {
         Outcome::Deadlock,
         Outcome::MisdirectedWrite,
         Outcome::SyscallError,
+        Outcome::StaleIomap,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +39,7 @@ impl Outcome {
             Outcome::Deadlock => "deadlock",
             Outcome::MisdirectedWrite => "misdirected-write",
             Outcome::SyscallError => "syscall-error",
+            Outcome::StaleIomap => "stale-iomap",
         }
     }
 
@@ -61,6 +64,7 @@ impl Outcome {
                 "a device write landed in a block that no longer maps its file offset"
             }
             Outcome::SyscallError => "a syscall returned an error (informational)",
+            Outcome::StaleIomap => "a buffered write went on with an extent mapping that had changed under it (informational)",
         }
     }
 

@@ -10,6 +10,9 @@ pub const DIRTY: u8 = 1 << 1;
 pub const WRITEBACK: u8 = 1 << 2;
 /// PG_dropbehind (RWF_DONTCACHE, 6.14): drop when writeback completes.
 pub const DROPBEHIND: u8 = 1 << 3;
+/// btrfs: the folio's ordered extent has not finished yet (its private
+/// state cannot be released, so invalidation fails on it).
+pub const ORDERED: u8 = 1 << 4;
 
 /// A folio (one page here). The data is a version; it is meaningful only
 /// when the folio is uptodate.

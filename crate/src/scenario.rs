@@ -79,10 +79,52 @@ pub struct Expect {
     pub preset: String,
     /// Knob overrides on top of `preset` (and of the scenario's `[policy]`).
     pub set: Vec<(String, String)>,
-    pub outcome: Outcome,
+    pub what: Expected,
     pub verdict: Verdict,
     /// Line of the `[[expect]]` header, for messages.
     pub line: u32,
+}
+
+/// What an expectation is about: an outcome, or a syscall's result
+/// (litmus style: "some run has B's read return init").
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Expected {
+    Outcome(Outcome),
+    Result(ResultPattern),
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expected::Outcome(o) => write!(f, "{o}"),
+            Expected::Result(r) => write!(f, "\"{}\"", r.text),
+        }
+    }
+}
+
+/// `"B: fsync #2 = 0"`: task B's second `fsync` returns 0; for reads the
+/// value may be the versions read (`"B: read 0-1 = A1 zero"`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ResultPattern {
+    pub text: String,
+    pub task: u8,
+    /// Index of the op in the task's op list.
+    pub op: u8,
+    /// The expected value, normalised: "-EIO", "4096", or versions "A1 zero".
+    pub value: String,
+}
+
+impl ResultPattern {
+    /// Whether a syscall record matches.
+    pub fn matches(&self, ret: Option<crate::world::Ret>, read: &[String]) -> bool {
+        let Some(ret) = ret else {
+            return self.value == "none";
+        };
+        if ret.to_string() == self.value {
+            return true;
+        }
+        !read.is_empty() && read.join(" ") == self.value
+    }
 }
 
 /// A validated scenario.
@@ -226,7 +268,8 @@ struct RawExpect {
     preset: Option<Spanned<String>>,
     #[serde(default)]
     set: BTreeMap<Spanned<String>, Spanned<String>>,
-    outcome: Spanned<String>,
+    outcome: Option<Spanned<String>>,
+    result: Option<Spanned<String>>,
     verdict: Spanned<String>,
 }
 
@@ -604,18 +647,37 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             })?;
             set.push((k.get_ref().clone(), v.get_ref().clone()));
         }
-        let outcome = Outcome::parse(re.outcome.get_ref()).ok_or_else(|| {
-            let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.name()).collect();
-            let hint = match crate::util::closest(re.outcome.get_ref(), names.iter().copied()) {
-                Some(c) => format!("did you mean `{c}`? outcomes: {}", names.join(", ")),
-                None => format!("outcomes: {}", names.join(", ")),
-            };
-            cx.at(
-                re.outcome.span(),
-                format!("unknown outcome `{}`", re.outcome.get_ref()),
-                Some(hint),
-            )
-        })?;
+        let what = match (&re.outcome, &re.result) {
+            (Some(o), None) => Expected::Outcome(Outcome::parse(o.get_ref()).ok_or_else(|| {
+                let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.name()).collect();
+                let hint = match crate::util::closest(o.get_ref(), names.iter().copied()) {
+                    Some(c) => format!("did you mean `{c}`? outcomes: {}", names.join(", ")),
+                    None => format!("outcomes: {}", names.join(", ")),
+                };
+                cx.at(
+                    o.span(),
+                    format!("unknown outcome `{}`", o.get_ref()),
+                    Some(hint),
+                )
+            })?),
+            (None, Some(r)) => Expected::Result(
+                parse_result(r.get_ref(), &tasks).map_err(|(m, h)| cx.at(r.span(), m, Some(h)))?,
+            ),
+            (Some(_), Some(r)) => {
+                return Err(cx.at(
+                    r.span(),
+                    "an [[expect]] has either `outcome` or `result`, not both",
+                    Some("split it in two [[expect]] entries".into()),
+                ))
+            }
+            (None, None) => {
+                return Err(cx.at(
+                    e.span(),
+                    "this [[expect]] says neither `outcome` nor `result`",
+                    Some("add outcome = \"spurious-eio\" or result = \"B: read 0 = A1\"".into()),
+                ))
+            }
+        };
         let verdict = Verdict::parse(re.verdict.get_ref()).ok_or_else(|| {
             cx.at(
                 re.verdict.span(),
@@ -627,7 +689,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         expects.push(Expect {
             preset,
             set,
-            outcome,
+            what,
             verdict,
             line,
         });
@@ -645,6 +707,80 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         tasks,
         expects,
         source: text.to_string(),
+    })
+}
+
+/// Parses `"B: fsync #2 = 0"` against the tasks.
+fn parse_result(s: &str, tasks: &[TaskSpec]) -> Result<ResultPattern, (String, String)> {
+    let form =
+        "write it as \"TASK: OP = VALUE\", e.g. \"B: read 0 = A1\" or \"A: fsync #2 = -EIO\""
+            .to_string();
+    let (lhs, value) = s
+        .split_once('=')
+        .ok_or_else(|| (format!("`{s}` has no `=`"), form.clone()))?;
+    let (task, op) = lhs
+        .split_once(':')
+        .ok_or_else(|| (format!("`{s}` names no task"), form.clone()))?;
+    let task = task.trim();
+    let ti = tasks.iter().position(|t| t.name == task).ok_or_else(|| {
+        let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
+        (
+            format!("no task `{task}`"),
+            format!("tasks are {}", names.join(", ")),
+        )
+    })?;
+    let op = op.trim();
+    let (op_text, ordinal) = match op.rsplit_once('#') {
+        Some((o, n)) => {
+            let n: usize = n.trim().parse().map_err(|_| {
+                (
+                    format!("`#{n}` is not an ordinal"),
+                    "#1 is the first such op".to_string(),
+                )
+            })?;
+            (o.trim(), Some(n))
+        }
+        None => (op, None),
+    };
+    let parsed = parse_op(op_text).map_err(|e| (e.msg, e.hint.unwrap_or_default()))?;
+    let hits: Vec<usize> = tasks[ti]
+        .ops
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| **o == parsed)
+        .map(|(i, _)| i)
+        .collect();
+    let opi = match (hits.len(), ordinal) {
+        (0, _) => {
+            return Err((
+                format!("task `{task}` has no op `{parsed}`"),
+                "copy the op as written in the task's ops".into(),
+            ))
+        }
+        (1, None) => hits[0],
+        (n, None) => {
+            return Err((
+                format!("task `{task}` has {n} `{parsed}` ops"),
+                format!("say which: `{parsed} #1` to `{parsed} #{n}`"),
+            ))
+        }
+        (n, Some(k)) if k == 0 || k > n => {
+            return Err((
+                format!("`#{k}`: task `{task}` has {n} `{parsed}` ops"),
+                format!("use #1 to #{n}"),
+            ))
+        }
+        (_, Some(k)) => hits[k - 1],
+    };
+    let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if value.is_empty() {
+        return Err(("the value after `=` is empty".into(), form));
+    }
+    Ok(ResultPattern {
+        text: s.trim().to_string(),
+        task: ti as u8,
+        op: opi as u8,
+        value,
     })
 }
 
@@ -767,6 +903,7 @@ verdict = "sometimes"
         assert_eq!(s.tasks.len(), 2);
         assert_eq!(s.expects[0].preset, "linux-5.8");
         assert_eq!(s.expects[0].verdict, Verdict::Sometimes);
+        assert_eq!(s.expects[0].what, Expected::Outcome(Outcome::SpuriousEio));
         assert_eq!(s.writes(), 3);
     }
 
@@ -833,6 +970,33 @@ verdict = "sometimes"
         assert!(e.msg.contains("reserved"));
         let e = err_of("title = \"t\"\n[[task]]\nname = \"A1\"\nops = [\"fsync\"]\n");
         assert!(e.msg.contains("not allowed"));
+    }
+
+    #[test]
+    fn result_expectations_name_a_task_and_op() {
+        let base = "title = \"t\"\n[[task]]\nname = \"A\"\nops = [\"fsync\", \"read 0\", \"fsync\"]\n[[expect]]\nverdict = \"always\"\n";
+        let s = parse("x.toml", &format!("{base}result = \"A: read 0 = init\"\n")).unwrap();
+        let Expected::Result(r) = &s.expects[0].what else {
+            panic!()
+        };
+        assert_eq!((r.task, r.op, r.value.as_str()), (0, 1, "init"));
+        let s = parse(
+            "x.toml",
+            &format!("{base}result = \"A: fsync #2 = -EIO\"\n"),
+        )
+        .unwrap();
+        let Expected::Result(r) = &s.expects[0].what else {
+            panic!()
+        };
+        assert_eq!(r.op, 2);
+        let e = err_of(&format!("{base}result = \"A: fsync = 0\"\n"));
+        assert!(e.hint.unwrap().contains("#1"), "{}", e.msg);
+        let e = err_of(&format!("{base}result = \"B: fsync = 0\"\n"));
+        assert!(e.msg.contains("no task `B`"));
+        let e = err_of(&format!("{base}result = \"A: write 0 = 0\"\n"));
+        assert!(e.msg.contains("no op"));
+        let e = err_of(&format!("{base}\n"));
+        assert!(e.msg.contains("neither"));
     }
 
     #[test]

@@ -89,6 +89,8 @@ pub enum Need {
     FolioUnlocked(u8),
     /// folio_wait_writeback().
     NoWriteback(u8),
+    /// btrfs: wait for the folio's ordered extent to finish.
+    NoOrdered(u8),
     /// This actor's direct I/O or flush bios to complete.
     Bios,
     /// inode_dio_wait(): i_dio_count == 0.
@@ -111,6 +113,7 @@ impl fmt::Display for Need {
             Need::FolioLockNoWb(p) => write!(f, "folio {p} lock and writeback"),
             Need::FolioUnlocked(p) => write!(f, "folio {p} unlock (read in progress)"),
             Need::NoWriteback(p) => write!(f, "folio {p} writeback"),
+            Need::NoOrdered(p) => write!(f, "the ordered extent of page {p}"),
             Need::Bios => write!(f, "its bios to complete"),
             Need::DioIdle => write!(f, "i_dio_count to drop to 0"),
             Need::NoMarker(p) => write!(f, "the DIO-in-progress entry at {p}"),
@@ -772,6 +775,7 @@ impl World {
             Need::FolioLockNoWb(p) => folio(p).is_none_or(|f| !f.locked() && !f.writeback()),
             Need::FolioUnlocked(p) => folio(p).is_none_or(|f| !f.locked()),
             Need::NoWriteback(p) => folio(p).is_none_or(|f| !f.writeback()),
+            Need::NoOrdered(p) => folio(p).is_none_or(|f| !f.has(crate::pagecache::ORDERED)),
             Need::Bios => !self
                 .s
                 .dev
@@ -829,7 +833,7 @@ impl World {
                     }
                 }
             }
-            Need::Bios | Need::QueueSpace => by.push(Actor::Dev(0)),
+            Need::Bios | Need::QueueSpace | Need::NoOrdered(_) => by.push(Actor::Dev(0)),
             Need::DioIdle => {
                 for t in 0..MAX_TASKS as u8 {
                     if self.s.dio & (1 << t) != 0 && Holder(t) != me {
@@ -989,7 +993,7 @@ impl World {
                     Need::FolioLock(_) | Need::FolioLockNoWb(_) | Need::FolioUnlocked(_) => {
                         "folio lock".into()
                     }
-                    Need::NoWriteback(_) => "folio writeback".into(),
+                    Need::NoWriteback(_) | Need::NoOrdered(_) => "folio writeback".into(),
                     Need::Bios | Need::QueueSpace => "bio completion".into(),
                     Need::DioIdle => "i_dio_count".into(),
                     Need::NoMarker(_) => "DIO marker".into(),

@@ -4,7 +4,7 @@
 use crate::device::BioKind;
 use crate::extents::Ext;
 use crate::outcome::Outcome;
-use crate::pagecache::{DIRTY, DROPBEHIND, UPTODATE, WRITEBACK};
+use crate::pagecache::{DIRTY, DROPBEHIND, ORDERED, UPTODATE, WRITEBACK};
 use crate::world::World;
 
 pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
@@ -56,6 +56,22 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                 w.note(|_| format!("write to block {} FAILED: mapping_set_error(-EIO) → wb_err; folio {p} stays clean", bio.block));
             }
             // folio_end_writeback()
+            let btrfs = w.st.fs == crate::fs::Fs::Btrfs;
+            if btrfs && w.s.cache.get(p).is_some() && !w.s.dev.queue_full() {
+                // btrfs: the ordered extent finishes later, in a worker
+                w.s.cache.get_mut(p).unwrap().set(ORDERED);
+                w.s.dev.submit(crate::device::Bio {
+                    kind: BioKind::OrderedFinish,
+                    block: bio.block,
+                    page: p,
+                    ver: bio.ver,
+                    fua: false,
+                    owner: bio.owner,
+                });
+                w.note(|_| {
+                    format!("folio {p}: ordered extent pending (btrfs_finish_ordered_io queued)")
+                });
+            }
             if let Some(f) = w.s.cache.get_mut(p) {
                 f.clear(WRITEBACK);
                 let f = *f;
@@ -63,7 +79,13 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                     w.s.tasks
                         .iter()
                         .any(|t| (t.pte_ro | t.pte_rw) & (1 << p) != 0);
-                if f.has(DROPBEHIND) && !f.has(DIRTY) && !f.locked() && f.pins == 0 && !mapped {
+                if f.has(DROPBEHIND)
+                    && !f.has(DIRTY)
+                    && !f.has(ORDERED)
+                    && !f.locked()
+                    && f.pins == 0
+                    && !mapped
+                {
                     // folio_end_dropbehind(): RWF_DONTCACHE folios go once clean
                     w.s.cache.folios[p as usize] = None;
                     w.note(|_| format!("folio {p} dropped (dropbehind)"));
@@ -131,6 +153,13 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
         BioKind::Flush => {
             w.note(|_| "volatile write cache flushed to media".to_string());
             "blkdev_issue_flush: done"
+        }
+        BioKind::OrderedFinish => {
+            if let Some(f) = w.s.cache.get_mut(p) {
+                f.clear(ORDERED);
+            }
+            w.note(|_| format!("ordered extent for page {p} finished; folio {p} can be released"));
+            "btrfs_finish_ordered_io"
         }
         BioKind::LogWrite => {
             // the journal write is on media: the transaction is committed

@@ -320,6 +320,14 @@ impl BufWrite {
             }
             let now = w.s.ext.get(p).kind();
             w.note(|_| format!("the cached iomap says {} for page {p}, the extent map now says {now}: stale, used anyway", self.iomap.kind));
+            if now != self.iomap.kind {
+                let why = format!(
+                    "{}'s buffered write reached page {p} with the iomap looked up before writeback changed the extent map ({} then, {now} now); nothing checked it (no ->iomap_valid)",
+                    w.st.task_name(t),
+                    self.iomap.kind
+                );
+                w.fire(crate::outcome::Outcome::StaleIomap, why);
+            }
         }
         let v = self.version(w, t);
         let f = w.s.cache.get_mut(p).unwrap();

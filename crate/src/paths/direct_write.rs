@@ -46,6 +46,8 @@ enum Pc {
     ServeFlush,
     Begin,
     BtrfsFlush,
+    /// btrfs lock_extent_direct: wait for the ordered extents of the range.
+    BtrfsWait,
     Submit,
     GupFault,
     Wait,
@@ -131,6 +133,11 @@ impl DioWrite {
             Pc::Flush | Pc::ServeFlush | Pc::BtrfsFlush => self.flush.need(w),
             Pc::Inval | Pc::PostInval => self.inval.need(w),
             Pc::Coherency => dio::coherency_need(w, t, self.lo, self.hi),
+            Pc::BtrfsWait => match self.busy_page(w) {
+                Some((p, true)) => Need::NoWriteback(p),
+                Some((p, false)) => Need::NoOrdered(p),
+                None => Need::None,
+            },
             Pc::ServeCopy => match w.s.cache.get(self.cur) {
                 Some(_) => Need::FolioLock(self.cur),
                 None => Need::None,
@@ -271,10 +278,17 @@ impl DioWrite {
             Pc::BtrfsFlush => match self.flush.step(w, me) {
                 (n, Sub::Running) => (n, Progress::Continue),
                 (n, Sub::Done(())) => {
-                    self.pc = Pc::Begin;
+                    self.pc = Pc::BtrfsWait;
                     (n, Progress::Continue)
                 }
             },
+            Pc::BtrfsWait => {
+                if self.busy_page(w).is_some() {
+                    return ("btrfs_wait_ordered_range", Progress::Continue);
+                }
+                self.pc = Pc::Begin;
+                ("btrfs_wait_ordered_range", Progress::Continue)
+            }
             Pc::Submit => self.submit(w, t),
             Pc::GupFault => match self.fault.step(w, me) {
                 (n, Sub::Running) => (n, Progress::Continue),
@@ -342,6 +356,21 @@ impl DioWrite {
                 }
             },
         }
+    }
+
+    /// A page of the range under writeback (true) or with its ordered
+    /// extent pending (false).
+    fn busy_page(&self, w: &World) -> Option<(u8, bool)> {
+        (self.lo..=self.hi).find_map(|p| {
+            let f = w.s.cache.get(p)?;
+            if f.writeback() {
+                Some((p, true))
+            } else if f.has(crate::pagecache::ORDERED) {
+                Some((p, false))
+            } else {
+                None
+            }
+        })
     }
 
     fn after_lock(&mut self, w: &World) {
@@ -433,8 +462,11 @@ impl DioWrite {
             let present = w.s.cache.present(self.lo, self.hi) & direct;
             if present != 0 {
                 w.s.locks.extent_release(self.lo, self.hi, Holder(t));
-                let busy = (self.lo..=self.hi)
-                    .any(|p| present & (1 << p) != 0 && w.s.cache.get(p).unwrap().writeback());
+                let busy = (self.lo..=self.hi).any(|p| {
+                    let f = w.s.cache.get(p);
+                    present & (1 << p) != 0
+                        && f.is_some_and(|f| f.writeback() || f.has(crate::pagecache::ORDERED))
+                });
                 if busy {
                     w.note(|_| {
                         "pages under writeback in the range: wait for the ordered extents, retry"

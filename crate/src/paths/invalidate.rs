@@ -89,6 +89,10 @@ impl Inval {
                     w.st.label(f.ver)
                 )
             });
+        } else if f.has(crate::pagecache::ORDERED) && !self.truncate {
+            self.failed = true;
+            w.s.cache.get_mut(p).unwrap().lock = 0;
+            w.note(|_| format!("folio {p}: btrfs_release_folio fails, its ordered extent is still pending → -EBUSY"));
         } else {
             remove_folio(w, p);
             if f.dirty() {
@@ -145,10 +149,13 @@ pub fn remove_folio(w: &mut World, p: u8) {
 pub fn evictable(w: &World, p: u8) -> bool {
     let bit = 1u16 << p;
     let mapped = w.s.tasks.iter().any(|t| (t.pte_ro | t.pte_rw) & bit != 0);
-    w.s.cache
-        .get(p)
-        .is_some_and(|f| !f.dirty() && !f.writeback() && !f.locked() && f.pins == 0)
-        && !mapped
+    w.s.cache.get(p).is_some_and(|f| {
+        !f.dirty()
+            && !f.writeback()
+            && !f.has(crate::pagecache::ORDERED)
+            && !f.locked()
+            && f.pins == 0
+    }) && !mapped
 }
 
 /// invalidate_mapping_pages(): evict what can be evicted in `lo..=hi`
