@@ -6,6 +6,23 @@ use crate::outcome::Verdict;
 use crate::scenario::{Expect, Expected, Scenario};
 use crate::world::World;
 
+/// Why an expectation could not be checked at all.
+#[derive(Clone, Debug)]
+pub enum CheckError {
+    Policy(crate::policy::KnobError),
+    /// The expectation's schedule cannot be replayed (line of the [[expect]]).
+    Schedule(u32, crate::sched::ScheduleError),
+}
+
+impl std::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckError::Policy(e) => write!(f, "{e}"),
+            CheckError::Schedule(line, e) => write!(f, "[[expect]] at line {line}: {e}"),
+        }
+    }
+}
+
 /// One expectation's result.
 #[derive(Clone, Debug)]
 pub struct Checked {
@@ -66,23 +83,30 @@ impl Checked {
 }
 
 /// Checks every expectation of `sc`.
-pub fn check(
-    sc: &Scenario,
-    max_states: Option<usize>,
-) -> Result<Vec<Checked>, crate::policy::KnobError> {
+pub fn check(sc: &Scenario, max_states: Option<usize>) -> Result<Vec<Checked>, CheckError> {
     let mut out = Vec::new();
     for e in &sc.expects {
-        let mut policy = sc.policy(Some(&e.preset))?;
+        let mut policy = sc.policy(Some(&e.preset)).map_err(CheckError::Policy)?;
         for (k, v) in &e.set {
-            policy.set(k, v)?;
+            policy.set(k, v).map_err(CheckError::Policy)?;
         }
-        let w = World::new_quiet(sc, &policy);
+        let mut w = World::new(sc, &policy);
+        let prefix: Vec<String> = match &e.schedule {
+            None => Vec::new(),
+            Some(text) => {
+                let sch = crate::sched::Schedule::parse(text)
+                    .map_err(|err| CheckError::Schedule(e.line, err))?;
+                crate::sched::replay_prefix(&mut w, &sch)
+                    .map_err(|err| CheckError::Schedule(e.line, err))?
+            }
+        };
         let opts = Options {
             max_states,
             reduction: true,
             ..Options::default()
         };
-        let r = explore::explore(&w, &opts, |_| true);
+        let mut r = explore::explore(&w, &opts, |_| true);
+        r.prepend(&prefix);
         let (got, proven, witness) = match &e.what {
             Expected::Outcome(o) => {
                 let v = r.verdict(*o);

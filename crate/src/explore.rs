@@ -91,6 +91,27 @@ pub struct Report {
 }
 
 impl Report {
+    /// Puts `prefix` (the schedule the exploration started after) in
+    /// front of every witness.
+    pub fn prepend(&mut self, prefix: &[String]) {
+        if prefix.is_empty() {
+            return;
+        }
+        let fix = |w: &mut Vec<String>| {
+            let mut v = prefix.to_vec();
+            v.append(w);
+            *w = v;
+        };
+        for v in &mut self.verdicts {
+            if let Some(w) = &mut v.witness {
+                fix(w);
+            }
+        }
+        for t in &mut self.results {
+            fix(&mut t.witness);
+        }
+    }
+
     pub fn verdict(&self, o: Outcome) -> &OutcomeVerdict {
         self.verdicts
             .iter()

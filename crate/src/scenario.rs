@@ -50,6 +50,8 @@ pub struct Setup {
     pub fs: Fs,
     pub preset: String,
     pub pages: u8,
+    /// Initial file size in pages (`pages` is the most it can grow to).
+    pub size: u8,
     pub on_disk: OnDisk,
     /// Pages cached (clean, uptodate) at the start, as a bit mask.
     pub cached: u32,
@@ -81,6 +83,8 @@ pub struct Expect {
     pub set: Vec<(String, String)>,
     pub what: Expected,
     pub verdict: Verdict,
+    /// Only runs that start with this schedule (actor names) count.
+    pub schedule: Option<String>,
     /// Line of the `[[expect]]` header, for messages.
     pub line: u32,
 }
@@ -241,6 +245,7 @@ struct RawSetup {
     fs: Option<Spanned<String>>,
     preset: Option<Spanned<String>>,
     pages: Option<Spanned<i64>>,
+    size: Option<Spanned<i64>>,
     on_disk: Option<Spanned<String>>,
     cached: Option<Spanned<String>>,
     #[serde(default)]
@@ -271,6 +276,7 @@ struct RawExpect {
     outcome: Option<Spanned<String>>,
     result: Option<Spanned<String>>,
     verdict: Spanned<String>,
+    schedule: Option<Spanned<String>>,
 }
 
 /// Reserved actor names: they name the device and the background actors in
@@ -442,6 +448,22 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             v as u8
         }
     };
+    let size = match &rs.size {
+        None => pages,
+        Some(s) => {
+            let v = *s.get_ref();
+            if v < 0 || v > i64::from(pages) {
+                return Err(cx.at(
+                    s.span(),
+                    format!(
+                        "size = {v}: the file's size is 0 to {pages} pages (pages is its capacity)"
+                    ),
+                    None,
+                ));
+            }
+            v as u8
+        }
+    };
     let on_disk = match &rs.on_disk {
         None => OnDisk::Written,
         Some(s) => match s.get_ref().as_str() {
@@ -459,10 +481,19 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     };
     let cached = match &rs.cached {
         None => 0,
-        Some(s) => {
-            parse_set(s.get_ref(), pages, "page").map_err(|(m, h)| cx.at(s.span(), m, Some(h)))?
-        }
+        Some(s) => parse_set(s.get_ref(), size.max(1), "page").map_err(|(m, h)| {
+            let h = if size < pages {
+                format!("{h}; pages past the size ({size}) cannot be cached")
+            } else {
+                h
+            };
+            cx.at(s.span(), m, Some(h))
+        })?,
     };
+    if size == 0 && cached != 0 {
+        let span = rs.cached.as_ref().map(|s| s.span()).unwrap_or(0..0);
+        return Err(cx.at(span, "an empty file (size = 0) has nothing to cache", None));
+    }
     let blocks = pages * 2;
     let poisoned = match &rs.poisoned {
         None => 0,
@@ -495,13 +526,11 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             Some("set dax = true, or use `fail-writes` for a failing disk".into()),
         ));
     }
-    if on_disk != OnDisk::Written && cached != 0 {
-        // Cached pages over holes are fine (they read as zeroes); nothing to check.
-    }
     let setup = Setup {
         fs,
         preset,
         pages,
+        size,
         on_disk,
         cached,
         write_cache: rs.write_cache,
@@ -685,12 +714,26 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
                 Some("verdict is one of: always, sometimes, never".into()),
             )
         })?;
+        let schedule = match &re.schedule {
+            None => None,
+            Some(sch) => {
+                crate::sched::Schedule::parse(sch.get_ref()).map_err(|err| {
+                    cx.at(
+                        sch.span(),
+                        err.msg,
+                        Some("actors: task names, dev, dev@K, flush, reclaim; A:3 repeats".into()),
+                    )
+                })?;
+                Some(sch.get_ref().clone())
+            }
+        };
         let line = cx.at(e.span(), "", None).line;
         expects.push(Expect {
             preset,
             set,
             what,
             verdict,
+            schedule,
             line,
         });
     }

@@ -279,3 +279,28 @@ pub fn run(w: &mut World, sched: &Schedule, mut then: Then) -> Result<Vec<String
     }
     Ok(taken)
 }
+
+/// Replays `sched` exactly (no continuation); returns the actor names.
+pub fn replay_prefix(w: &mut World, sched: &Schedule) -> Result<Vec<String>, ScheduleError> {
+    let mut taken = Vec::new();
+    for tok in &sched.0 {
+        for _ in 0..tok.times {
+            let step = taken.len();
+            let a = resolve(w, &tok.actor);
+            match a {
+                Some(a) if w.enabled().contains(a) => {
+                    taken.push(w.actor_name(a));
+                    w.step(a).expect("enabled actor steps");
+                }
+                _ => {
+                    return Err(ScheduleError {
+                        msg: format!("`{}` cannot run: {}", tok.actor, why_not(w, &tok.actor, a)),
+                        at: tok.at,
+                        step: Some(step),
+                    })
+                }
+            }
+        }
+    }
+    Ok(taken)
+}
