@@ -63,8 +63,19 @@ async function open(fragment = '') {
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
+  page.setDefaultTimeout(10_000);
   await page.goto(new URL(fragment, BASE).href);
   return { page, problems };
+}
+
+/** Waits for a selector; on failure, says what the page reported. */
+async function waitFor({ page, problems }, selector) {
+  try {
+    await page.waitForSelector(selector);
+  } catch (e) {
+    const seen = problems.length ? problems.join('\n') : 'none';
+    throw new Error(`${selector} did not appear: ${e.message}\npage errors: ${seen}`);
+  }
 }
 
 async function close({ page, problems }) {
@@ -78,18 +89,20 @@ async function scenarioIds() {
   return files.filter((f) => f.endsWith('.toml')).map((f) => f.slice(0, -'.toml'.length)).sort();
 }
 
-/** [{id, title}] of the scenario list on the page. */
-async function listedScenarios(page) {
-  await page.waitForSelector('[data-testid=scenario-list] li');
-  return page.$$eval('[data-testid=scenario-list] .scenario-link', (links) =>
+/** [{href, title}] of the scenario list on the page (never empty). */
+async function listedScenarios(tab) {
+  await waitFor(tab, '[data-testid=scenario-list]');
+  const listed = await tab.page.$$eval('[data-testid=scenario-list] .scenario-link', (links) =>
     links.map((a) => ({ href: a.getAttribute('href'), title: a.textContent.trim() })),
   );
+  assert.ok(listed.length > 0, 'the scenario list is empty: the app bundled no scenario');
+  return listed;
 }
 
 test('the scenario list shows every bundled scenario, and time to interactive', async () => {
   const tab = await open('');
   const { page } = tab;
-  const listed = await listedScenarios(page);
+  const listed = await listedScenarios(tab);
 
   // Navigation start -> first view rendered (the app marks it after its
   // first render; the list is that view).
@@ -134,13 +147,13 @@ test('a scenario opens by URL fragment, with its title, about text and refs', as
   const source = await readFile(path.join(REPO, 'scenarios', `${id}.toml`), 'utf8');
 
   const list = await open('');
-  const listed = await listedScenarios(list.page);
+  const listed = await listedScenarios(list);
   const expected = listed.find((s) => s.href === `#/scenario/${id}`).title;
   await close(list);
 
   const tab = await open(`#/scenario/${id}`);
   const { page } = tab;
-  await page.waitForSelector('[data-testid=scenario-title]');
+  await waitFor(tab, '[data-testid=scenario-title]');
   assert.equal(await page.textContent('[data-testid=scenario-title]'), expected);
   assert.equal(await page.title(), `${expected} — dioscope`);
 
@@ -178,7 +191,7 @@ test('a scenario opens by URL fragment, with its title, about text and refs', as
 test('an unknown scenario id says so, with a link back', async () => {
   const tab = await open('#/scenario/no-such-scenario');
   const { page } = tab;
-  await page.waitForSelector('[data-testid=not-found]');
+  await waitFor(tab, '[data-testid=not-found]');
   assert.equal(await page.textContent('[data-testid=not-found] h1'), 'No scenario named “no-such-scenario”');
   await page.screenshot({ path: path.join(ARTIFACTS, 'not-found.png'), fullPage: true });
   await page.click('[data-testid=not-found] a');
@@ -195,7 +208,7 @@ test('untrusted text in the URL and in scenarios is never markup', async () => {
   const evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
   const tab = await open(`#/scenario/${encodeURIComponent(evil)}`);
   const { page } = tab;
-  await page.waitForSelector('[data-testid=not-found]');
+  await waitFor(tab, '[data-testid=not-found]');
   assert.equal(await page.textContent('[data-testid=not-found] h1'), `No scenario named “${evil}”`);
   assert.equal(await page.locator('main img, main script').count(), 0);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);

@@ -108,9 +108,10 @@ fn cargo_suite(c: &mut std::process::Command) -> Result<Counts> {
     Ok(counts)
 }
 
-/// (a) Every workspace member's tests, natively.
+/// (a) Every workspace member's tests, natively (all of them, even after a
+/// failure, so that the counts are complete).
 fn native() -> Result<Counts> {
-    cargo_suite(cargo().args(["test", "--workspace"]))
+    cargo_suite(cargo().args(["test", "--workspace", "--no-fail-fast"]))
 }
 
 /// (b) The core's wasm tests (crate/tests/wasm.rs), compiled to wasm32 and

@@ -90,12 +90,11 @@ mod tests {
         assert!(html.contains("href=\"#/\""), "{html}");
     }
 
-    /// HTML text escaping as Yew's server renderer does it.
+    /// HTML escaping of text content, as Yew's server renderer does it
+    /// (quotes are escaped only inside attributes).
     fn escape(s: &str) -> String {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
             .replace('>', "&gt;")
-            .replace('"', "&quot;")
-            .replace('\'', "&#x27;")
     }
 }
