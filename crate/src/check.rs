@@ -6,23 +6,6 @@ use crate::outcome::Verdict;
 use crate::scenario::{Expect, Expected, Scenario};
 use crate::world::World;
 
-/// Why an expectation could not be checked at all.
-#[derive(Clone, Debug)]
-pub enum CheckError {
-    Policy(crate::policy::KnobError),
-    /// The expectation's schedule cannot be replayed (line of the [[expect]]).
-    Schedule(u32, crate::sched::ScheduleError),
-}
-
-impl std::fmt::Display for CheckError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CheckError::Policy(e) => write!(f, "{e}"),
-            CheckError::Schedule(line, e) => write!(f, "[[expect]] at line {line}: {e}"),
-        }
-    }
-}
-
 /// One expectation's result.
 #[derive(Clone, Debug)]
 pub struct Checked {
@@ -31,11 +14,13 @@ pub struct Checked {
     pub proven: bool,
     pub witness: Option<Vec<String>>,
     pub states: usize,
+    /// Why it could not be checked (an unreplayable schedule, a bad knob).
+    pub error: Option<String>,
 }
 
 impl Checked {
     pub fn ok(&self) -> bool {
-        self.got == self.expect.verdict && self.proven
+        self.error.is_none() && self.got == self.expect.verdict && self.proven
     }
 
     /// One line: `ok   linux-5.8  spurious-eio  sometimes` or a mismatch
@@ -48,6 +33,9 @@ impl Checked {
             let s: Vec<String> = e.set.iter().map(|(k, v)| format!("{k}={v}")).collect();
             format!("{} + {}", e.preset, s.join(", "))
         };
+        if let Some(err) = &self.error {
+            return format!("FAILED  {file}:{}  {policy}: cannot check {}: {err}", e.line, e.what);
+        }
         if self.ok() {
             format!(
                 "ok      {file}:{}  {policy}: {} is {}",
@@ -82,47 +70,42 @@ impl Checked {
     }
 }
 
-/// Checks every expectation of `sc`.
-pub fn check(sc: &Scenario, max_states: Option<usize>) -> Result<Vec<Checked>, CheckError> {
-    let mut out = Vec::new();
-    for e in &sc.expects {
-        let mut policy = sc.policy(Some(&e.preset)).map_err(CheckError::Policy)?;
+/// Checks every expectation of `sc`. An expectation that cannot be
+/// checked (its schedule does not replay) is a failed result, not an abort.
+pub fn check(sc: &Scenario, max_states: Option<usize>) -> Vec<Checked> {
+    sc.expects.iter().map(|e| check_one(sc, e, max_states)).collect()
+}
+
+fn check_one(sc: &Scenario, e: &Expect, max_states: Option<usize>) -> Checked {
+    let failed = |err: String| Checked { expect: e.clone(), got: e.verdict, proven: false, witness: None, states: 0, error: Some(err) };
+    let policy = match sc.policy(Some(&e.preset)).and_then(|mut p| {
         for (k, v) in &e.set {
-            policy.set(k, v).map_err(CheckError::Policy)?;
+            p.set(k, v)?;
         }
-        let mut w = World::new(sc, &policy);
-        let prefix: Vec<String> = match &e.schedule {
-            None => Vec::new(),
-            Some(text) => {
-                let sch = crate::sched::Schedule::parse(text)
-                    .map_err(|err| CheckError::Schedule(e.line, err))?;
-                crate::sched::replay_prefix(&mut w, &sch)
-                    .map_err(|err| CheckError::Schedule(e.line, err))?
-            }
-        };
-        let opts = Options {
-            max_states,
-            reduction: true,
-            ..Options::default()
-        };
-        let mut r = explore::explore(&w, &opts, |_| true);
-        r.prepend(&prefix);
-        let (got, proven, witness) = match &e.what {
-            Expected::Outcome(o) => {
-                let v = r.verdict(*o);
-                (v.verdict, v.proven, v.witness.clone())
-            }
-            Expected::Result(pat) => result_verdict(sc, &policy, &r, pat, e.verdict),
-        };
-        out.push(Checked {
-            expect: e.clone(),
-            got,
-            proven,
-            witness,
-            states: r.stats.states,
-        });
-    }
-    Ok(out)
+        Ok(p)
+    }) {
+        Ok(p) => p,
+        Err(err) => return failed(err.to_string()),
+    };
+    let mut w = World::new(sc, &policy);
+    let prefix: Vec<String> = match &e.schedule {
+        None => Vec::new(),
+        Some(text) => match crate::sched::Schedule::parse(text).and_then(|sch| crate::sched::replay_prefix(&mut w, &sch)) {
+            Ok(p) => p,
+            Err(err) => return failed(err.to_string()),
+        },
+    };
+    let opts = Options { max_states, reduction: true, ..Options::default() };
+    let mut r = explore::explore(&w, &opts, |_| true);
+    r.prepend(&prefix);
+    let (got, proven, witness) = match &e.what {
+        Expected::Outcome(o) => {
+            let v = r.verdict(*o);
+            (v.verdict, v.proven, v.witness.clone())
+        }
+        Expected::Result(pat) => result_verdict(sc, &policy, &r, pat, e.verdict),
+    };
+    Checked { expect: e.clone(), got, proven, witness, states: r.stats.states, error: None }
 }
 
 /// Always / sometimes / never for a syscall result, over the distinct final

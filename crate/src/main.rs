@@ -247,8 +247,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     println!("-       {f}: no [[expect]] entries");
                     continue;
                 }
-                let results = dioscope::check::check(&sc, max_states)
-                    .map_err(|e| format!("error: {f}: {e}"))?;
+                let results = dioscope::check::check(&sc, max_states);
                 for c in results {
                     println!("{}", c.line(f));
                     if c.ok() {
