@@ -34,7 +34,10 @@ impl Checked {
             format!("{} + {}", e.preset, s.join(", "))
         };
         if let Some(err) = &self.error {
-            return format!("FAILED  {file}:{}  {policy}: cannot check {}: {err}", e.line, e.what);
+            return format!(
+                "FAILED  {file}:{}  {policy}: cannot check {}: {err}",
+                e.line, e.what
+            );
         }
         if self.ok() {
             format!(
@@ -73,11 +76,21 @@ impl Checked {
 /// Checks every expectation of `sc`. An expectation that cannot be
 /// checked (its schedule does not replay) is a failed result, not an abort.
 pub fn check(sc: &Scenario, max_states: Option<usize>) -> Vec<Checked> {
-    sc.expects.iter().map(|e| check_one(sc, e, max_states)).collect()
+    sc.expects
+        .iter()
+        .map(|e| check_one(sc, e, max_states))
+        .collect()
 }
 
 fn check_one(sc: &Scenario, e: &Expect, max_states: Option<usize>) -> Checked {
-    let failed = |err: String| Checked { expect: e.clone(), got: e.verdict, proven: false, witness: None, states: 0, error: Some(err) };
+    let failed = |err: String| Checked {
+        expect: e.clone(),
+        got: e.verdict,
+        proven: false,
+        witness: None,
+        states: 0,
+        error: Some(err),
+    };
     let policy = match sc.policy(Some(&e.preset)).and_then(|mut p| {
         for (k, v) in &e.set {
             p.set(k, v)?;
@@ -90,12 +103,18 @@ fn check_one(sc: &Scenario, e: &Expect, max_states: Option<usize>) -> Checked {
     let mut w = World::new(sc, &policy);
     let prefix: Vec<String> = match &e.schedule {
         None => Vec::new(),
-        Some(text) => match crate::sched::Schedule::parse(text).and_then(|sch| crate::sched::replay_prefix(&mut w, &sch)) {
+        Some(text) => match crate::sched::Schedule::parse(text)
+            .and_then(|sch| crate::sched::replay_prefix(&mut w, &sch))
+        {
             Ok(p) => p,
             Err(err) => return failed(err.to_string()),
         },
     };
-    let opts = Options { max_states, reduction: true, ..Options::default() };
+    let opts = Options {
+        max_states,
+        reduction: true,
+        ..Options::default()
+    };
     let mut r = explore::explore(&w, &opts, |_| true);
     r.prepend(&prefix);
     let (got, proven, witness) = match &e.what {
@@ -105,7 +124,14 @@ fn check_one(sc: &Scenario, e: &Expect, max_states: Option<usize>) -> Checked {
         }
         Expected::Result(pat) => result_verdict(sc, &policy, &r, pat, e.verdict),
     };
-    Checked { expect: e.clone(), got, proven, witness, states: r.stats.states, error: None }
+    Checked {
+        expect: e.clone(),
+        got,
+        proven,
+        witness,
+        states: r.stats.states,
+        error: None,
+    }
 }
 
 /// Always / sometimes / never for a syscall result, over the distinct final
