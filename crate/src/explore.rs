@@ -67,6 +67,8 @@ pub struct Terminal {
     pub witness: Vec<String>,
     /// Whether the run deadlocked.
     pub deadlock: bool,
+    /// The tasks' result fingerprints (what identifies the result).
+    pub res: [u64; MAX_TASKS],
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -198,225 +200,297 @@ struct Node {
 /// from state to state (a bio by its content, not its queue position).
 type Sleep = Vec<footprint::Tid>;
 
-/// Explores every interleaving of `start` (a world without history at its
-/// initial state). `progress` is called every few thousand states; return
-/// false from it to cancel.
+/// Explores every interleaving of `start` (its current state, history
+/// dropped). `progress` is called every few thousand states; return false
+/// from it to cancel.
 pub fn explore(
     start: &World,
     opts: &Options,
     mut progress: impl FnMut(&Progress) -> bool,
 ) -> Report {
-    let mut start = start.clone();
-    start.hist = None;
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut seen: HashMap<u128, u32> = HashMap::new();
-    let mut queue: VecDeque<(World, u32)> = VecDeque::new();
-    let mut terminals: HashMap<u128, TermInfo> = HashMap::new();
-    let root = start.clone();
-    let mut stats = Stats {
-        states: 1,
-        transitions: 0,
-        pruned: 0,
-        terminal_states: 0,
-        distinct_results: 0,
-        max_depth: 0,
-        complete: true,
-        stopped_by: None,
-    };
-    nodes.push(Node {
-        parent: u32::MAX,
-        actor: Actor::Task(0),
-        depth: 0,
-        sleep: Vec::new(),
-        preemptions: 0,
-    });
-    seen.insert(fingerprint(&start), 0);
-    queue.push_back((start, 0));
-    let mut since_report = 0usize;
+    let mut e = Explorer::new(start, opts.clone());
+    while !e.run(2048) {
+        if !progress(&e.progress()) {
+            e.cancel();
+            break;
+        }
+    }
+    e.finish()
+}
 
-    while let Some((w, id)) = queue.pop_front() {
-        since_report += 1;
-        if since_report >= 2048 {
-            since_report = 0;
-            let p = Progress {
-                states: stats.states,
-                transitions: stats.transitions,
-                frontier: queue.len(),
-                depth: stats.max_depth,
-            };
-            if !progress(&p) {
-                stats.complete = false;
-                stats.stopped_by = Some("cancelled".into());
-                break;
-            }
-        }
-        if w.is_done() {
-            let res = std::array::from_fn(|t| w.s.tasks[t].res);
-            terminals.entry(fingerprint(&w)).or_insert(TermInfo {
-                id,
-                fired: w.fired(),
-                res,
-            });
-            continue;
-        }
-        let depth = nodes[id as usize].depth;
-        if opts.max_depth.is_some_and(|d| depth as usize >= d) {
-            stats.complete = false;
-            stats
-                .stopped_by
-                .get_or_insert_with(|| format!("max depth {}", opts.max_depth.unwrap()));
-            continue;
-        }
-        let en: Vec<Actor> = w.enabled().iter().collect();
-        let fps: Vec<Fp> = if opts.reduction {
-            en.iter().map(|a| footprint::of(&w, *a)).collect()
-        } else {
-            Vec::new()
+/// A resumable exploration: `run` it in slices (the browser does, to keep
+/// the page responsive and show progress), then `finish` it.
+pub struct Explorer {
+    opts: Options,
+    nodes: Vec<Node>,
+    seen: HashMap<u128, u32>,
+    /// (state, node, only these transitions if re-expanding)
+    queue: VecDeque<(World, u32, Option<Sleep>)>,
+    terminals: HashMap<u128, TermInfo>,
+    root: World,
+    stats: Stats,
+}
+
+impl Explorer {
+    pub fn new(start: &World, opts: Options) -> Explorer {
+        let mut start = start.clone();
+        start.hist = None;
+        let mut e = Explorer {
+            opts,
+            nodes: vec![Node {
+                parent: u32::MAX,
+                actor: Actor::Task(0),
+                depth: 0,
+                sleep: Vec::new(),
+                preemptions: 0,
+            }],
+            seen: HashMap::new(),
+            queue: VecDeque::new(),
+            terminals: HashMap::new(),
+            root: start.clone(),
+            stats: Stats {
+                states: 1,
+                transitions: 0,
+                pruned: 0,
+                terminal_states: 0,
+                distinct_results: 0,
+                max_depth: 0,
+                complete: true,
+                stopped_by: None,
+            },
         };
-        let tids: Vec<footprint::Tid> = en.iter().map(|a| footprint::tid(&w, *a)).collect();
-        let mut sleep = nodes[id as usize].sleep.clone();
-        let last = nodes[id as usize].actor;
-        let last_enabled = id != 0 && en.contains(&last) && matches!(last, Actor::Task(_));
-        let pre = nodes[id as usize].preemptions;
-        for (i, &a) in en.iter().enumerate() {
-            if opts.reduction && sleep.contains(&tids[i]) {
-                stats.pruned += 1;
-                continue;
-            }
-            let preempt = pre + u32::from(last_enabled && a != last && matches!(a, Actor::Task(_)));
-            if opts.max_preemptions.is_some_and(|m| preempt > m) {
-                stats.complete = false;
-                stats.stopped_by.get_or_insert_with(|| {
-                    format!("max preemptions {}", opts.max_preemptions.unwrap())
+        e.seen.insert(fingerprint(&start), 0);
+        e.queue.push_back((start, 0, None));
+        e
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            states: self.stats.states,
+            transitions: self.stats.transitions,
+            frontier: self.queue.len(),
+            depth: self.stats.max_depth,
+        }
+    }
+
+    /// Stops the search; the verdicts will say "not proven".
+    pub fn cancel(&mut self) {
+        if !self.queue.is_empty() {
+            self.stats.complete = false;
+            self.stats.stopped_by = Some("cancelled".into());
+            self.queue.clear();
+        }
+    }
+
+    /// Expands up to `budget` states; true when there is nothing left.
+    pub fn run(&mut self, budget: usize) -> bool {
+        let Explorer {
+            opts,
+            nodes,
+            seen,
+            queue,
+            terminals,
+            stats,
+            ..
+        } = self;
+        for _ in 0..budget {
+            let Some((w, id, only)) = queue.pop_front() else {
+                return true;
+            };
+            if w.is_done() {
+                let res = std::array::from_fn(|t| w.s.tasks[t].res);
+                terminals.entry(fingerprint(&w)).or_insert(TermInfo {
+                    id,
+                    fired: w.fired(),
+                    res,
                 });
                 continue;
             }
-            let mut child = w.clone();
-            child.step(a).expect("enabled actor steps");
-            stats.transitions += 1;
-            // the child's sleep set: what slept here, plus the siblings
-            // explored before `a`, that are independent of `a`
-            let child_sleep: Sleep = if opts.reduction {
-                sleep
-                    .iter()
-                    .filter(|t| footprint::sleeps_through(&w, t, &fps[i]))
-                    .cloned()
-                    .collect()
+            let depth = nodes[id as usize].depth;
+            if opts.max_depth.is_some_and(|d| depth as usize >= d) {
+                stats.complete = false;
+                stats
+                    .stopped_by
+                    .get_or_insert_with(|| format!("max depth {}", opts.max_depth.unwrap()));
+                continue;
+            }
+            let en: Vec<Actor> = w.enabled().iter().collect();
+            let fps: Vec<Fp> = if opts.reduction {
+                en.iter().map(|a| footprint::of(&w, *a)).collect()
             } else {
                 Vec::new()
             };
-            let f = fingerprint(&child);
-            match seen.get(&f) {
-                Some(&old) => {
-                    // reached again: if it was expanded with transitions
-                    // asleep that are awake now, expand it again with
-                    // the intersection (Godefroid's state caching rule)
-                    let on = &mut nodes[old as usize];
-                    let improve_pre = opts.max_preemptions.is_some() && preempt < on.preemptions;
-                    if opts.reduction && on.sleep.iter().any(|t| !child_sleep.contains(t))
-                        || improve_pre
-                    {
-                        on.sleep.retain(|t| child_sleep.contains(t));
-                        on.preemptions = on.preemptions.min(preempt);
-                        queue.push_back((child, old));
-                    }
+            let tids: Vec<footprint::Tid> = en.iter().map(|a| footprint::tid(&w, *a)).collect();
+            let mut sleep = nodes[id as usize].sleep.clone();
+            let last = nodes[id as usize].actor;
+            let last_enabled = id != 0 && en.contains(&last) && matches!(last, Actor::Task(_));
+            let pre = nodes[id as usize].preemptions;
+            for (i, &a) in en.iter().enumerate() {
+                if only.as_ref().is_some_and(|o| !o.contains(&tids[i])) {
+                    // re-expansion: only what was asleep before is new here
+                    continue;
                 }
-                None => {
-                    if opts.max_states.is_some_and(|m| stats.states >= m) {
-                        stats.complete = false;
-                        stats.stopped_by.get_or_insert_with(|| {
-                            format!("max states {}", opts.max_states.unwrap())
-                        });
-                        continue;
-                    }
-                    let nid = nodes.len() as u32;
-                    nodes.push(Node {
-                        parent: id,
-                        actor: a,
-                        depth: depth + 1,
-                        sleep: child_sleep,
-                        preemptions: preempt,
+                if opts.reduction && sleep.contains(&tids[i]) {
+                    stats.pruned += 1;
+                    continue;
+                }
+                let preempt =
+                    pre + u32::from(last_enabled && a != last && matches!(a, Actor::Task(_)));
+                if opts.max_preemptions.is_some_and(|m| preempt > m) {
+                    stats.complete = false;
+                    stats.stopped_by.get_or_insert_with(|| {
+                        format!("max preemptions {}", opts.max_preemptions.unwrap())
                     });
-                    seen.insert(f, nid);
-                    stats.states += 1;
-                    stats.max_depth = stats.max_depth.max(depth as usize + 1);
-                    queue.push_back((child, nid));
+                    continue;
                 }
-            }
-            if opts.reduction {
-                sleep.push(tids[i].clone());
+                let mut child = w.clone();
+                child.step(a).expect("enabled actor steps");
+                stats.transitions += 1;
+                // the child's sleep set: what slept here, plus the siblings
+                // explored before `a`, that are independent of `a`
+                let child_sleep: Sleep = if opts.reduction {
+                    sleep
+                        .iter()
+                        .filter(|t| footprint::sleeps_through(&w, t, &fps[i]))
+                        .cloned()
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let f = fingerprint(&child);
+                match seen.get(&f) {
+                    Some(&old) => {
+                        // reached again: if it was expanded with transitions
+                        // asleep that are awake now, expand it again with
+                        // the intersection (Godefroid's state caching rule)
+                        let on = &mut nodes[old as usize];
+                        let improve_pre =
+                            opts.max_preemptions.is_some() && preempt < on.preemptions;
+                        let woken: Sleep = on
+                            .sleep
+                            .iter()
+                            .filter(|t| !child_sleep.contains(t))
+                            .cloned()
+                            .collect();
+                        if opts.reduction && !woken.is_empty() && !improve_pre {
+                            on.sleep.retain(|t| child_sleep.contains(t));
+                            queue.push_back((child, old, Some(woken)));
+                        } else if improve_pre {
+                            on.sleep.retain(|t| child_sleep.contains(t));
+                            on.preemptions = on.preemptions.min(preempt);
+                            queue.push_back((child, old, None));
+                        }
+                    }
+                    None => {
+                        if opts.max_states.is_some_and(|m| stats.states >= m) {
+                            stats.complete = false;
+                            stats.stopped_by.get_or_insert_with(|| {
+                                format!("max states {}", opts.max_states.unwrap())
+                            });
+                            continue;
+                        }
+                        let nid = nodes.len() as u32;
+                        nodes.push(Node {
+                            parent: id,
+                            actor: a,
+                            depth: depth + 1,
+                            sleep: child_sleep,
+                            preemptions: preempt,
+                        });
+                        seen.insert(f, nid);
+                        stats.states += 1;
+                        stats.max_depth = stats.max_depth.max(depth as usize + 1);
+                        queue.push_back((child, nid, None));
+                    }
+                }
+                if opts.reduction {
+                    sleep.push(tids[i].clone());
+                }
             }
         }
-    }
-    if !queue.is_empty() && stats.complete {
-        stats.complete = false;
+        queue.is_empty()
     }
 
-    // verdicts from the terminal states
-    let names_of = |mut id: u32| -> Vec<String> {
-        let mut acts = Vec::new();
-        while id != 0 {
-            let n = &nodes[id as usize];
-            acts.push(n.actor);
-            id = n.parent;
+    /// The verdicts, results and statistics.
+    pub fn finish(self) -> Report {
+        let Explorer {
+            nodes,
+            queue,
+            terminals,
+            root,
+            mut stats,
+            ..
+        } = self;
+        if !queue.is_empty() && stats.complete {
+            stats.complete = false;
         }
-        acts.reverse();
-        acts.into_iter().map(|a| root.actor_name(a)).collect()
-    };
-    stats.terminal_states = terminals.len();
-    let mut term_list: Vec<&TermInfo> = terminals.values().collect();
-    term_list.sort_by_key(|t| (nodes[t.id as usize].depth, t.id));
-    let mut per_result: HashMap<(u16, [u64; MAX_TASKS]), u32> = HashMap::new();
-    let mut fired_runs = [0usize; 9];
-    let mut shortest: [Option<u32>; 9] = [None; 9];
-    for t in &term_list {
-        for o in Outcome::ALL {
-            if t.fired & o.bit() != 0 {
-                let k = o as usize;
-                fired_runs[k] += 1;
-                shortest[k].get_or_insert(t.id);
+        // verdicts from the terminal states
+        let names_of = |mut id: u32| -> Vec<String> {
+            let mut acts = Vec::new();
+            while id != 0 {
+                let n = &nodes[id as usize];
+                acts.push(n.actor);
+                id = n.parent;
             }
-        }
-        per_result.entry((t.fired, t.res)).or_insert(t.id);
-    }
-    let all = term_list.len();
-    let mut verdicts = Vec::new();
-    for o in Outcome::ALL {
-        let k = o as usize;
-        let verdict = if fired_runs[k] == 0 {
-            Verdict::Never
-        } else if fired_runs[k] == all {
-            Verdict::Always
-        } else {
-            Verdict::Sometimes
+            acts.reverse();
+            acts.into_iter().map(|a| root.actor_name(a)).collect()
         };
-        let proven = stats.complete || verdict == Verdict::Sometimes;
-        verdicts.push(OutcomeVerdict {
-            outcome: o,
-            verdict,
-            proven,
-            witness: shortest[k].map(names_of),
-            runs: fired_runs[k],
-        });
-    }
-    let mut results: Vec<(u16, u32)> = per_result
-        .into_iter()
-        .map(|((fired, _), id)| (fired, id))
-        .collect();
-    results.sort_by_key(|(_, id)| (nodes[*id as usize].depth, *id));
-    stats.distinct_results = results.len();
-    let results = results
-        .into_iter()
-        .map(|(fired, id)| Terminal {
-            fired,
-            witness: names_of(id),
-            deadlock: fired & Outcome::Deadlock.bit() != 0,
-        })
-        .collect();
-    Report {
-        verdicts,
-        results,
-        stats,
+        stats.terminal_states = terminals.len();
+        let mut term_list: Vec<&TermInfo> = terminals.values().collect();
+        term_list.sort_by_key(|t| (nodes[t.id as usize].depth, t.id));
+        let mut per_result: HashMap<(u16, [u64; MAX_TASKS]), u32> = HashMap::new();
+        let mut fired_runs = [0usize; 9];
+        let mut shortest: [Option<u32>; 9] = [None; 9];
+        for t in &term_list {
+            for o in Outcome::ALL {
+                if t.fired & o.bit() != 0 {
+                    let k = o as usize;
+                    fired_runs[k] += 1;
+                    shortest[k].get_or_insert(t.id);
+                }
+            }
+            per_result.entry((t.fired, t.res)).or_insert(t.id);
+        }
+        let all = term_list.len();
+        let mut verdicts = Vec::new();
+        for o in Outcome::ALL {
+            let k = o as usize;
+            let verdict = if fired_runs[k] == 0 {
+                Verdict::Never
+            } else if fired_runs[k] == all {
+                Verdict::Always
+            } else {
+                Verdict::Sometimes
+            };
+            let proven = stats.complete || verdict == Verdict::Sometimes;
+            verdicts.push(OutcomeVerdict {
+                outcome: o,
+                verdict,
+                proven,
+                witness: shortest[k].map(names_of),
+                runs: fired_runs[k],
+            });
+        }
+        let mut results: Vec<(u16, [u64; MAX_TASKS], u32)> = per_result
+            .into_iter()
+            .map(|((fired, res), id)| (fired, res, id))
+            .collect();
+        results.sort_by_key(|(_, _, id)| (nodes[*id as usize].depth, *id));
+        stats.distinct_results = results.len();
+        let results = results
+            .into_iter()
+            .map(|(fired, res, id)| Terminal {
+                fired,
+                witness: names_of(id),
+                deadlock: fired & Outcome::Deadlock.bit() != 0,
+                res,
+            })
+            .collect();
+        Report {
+            verdicts,
+            results,
+            stats,
+        }
     }
 }
 

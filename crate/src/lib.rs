@@ -36,3 +36,4 @@ pub mod gen;
 pub mod report;
 pub mod run;
 pub mod sched;
+pub mod trace;

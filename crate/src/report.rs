@@ -284,3 +284,13 @@ impl RunReport {
 pub fn op_reads(op: &Op) -> bool {
     op.is_read()
 }
+
+/// FNV-1a of a text: the trace digest the native and wasm builds compare.
+pub fn digest(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}

@@ -440,7 +440,7 @@ impl World {
         };
 
         let mut s = State {
-            i_size: setup.pages,
+            i_size: setup.size,
             cache: PageCache::default(),
             ext: Extents::default(),
             dev: Device::default(),
@@ -452,7 +452,7 @@ impl World {
             oracle: Oracle::default(),
             over: false,
         };
-        for p in 0..setup.pages {
+        for p in 0..setup.size {
             let e = match setup.on_disk {
                 OnDisk::Written => Ext::Written(p),
                 OnDisk::Unwritten => Ext::Unwritten(p, Version::ZERO),
@@ -460,7 +460,7 @@ impl World {
             };
             s.ext.map[p as usize] = e;
         }
-        s.ext.commit(setup.pages);
+        s.ext.commit(setup.size);
         s.dev.poison = setup.poisoned;
         for p in 0..setup.pages {
             if setup.cached & (1 << p) != 0 {
@@ -937,6 +937,11 @@ impl World {
             self.s.over = true;
             self.end_of_run();
         }
+    }
+
+    /// Recomputes the enabled set for a state set from outside (a trace).
+    pub(crate) fn refresh_enabled(&mut self) {
+        self.en = self.compute_enabled();
     }
 
     fn after_step(&mut self) {
