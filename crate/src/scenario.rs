@@ -19,7 +19,9 @@ use crate::policy::{Policy, DEFAULT_PRESET};
 pub mod limits {
     pub const MAX_PAGES: usize = 16;
     pub const MAX_TASKS: usize = 4;
-    pub const MAX_OPS: usize = 12;
+    /// Ops per task: runs may be long (a lecture demo, a benchmark); the
+    /// explorer has its own bounds.
+    pub const MAX_OPS: usize = 64;
     /// Data versions other than `init` and `zero` (writes, stores, punches,
     /// truncates): versions are tracked in 32-bit masks.
     pub const MAX_WRITES: usize = 30;
