@@ -82,7 +82,7 @@ pub fn check(sc: &Scenario, max_states: Option<usize>) -> Vec<Checked> {
         .collect()
 }
 
-fn check_one(sc: &Scenario, e: &Expect, max_states: Option<usize>) -> Checked {
+pub fn check_one(sc: &Scenario, e: &Expect, max_states: Option<usize>) -> Checked {
     let failed = |err: String| Checked {
         expect: e.clone(),
         got: e.verdict,

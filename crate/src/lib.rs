@@ -30,10 +30,15 @@ pub mod world;
 
 pub use world::{Actor, Ret, World};
 pub mod check;
+pub mod diagram;
 pub mod explore;
 pub mod footprint;
 pub mod gen;
+pub mod golden;
+pub mod link;
+pub mod quiz;
 pub mod report;
 pub mod run;
 pub mod sched;
+pub mod svg;
 pub mod trace;

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use dioscope::link::{Compare, Session};
 use dioscope::policy::{KNOBS, PRESETS};
 use dioscope::report::RunReport;
 use dioscope::run::{parse_set, RunSpec};
@@ -30,25 +31,52 @@ struct PolicyArgs {
     set: Vec<(String, String)>,
 }
 
+#[derive(clap::Args)]
+struct RunArgs {
+    /// A scenario file, or the id of a bundled scenario.
+    #[arg(required_unless_present = "link")]
+    file: Option<String>,
+    /// Replay a permalink (what the app's "Copy link" gives) instead.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["file", "schedule", "seed", "preset", "set"])]
+    link: Option<String>,
+    #[command(flatten)]
+    policy: PolicyArgs,
+    /// Actors to run, in order: task names, dev (dev@K: the K-th bio in flight), flush, reclaim; A:3 = A three times.
+    #[arg(long, value_name = "ACTORS", default_value = "")]
+    schedule: String,
+    /// After the schedule, pick actors at random from this seed (else: the first runnable).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// List the bundled scenarios, the presets and the knobs.
     List,
     /// Run a scenario: one line per step, syscall results, outcomes.
     Run {
-        /// A scenario file, or the id of a bundled scenario.
-        file: String,
         #[command(flatten)]
-        policy: PolicyArgs,
-        /// Actors to run, in order: task names, dev (dev@K: K-th bio), flush, reclaim; A:3 = A three times.
-        #[arg(long, value_name = "ACTORS", default_value = "")]
-        schedule: String,
-        /// After the schedule, pick actors at random from this seed (else: the first runnable).
-        #[arg(long)]
-        seed: Option<u64>,
+        run: RunArgs,
         /// Print the stable JSON report (see README).
         #[arg(long)]
         json: bool,
+        /// Also write the timeline as SVG to this file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<String>,
+    },
+    /// Plain text of a run for email (one column per actor, at most 72 columns) with its permalink.
+    Diagram {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Also run the same schedule under this preset and show both.
+        #[arg(long, value_name = "PRESET")]
+        compare: Option<String>,
+        /// Knob overrides for the compared side (repeatable).
+        #[arg(long = "compare-set", value_name = "KNOB=VALUE", value_parser = parse_set)]
+        compare_set: Vec<(String, String)>,
+        /// Where the app is served, for the permalink.
+        #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8080/")]
+        base_url: String,
     },
     /// Explore every interleaving: always / sometimes / never per outcome, with the shortest witness.
     Explore {
@@ -80,11 +108,20 @@ enum Cmd {
         #[arg(long, value_name = "N")]
         max_states: Option<usize>,
     },
+    /// A lab question from the scenario library: predict, then check with -c.
+    Quiz {
+        /// Which question (any number; the same seed asks the same question).
+        #[arg(short = 's', long = "seed", default_value_t = 0)]
+        seed: u64,
+        /// Compute and show the answer, with a run that shows it.
+        #[arg(short = 'c', long = "compute")]
+        compute: bool,
+    },
 }
 
 fn load(file: &str) -> Result<Scenario, String> {
     let path = Path::new(file);
-    if path.exists() || file.ends_with(".toml") && file.contains('/') {
+    if path.exists() || (file.ends_with(".toml") && file.contains('/')) {
         let text =
             std::fs::read_to_string(path).map_err(|e| format!("error: cannot read {file}: {e}"))?;
         return dioscope::scenario::parse(file, &text).map_err(|e| e.to_string());
@@ -93,9 +130,40 @@ fn load(file: &str) -> Result<Scenario, String> {
         Some(b) => b.parse().map_err(|e| e.to_string()),
         None => {
             let ids: Vec<&str> = dioscope::library::bundled().map(|b| b.id()).collect();
-            Err(format!("error: no file `{file}`, and no bundled scenario of that name\n  = hint: bundled scenarios: {}", ids.join(", ")))
+            Err(format!(
+                "error: no file `{file}`, and no bundled scenario of that name\n  = hint: bundled scenarios: {}",
+                ids.join(", ")
+            ))
         }
     }
+}
+
+/// The scenario and run spec of `run`-like arguments (a file, or a link).
+fn resolve_run(a: RunArgs) -> Result<(Scenario, RunSpec, Option<Compare>), String> {
+    if let Some(link) = a.link {
+        let s = Session::decode(&link).map_err(|e| format!("error: --link: {e}"))?;
+        let sc = dioscope::scenario::parse("(the link's scenario)", &s.scenario)
+            .map_err(|e| e.to_string())?;
+        let spec = RunSpec {
+            preset: s.preset,
+            set: s.set,
+            schedule: s.schedule,
+            seed: None,
+        };
+        return Ok((sc, spec, s.compare));
+    }
+    let file = a.file.expect("clap requires FILE or --link");
+    let sc = load(&file)?;
+    Ok((
+        sc,
+        RunSpec {
+            preset: a.policy.preset,
+            set: a.policy.set,
+            schedule: a.schedule,
+            seed: a.seed,
+        },
+        None,
+    ))
 }
 
 fn main() -> ExitCode {
@@ -111,48 +179,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.cmd {
-        Cmd::List => {
-            println!("Scenarios (bundled):");
-            for b in dioscope::library::bundled() {
-                match b.parse() {
-                    Ok(s) => println!("  {:<36} {}", b.id(), s.title),
-                    Err(e) => println!("  {:<36} (does not parse: {})", b.id(), e.msg),
-                }
-            }
-            println!("\nPresets:");
-            for p in PRESETS {
-                let k = format!("{}{}", if p.approx { "~" } else { "" }, p.kernel);
-                println!("  {:<26} {:<6} {}", p.name, k, p.summary);
-                let pol = dioscope::Policy::preset(p.name).expect("preset table is valid");
-                let vals: Vec<String> = KNOBS
-                    .iter()
-                    .map(|k| format!("{}={}", k.name, pol.get(k.name).unwrap()))
-                    .collect();
-                println!("  {:<26} {:<6} {}", "", "", vals.join(" "));
-            }
-            println!("\nKnobs:");
-            for k in KNOBS {
-                println!("  {}: {}", k.name, k.help);
-                for v in k.values {
-                    println!("      {:<18} {}", v.name, v.help);
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Cmd::Run {
-            file,
-            policy,
-            schedule,
-            seed,
-            json,
-        } => {
-            let sc = load(&file)?;
-            let spec = RunSpec {
-                preset: policy.preset,
-                set: policy.set,
-                schedule,
-                seed,
-            };
+        Cmd::List => list(),
+        Cmd::Run { run, json, svg } => {
+            let (sc, spec, _) = resolve_run(run)?;
             let (w, taken) = spec.run(&sc).map_err(|e| format!("error: {e}"))?;
             let report = RunReport::new(
                 &w,
@@ -160,6 +189,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 &spec.set_strings(),
                 &taken.to_string(),
             );
+            if let Some(path) = svg {
+                let sub = format!("{} · {}", sc.setup.fs.name(), spec.preset_name(&sc));
+                std::fs::write(&path, dioscope::svg::timeline(&w, &sub, None))
+                    .map_err(|e| format!("error: cannot write {path}: {e}"))?;
+            }
             if json {
                 println!(
                     "{}",
@@ -170,6 +204,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Diagram {
+            run,
+            compare,
+            compare_set,
+            base_url,
+        } => diagram(run, compare, compare_set, &base_url),
         Cmd::Explore {
             file,
             policy,
@@ -224,45 +264,157 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Check { files, max_states } => {
-            let files: Vec<String> = if files.is_empty() {
-                dioscope::library::bundled()
-                    .map(|b| format!("scenarios/{}", b.file))
-                    .collect()
-            } else {
-                files
-            };
-            let (mut ok, mut bad) = (0, 0);
-            for f in &files {
-                let sc = load(f).or_else(|e| {
-                    let id = Path::new(f)
-                        .file_stem()
-                        .and_then(|s| s.to_str())
-                        .unwrap_or(f);
-                    dioscope::library::find(id)
-                        .map(|b| b.parse().map_err(|e| e.to_string()))
-                        .unwrap_or(Err(e))
-                })?;
-                if sc.expects.is_empty() {
-                    println!("-       {f}: no [[expect]] entries");
-                    continue;
-                }
-                let results = dioscope::check::check(&sc, max_states);
-                for c in results {
-                    println!("{}", c.line(f));
-                    if c.ok() {
-                        ok += 1;
-                    } else {
-                        bad += 1;
-                    }
-                }
-            }
-            println!("\n{ok} expectations hold, {bad} do not");
-            Ok(if bad == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+        Cmd::Check { files, max_states } => check(files, max_states),
+        Cmd::Quiz { seed, compute } => quiz(seed, compute),
+    }
+}
+
+fn list() -> Result<ExitCode, String> {
+    println!("Scenarios (bundled):");
+    for b in dioscope::library::bundled() {
+        match b.parse() {
+            Ok(s) => println!("  {:<36} {}", b.id(), s.title),
+            Err(e) => println!("  {:<36} (does not parse: {})", b.id(), e.msg),
         }
     }
+    println!("\nPresets (~ marks a version inferred from a date):");
+    for p in PRESETS {
+        let k = format!("{}{}", if p.approx { "~" } else { "" }, p.kernel);
+        println!("  {:<26} {:<6} {}", p.name, k, p.summary);
+        let pol = dioscope::Policy::preset(p.name).expect("preset table is valid");
+        let vals: Vec<String> = KNOBS
+            .iter()
+            .map(|k| format!("{}={}", k.name, pol.get(k.name).unwrap()))
+            .collect();
+        println!("  {:<26} {:<6} {}", "", "", vals.join(" "));
+    }
+    println!("\nKnobs:");
+    for k in KNOBS {
+        println!("  {}: {}", k.name, k.help);
+        for v in k.values {
+            println!("      {:<18} {}", v.name, v.help);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diagram(
+    run: RunArgs,
+    compare: Option<String>,
+    compare_set: Vec<(String, String)>,
+    base_url: &str,
+) -> Result<ExitCode, String> {
+    let (sc, spec, link_cmp) = resolve_run(run)?;
+    let policy = spec.policy(&sc).map_err(|e| format!("error: {e}"))?;
+    let (w, taken) = spec.run(&sc).map_err(|e| format!("error: {e}"))?;
+    let sched = taken.to_string();
+    let cmp = if compare.is_some() || !compare_set.is_empty() {
+        Some(Compare {
+            preset: compare,
+            set: compare_set,
+        })
+    } else {
+        link_cmp
+    };
+    let session = Session {
+        scenario: sc.source.clone(),
+        preset: spec.preset.clone(),
+        set: spec.set.clone(),
+        schedule: sched.clone(),
+        cursor: w.steps_taken() as u32,
+        compare: cmp.clone(),
+    };
+    let url = session.url(base_url);
+    let set_a = spec.set_strings();
+    let ma = dioscope::diagram::Meta {
+        preset: spec.preset_name(&sc),
+        set: &set_a,
+        link: Some(&url),
+    };
+    let text = match cmp {
+        None => dioscope::diagram::email(&w, &ma, &sched),
+        Some(c) => {
+            let spec_b = RunSpec {
+                preset: c.preset.clone().or_else(|| spec.preset.clone()),
+                set: c.set.clone(),
+                ..Default::default()
+            };
+            let pol_b = spec_b
+                .policy(&sc)
+                .map_err(|e| format!("error: compared policy: {e}"))?;
+            let names =
+                dioscope::sched::Schedule::parse(&sched).map_err(|e| format!("error: {e}"))?;
+            let names: Vec<String> = names
+                .0
+                .iter()
+                .flat_map(|t| std::iter::repeat_n(t.actor.clone(), t.times as usize))
+                .collect();
+            let trace =
+                dioscope::trace::Trace::record(&sc, &policy, &names, dioscope::sched::Then::First)
+                    .map_err(|e| format!("error: {e}"))?;
+            let (tb, div) = trace
+                .replay_then(&sc, &pol_b, dioscope::sched::Then::First)
+                .map_err(|e| format!("error: {e}"))?;
+            let set_b = spec_b.set_strings();
+            let mb = dioscope::diagram::Meta {
+                preset: spec_b.preset_name(&sc),
+                set: &set_b,
+                link: None,
+            };
+            dioscope::diagram::compare(&w, &ma, &tb.end, &mb, &sched, div.as_ref())
+        }
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(files: Vec<String>, max_states: Option<usize>) -> Result<ExitCode, String> {
+    let files: Vec<String> = if files.is_empty() {
+        dioscope::library::bundled()
+            .map(|b| format!("scenarios/{}", b.file))
+            .collect()
+    } else {
+        files
+    };
+    let (mut ok, mut bad) = (0, 0);
+    for f in &files {
+        let sc = load(f).or_else(|e| {
+            let id = Path::new(f)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or(f);
+            dioscope::library::find(id)
+                .map(|b| b.parse().map_err(|e| e.to_string()))
+                .unwrap_or(Err(e))
+        })?;
+        if sc.expects.is_empty() {
+            println!("-       {f}: no [[expect]] entries");
+            continue;
+        }
+        for c in dioscope::check::check(&sc, max_states) {
+            println!("{}", c.line(f));
+            if c.ok() {
+                ok += 1;
+            } else {
+                bad += 1;
+            }
+        }
+    }
+    println!("\n{ok} expectations hold, {bad} do not");
+    Ok(if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn quiz(seed: u64, compute: bool) -> Result<ExitCode, String> {
+    let q = dioscope::quiz::question(seed);
+    print!("{}", q.text());
+    if compute {
+        print!("\n{}", q.answer());
+    } else {
+        println!("\n(run again with -c to see the answer)");
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -157,6 +157,22 @@ impl Trace {
     }
 }
 
+impl Trace {
+    /// Like [`Trace::replay_under`], but when the schedule stops being
+    /// possible, the run goes on with `then` to its end (so both sides
+    /// finish and their outcomes can be compared).
+    pub fn replay_then(
+        &self,
+        scenario: &Scenario,
+        policy: &Policy,
+        then: Then,
+    ) -> Result<(Trace, Option<Divergence>), ScheduleError> {
+        let (t, div) = self.replay_under(scenario, policy);
+        let full = Trace::record(scenario, policy, &t.names(), then)?;
+        Ok((full, div))
+    }
+}
+
 impl World {
     /// This world's scenario and policy at another state (no history).
     pub fn with_state(&self, s: State) -> World {

@@ -37,3 +37,11 @@ fn a_broken_scenario_is_an_error() {
     assert_eq!(e.line, 2);
     assert!(e.col >= 1);
 }
+
+/// The same traces as the native build, byte for byte: the digest of each
+/// bundled scenario's default run matches the golden file made natively.
+#[wasm_bindgen_test]
+fn traces_match_the_native_digests() {
+    let golden = include_str!("trace-digests.txt");
+    assert_eq!(dioscope::golden::digests(), golden);
+}

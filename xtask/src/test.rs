@@ -34,7 +34,12 @@ type SuiteFn = fn() -> Result<Counts>;
 /// counts (see `cargo_suite` for runners that print libtest's
 /// `test result:` lines). For example, the scenario checker:
 /// `("scenarios", scenario_check)` running `dioscope check scenarios/*.toml`.
-const SUITES: &[(&str, SuiteFn)] = &[("native", native), ("wasm", wasm), ("e2e", e2e)];
+const SUITES: &[(&str, SuiteFn)] = &[
+    ("native", native),
+    ("scenarios", scenario_check),
+    ("wasm", wasm),
+    ("e2e", e2e),
+];
 
 pub fn test_command() -> Result<bool> {
     let mut total = Counts::default();
@@ -112,6 +117,53 @@ fn cargo_suite(c: &mut std::process::Command) -> Result<Counts> {
 /// failure, so that the counts are complete).
 fn native() -> Result<Counts> {
     cargo_suite(cargo().args(["test", "--workspace", "--no-fail-fast"]))
+}
+
+/// `dioscope check` on every file in scenarios/: each `[[expect]]` is one
+/// test (the checker's last line: `N expectations hold, M do not`).
+fn scenario_check() -> Result<Counts> {
+    let root = repo_root();
+    let mut files: Vec<String> = fs::read_dir(root.join("scenarios"))
+        .map_err(|e| format!("cannot read scenarios/: {e}"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| format!("scenarios/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    files.sort();
+    let mut counts = None;
+    let status = run_tee(
+        cargo()
+            .current_dir(&root)
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "dioscope",
+                "--",
+                "check",
+            ])
+            .args(&files),
+        |line| {
+            if let Some((ok, rest)) = line.split_once(" expectations hold, ") {
+                if let (Ok(ok), Some(bad)) =
+                    (ok.trim().parse::<u64>(), rest.split_whitespace().next())
+                {
+                    counts = bad.parse::<u64>().ok().map(|bad| Counts {
+                        passed: ok,
+                        failed: bad,
+                    });
+                }
+            }
+        },
+    )?;
+    match counts {
+        Some(c) if c.passed + c.failed > 0 => Ok(c),
+        _ => Err(format!(
+            "dioscope check did not report its counts ({status})"
+        )),
+    }
 }
 
 /// (b) The core's wasm tests (crate/tests/wasm.rs), compiled to wasm32 and

@@ -1,0 +1,359 @@
+//! Permalinks: the whole session (scenario text, preset and knob
+//! overrides, schedule, cursor, compare mode) in a URL fragment, compressed
+//! (LZ4) and base64url-encoded, behind a format version.
+//!
+//! A link is untrusted input (it arrives from a mailing list): decoding is
+//! bounded in size before anything is allocated or decompressed, every
+//! field is length-checked, and the scenario it carries is validated like a
+//! file by whoever opens it. Nothing here panics on any input.
+//!
+//! Payload, version 1: `1.` + base64url(lz4(size-prepended)) of
+//! `b"DS1"` then fields: scenario text, preset (optional), overrides,
+//! schedule, cursor, compare (optional: preset, overrides). Strings are
+//! varint-length-prefixed UTF-8.
+
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+/// The format version this build writes and reads.
+pub const VERSION: u32 = 1;
+/// Longest payload accepted, in characters (browsers keep ~64 KiB fragments).
+pub const MAX_PAYLOAD: usize = 60 * 1024;
+/// Largest decompressed session accepted.
+pub const MAX_SESSION: usize = crate::scenario::limits::MAX_TEXT + 16 * 1024;
+
+/// Where the links point: the fragment route the web app opens.
+pub const ROUTE: &str = "#/link/";
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Session {
+    /// The scenario's TOML text.
+    pub scenario: String,
+    /// The preset; `None` for the scenario's own.
+    pub preset: Option<String>,
+    pub set: Vec<(String, String)>,
+    /// The run's schedule (actor names).
+    pub schedule: String,
+    /// The step the view is at.
+    pub cursor: u32,
+    /// Compare mode: the second policy.
+    pub compare: Option<Compare>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Compare {
+    pub preset: Option<String>,
+    pub set: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkError {
+    Empty,
+    TooLong {
+        len: usize,
+    },
+    /// Made by a newer dioscope.
+    FutureVersion {
+        found: u32,
+    },
+    NoVersion,
+    /// Not base64url, or truncated in the middle of a character.
+    BadEncoding,
+    /// The data is cut short or damaged.
+    Damaged(&'static str),
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::Empty => write!(f, "the link carries no session (nothing after {ROUTE})"),
+            LinkError::TooLong { len } => {
+                write!(f, "the link is {len} characters long; at most {MAX_PAYLOAD} are accepted")
+            }
+            LinkError::FutureVersion { found } => write!(
+                f,
+                "this link was made by a newer dioscope (link format {found}; this one reads format {VERSION}): open it with a newer version"
+            ),
+            LinkError::NoVersion => {
+                write!(f, "this is not a dioscope link: it should start with a format version like `{VERSION}.`")
+            }
+            LinkError::BadEncoding => write!(f, "the link is damaged: it is not valid base64url (was it cut or altered when copied?)"),
+            LinkError::Damaged(what) => write!(f, "the link is damaged or truncated ({what}): copy it again in full"),
+        }
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+const MAGIC: &[u8] = b"DS1";
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_varint(out, s.len() as u64);
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn put_opt(out: &mut Vec<u8>, s: &Option<String>) {
+    match s {
+        None => out.push(0),
+        Some(s) => {
+            out.push(1);
+            put_str(out, s);
+        }
+    }
+}
+
+fn put_set(out: &mut Vec<u8>, set: &[(String, String)]) {
+    put_varint(out, set.len() as u64);
+    for (k, v) in set {
+        put_str(out, k);
+        put_str(out, v);
+    }
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Result<u8, LinkError> {
+        let (&x, rest) = self
+            .b
+            .split_first()
+            .ok_or(LinkError::Damaged("ends early"))?;
+        self.b = rest;
+        Ok(x)
+    }
+    fn varint(&mut self) -> Result<u64, LinkError> {
+        let mut v: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(LinkError::Damaged("bad number"))
+    }
+    fn string(&mut self, max: usize) -> Result<String, LinkError> {
+        let n = self.varint()?;
+        if n > max as u64 || n > self.b.len() as u64 {
+            return Err(LinkError::Damaged("a field is longer than the link"));
+        }
+        let (s, rest) = self.b.split_at(n as usize);
+        self.b = rest;
+        String::from_utf8(s.to_vec()).map_err(|_| LinkError::Damaged("text is not UTF-8"))
+    }
+    fn opt(&mut self, max: usize) -> Result<Option<String>, LinkError> {
+        match self.byte()? {
+            0 => Ok(None),
+            1 => Ok(Some(self.string(max)?)),
+            _ => Err(LinkError::Damaged("bad flag")),
+        }
+    }
+    fn set(&mut self) -> Result<Vec<(String, String)>, LinkError> {
+        let n = self.varint()?;
+        if n > 64 {
+            return Err(LinkError::Damaged("too many knob overrides"));
+        }
+        (0..n)
+            .map(|_| Ok((self.string(64)?, self.string(64)?)))
+            .collect()
+    }
+}
+
+impl Session {
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        put_str(&mut out, &self.scenario);
+        put_opt(&mut out, &self.preset);
+        put_set(&mut out, &self.set);
+        put_str(&mut out, &self.schedule);
+        put_varint(&mut out, u64::from(self.cursor));
+        match &self.compare {
+            None => out.push(0),
+            Some(c) => {
+                out.push(1);
+                put_opt(&mut out, &c.preset);
+                put_set(&mut out, &c.set);
+            }
+        }
+        out
+    }
+
+    fn from_bytes(b: &[u8]) -> Result<Session, LinkError> {
+        let rest = b
+            .strip_prefix(MAGIC)
+            .ok_or(LinkError::Damaged("not a session"))?;
+        let mut r = Reader { b: rest };
+        let scenario = r.string(crate::scenario::limits::MAX_TEXT)?;
+        let preset = r.opt(64)?;
+        let set = r.set()?;
+        let schedule = r.string(16 * 1024)?;
+        let cursor = r.varint()?;
+        let cursor =
+            u32::try_from(cursor).map_err(|_| LinkError::Damaged("cursor out of range"))?;
+        let compare = match r.byte()? {
+            0 => None,
+            1 => Some(Compare {
+                preset: r.opt(64)?,
+                set: r.set()?,
+            }),
+            _ => return Err(LinkError::Damaged("bad flag")),
+        };
+        if !r.b.is_empty() {
+            return Err(LinkError::Damaged("trailing data"));
+        }
+        Ok(Session {
+            scenario,
+            preset,
+            set,
+            schedule,
+            cursor,
+            compare,
+        })
+    }
+
+    /// The fragment payload: `1.` + base64url of the compressed session.
+    pub fn encode(&self) -> String {
+        let packed = lz4_flex::block::compress_prepend_size(&self.to_bytes());
+        format!("{VERSION}.{}", URL_SAFE_NO_PAD.encode(packed))
+    }
+
+    /// The full link, given the app's address (`http://host/`).
+    pub fn url(&self, base: &str) -> String {
+        let base = base.split('#').next().unwrap_or(base);
+        format!("{base}{ROUTE}{}", self.encode())
+    }
+
+    /// Decodes a payload, a fragment (`#/link/...`) or a whole URL.
+    pub fn decode(link: &str) -> Result<Session, LinkError> {
+        let link = link.trim();
+        let payload = match link.find(ROUTE) {
+            Some(i) => &link[i + ROUTE.len()..],
+            None => link.strip_prefix('#').unwrap_or(link),
+        };
+        // a link wrapped in an email: drop the line breaks and the <>
+        let payload: String = payload
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '>' && *c != '<')
+            .collect();
+        if payload.is_empty() {
+            return Err(LinkError::Empty);
+        }
+        if payload.len() > MAX_PAYLOAD {
+            return Err(LinkError::TooLong { len: payload.len() });
+        }
+        let (ver, data) = payload.split_once('.').ok_or(LinkError::NoVersion)?;
+        let ver: u32 = ver.parse().map_err(|_| LinkError::NoVersion)?;
+        if ver > VERSION {
+            return Err(LinkError::FutureVersion { found: ver });
+        }
+        if ver != VERSION {
+            return Err(LinkError::NoVersion);
+        }
+        let packed = URL_SAFE_NO_PAD
+            .decode(data)
+            .map_err(|_| LinkError::BadEncoding)?;
+        if packed.len() < 4 {
+            return Err(LinkError::Damaged("too short"));
+        }
+        let size = u32::from_le_bytes([packed[0], packed[1], packed[2], packed[3]]) as usize;
+        if size > MAX_SESSION {
+            return Err(LinkError::Damaged(
+                "it claims to hold more than a session can",
+            ));
+        }
+        let bytes = lz4_flex::block::decompress(&packed[4..], size)
+            .map_err(|_| LinkError::Damaged("it does not decompress"))?;
+        Session::from_bytes(&bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Session {
+        Session {
+            scenario: crate::library::find("btrfs-dio-mmap-eio")
+                .unwrap()
+                .text
+                .to_string(),
+            preset: Some("linux-5.8".into()),
+            set: vec![("dio_gup_fault".into(), "fault".into())],
+            schedule: "A:7 B:3 dev:2".into(),
+            cursor: 9,
+            compare: Some(Compare {
+                preset: Some("linux-5.9".into()),
+                set: vec![],
+            }),
+        }
+    }
+
+    #[test]
+    fn a_session_round_trips_through_a_url() {
+        let s = sample();
+        let url = s.url("http://127.0.0.1:8080/");
+        assert!(url.starts_with("http://127.0.0.1:8080/#/link/1."));
+        assert_eq!(Session::decode(&url).unwrap(), s);
+        assert_eq!(Session::decode(&s.encode()).unwrap(), s);
+    }
+
+    #[test]
+    fn damaged_links_say_what_is_wrong() {
+        let p = sample().encode();
+        assert_eq!(Session::decode(""), Err(LinkError::Empty));
+        assert_eq!(Session::decode("#/link/"), Err(LinkError::Empty));
+        assert_eq!(
+            Session::decode("2.AAAA"),
+            Err(LinkError::FutureVersion { found: 2 })
+        );
+        assert!(Session::decode("hello")
+            .unwrap_err()
+            .to_string()
+            .contains("not a dioscope link"));
+        assert_eq!(Session::decode("1.###"), Err(LinkError::BadEncoding));
+        let cut = &p[..p.len() / 2];
+        assert!(matches!(
+            Session::decode(cut),
+            Err(LinkError::Damaged(_) | LinkError::BadEncoding)
+        ));
+        let long = format!("1.{}", "A".repeat(MAX_PAYLOAD + 1));
+        assert!(matches!(
+            Session::decode(&long),
+            Err(LinkError::TooLong { .. })
+        ));
+        // a link that claims a huge size is refused before decompressing
+        let mut evil = vec![0xff, 0xff, 0xff, 0x7f];
+        evil.extend_from_slice(&[0; 8]);
+        let evil = format!("1.{}", URL_SAFE_NO_PAD.encode(evil));
+        assert!(matches!(Session::decode(&evil), Err(LinkError::Damaged(_))));
+    }
+
+    #[test]
+    fn a_link_wrapped_by_an_email_client_still_opens() {
+        let url = sample().url("http://x/");
+        let wrapped: String = format!("<{url}>")
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(60)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n  ");
+        assert_eq!(Session::decode(&wrapped).unwrap(), sample());
+    }
+}
