@@ -59,7 +59,7 @@ impl Default for Bio {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Device {
     pub media: [Version; MAX_BLOCKS],
     /// The volatile write cache: data written but not yet on media.
@@ -92,6 +92,23 @@ pub struct Done {
     pub ok: bool,
     /// For reads: the data returned.
     pub data: Version,
+}
+
+impl std::hash::Hash for Device {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.media.hash(h);
+        let mut vc = [0u8; MAX_BLOCKS];
+        for (b, v) in vc.iter_mut().zip(self.vcache.iter()) {
+            *b = v.map_or(0xff, |v| v.0);
+        }
+        vc.hash(h);
+        h.write_u64(u64::from(self.fail) | u64::from(self.poison) << 32);
+        // slots past nbios are always the default bio
+        h.write_u8(self.nbios);
+        for b in self.inflight() {
+            b.hash(h);
+        }
+    }
 }
 
 impl Device {

@@ -122,40 +122,43 @@ impl Report {
     }
 }
 
-/// 128-bit state fingerprint (two independent multiply-rotate lanes).
+/// 128-bit state fingerprint: bytes are gathered eight at a time and mixed
+/// into two independent multiply-rotate lanes (the explorer hashes every
+/// state it reaches, so small writes must be cheap).
 #[derive(Default)]
 struct Fp128 {
     a: u64,
     b: u64,
+    buf: u64,
+    n: u32,
 }
 
 impl Hasher for Fp128 {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            self.mix(u64::from_le_bytes(c.try_into().unwrap()));
+            self.word(u64::from_le_bytes(c.try_into().unwrap()));
         }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.mix(u64::from_le_bytes(buf) ^ ((rest.len() as u64) << 56));
+        for &b in chunks.remainder() {
+            self.byte(b);
         }
+        self.word(bytes.len() as u64);
     }
     fn write_u8(&mut self, i: u8) {
-        self.mix(u64::from(i) | 0x100);
+        self.byte(i);
     }
     fn write_u16(&mut self, i: u16) {
-        self.mix(u64::from(i) | 0x2_0000);
+        self.byte(i as u8);
+        self.byte((i >> 8) as u8);
     }
     fn write_u32(&mut self, i: u32) {
-        self.mix(u64::from(i) | 0x4_0000_0000);
+        self.word(u64::from(i) | 1 << 40);
     }
     fn write_u64(&mut self, i: u64) {
-        self.mix(i);
+        self.word(i);
     }
     fn write_usize(&mut self, i: usize) {
-        self.mix(i as u64);
+        self.word(i as u64);
     }
     fn finish(&self) -> u64 {
         self.a ^ self.b
@@ -164,6 +167,27 @@ impl Hasher for Fp128 {
 
 impl Fp128 {
     #[inline]
+    fn byte(&mut self, b: u8) {
+        self.buf |= u64::from(b) << (8 * self.n);
+        self.n += 1;
+        if self.n == 8 {
+            let w = self.buf;
+            self.buf = 0;
+            self.n = 0;
+            self.mix(w);
+        }
+    }
+    #[inline]
+    fn word(&mut self, v: u64) {
+        if self.n > 0 {
+            let w = self.buf | u64::from(self.n) << 60;
+            self.buf = 0;
+            self.n = 0;
+            self.mix(w);
+        }
+        self.mix(v);
+    }
+    #[inline]
     fn mix(&mut self, v: u64) {
         self.a = (self.a.rotate_left(5) ^ v).wrapping_mul(0x51_7cc1_b727_220a_95);
         self.b = (self.b ^ v)
@@ -171,14 +195,37 @@ impl Fp128 {
             .rotate_left(31)
             ^ (self.b >> 17);
     }
-    fn get(&self) -> u128 {
+    fn get(mut self) -> u128 {
+        self.word(0x0123_4567_89ab_cdef);
         let fin = |x: u64| {
             let x = (x ^ (x >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+            let x = (x ^ (x >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
             x ^ (x >> 33)
         };
         (u128::from(fin(self.a)) << 64) | u128::from(fin(self.b))
     }
 }
+
+/// The state fingerprints are already well mixed: use them as hash keys
+/// as they are.
+#[derive(Default)]
+struct Passthrough(u64);
+
+impl Hasher for Passthrough {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, i: u128) {
+        self.0 = i as u64 ^ (i >> 64) as u64;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FpMap<V> = HashMap<u128, V, std::hash::BuildHasherDefault<Passthrough>>;
 
 /// The fingerprint of a world's state.
 pub fn fingerprint(w: &World) -> u128 {
@@ -194,6 +241,9 @@ struct Node {
     /// Sleep set the state was (last) expanded with.
     sleep: Sleep,
     preemptions: u32,
+    /// Whether it has been expanded (a state still waiting in the queue
+    /// just has its sleep set shrunk when reached again).
+    expanded: bool,
 }
 
 /// A sleep set: transitions identified so that they keep their identity
@@ -223,10 +273,10 @@ pub fn explore(
 pub struct Explorer {
     opts: Options,
     nodes: Vec<Node>,
-    seen: HashMap<u128, u32>,
+    seen: FpMap<u32>,
     /// (state, node, only these transitions if re-expanding)
     queue: VecDeque<(World, u32, Option<Sleep>)>,
-    terminals: HashMap<u128, TermInfo>,
+    terminals: FpMap<TermInfo>,
     root: World,
     stats: Stats,
 }
@@ -243,10 +293,11 @@ impl Explorer {
                 depth: 0,
                 sleep: Vec::new(),
                 preemptions: 0,
+                expanded: false,
             }],
-            seen: HashMap::new(),
+            seen: FpMap::default(),
             queue: VecDeque::new(),
-            terminals: HashMap::new(),
+            terminals: FpMap::default(),
             root: start.clone(),
             stats: Stats {
                 states: 1,
@@ -322,6 +373,7 @@ impl Explorer {
             };
             let tids: Vec<footprint::Tid> = en.iter().map(|a| footprint::tid(&w, *a)).collect();
             let mut sleep = nodes[id as usize].sleep.clone();
+            nodes[id as usize].expanded = true;
             let last = nodes[id as usize].actor;
             let last_enabled = id != 0 && en.contains(&last) && matches!(last, Actor::Task(_));
             let pre = nodes[id as usize].preemptions;
@@ -374,7 +426,9 @@ impl Explorer {
                             .collect();
                         if opts.reduction && !woken.is_empty() && !improve_pre {
                             on.sleep.retain(|t| child_sleep.contains(t));
-                            queue.push_back((child, old, Some(woken)));
+                            if on.expanded {
+                                queue.push_back((child, old, Some(woken)));
+                            }
                         } else if improve_pre {
                             on.sleep.retain(|t| child_sleep.contains(t));
                             on.preemptions = on.preemptions.min(preempt);
@@ -396,6 +450,7 @@ impl Explorer {
                             depth: depth + 1,
                             sleep: child_sleep,
                             preemptions: preempt,
+                            expanded: false,
                         });
                         seen.insert(f, nid);
                         stats.states += 1;

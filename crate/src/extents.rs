@@ -51,7 +51,7 @@ impl Default for Ext {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Extents {
     pub map: [Ext; MAX_PAGES],
     /// What the journal holds: the map after the last log force.
@@ -64,6 +64,34 @@ pub struct Extents {
     /// The data fork sequence number (`if_seq`), bumped on every change: the
     /// iomap validity cookie of ~6.2 compares it.
     pub seq: u8,
+}
+
+impl Ext {
+    /// The mapping as one word (for hashing).
+    fn pack(self) -> u32 {
+        match self {
+            Ext::Hole(z) => u32::from(z.0),
+            Ext::Delalloc(z) => 1 << 16 | u32::from(z.0),
+            Ext::Unwritten(b, z) => 2 << 16 | u32::from(b) << 8 | u32::from(z.0),
+            Ext::Written(b) => 3 << 16 | u32::from(b) << 8,
+        }
+    }
+}
+
+impl std::hash::Hash for Extents {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let mut words = [0u32; 2 * MAX_PAGES];
+        for (w, e) in words
+            .iter_mut()
+            .zip(self.map.iter().chain(self.disk.iter()))
+        {
+            *w = e.pack();
+        }
+        words.hash(h);
+        h.write_u64(
+            u64::from(self.disk_size) | u64::from(self.busy) << 8 | u64::from(self.seq) << 40,
+        );
+    }
 }
 
 impl Extents {

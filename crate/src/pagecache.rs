@@ -53,11 +53,32 @@ impl Folio {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PageCache {
     pub folios: [Option<Folio>; MAX_PAGES],
     /// "DIO in progress" entries (2019 proposal): holder id + 1, 0 for none.
     pub markers: [u8; MAX_PAGES],
+}
+
+impl Folio {
+    /// The folio as one word (for hashing): never 0, unlike an empty slot.
+    fn pack(&self) -> u32 {
+        1 | u32::from(self.ver.0) << 1
+            | u32::from(self.flags) << 9
+            | u32::from(self.lock) << 17
+            | u32::from(self.pins) << 25
+    }
+}
+
+impl std::hash::Hash for PageCache {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let mut words = [0u32; MAX_PAGES];
+        for (w, f) in words.iter_mut().zip(self.folios.iter()) {
+            *w = f.as_ref().map_or(0, Folio::pack);
+        }
+        words.hash(h);
+        self.markers.hash(h);
+    }
 }
 
 impl PageCache {

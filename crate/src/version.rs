@@ -9,8 +9,22 @@ use std::fmt;
 /// A version id. Ids index the run's version table ([`crate::world::Static`]);
 /// they are assigned per task and op before the run starts, so the same
 /// write has the same id in every interleaving (states can be compared).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(transparent)]
 pub struct Version(pub u8);
+
+impl std::hash::Hash for Version {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_u8(self.0);
+    }
+    /// Arrays of versions hash as one byte string (the explorer hashes
+    /// every state it visits).
+    fn hash_slice<H: std::hash::Hasher>(data: &[Self], h: &mut H) {
+        // SAFETY: Version is repr(transparent) over u8.
+        let bytes = unsafe { std::slice::from_raw_parts(data.as_ptr().cast::<u8>(), data.len()) };
+        h.write(bytes);
+    }
+}
 
 impl Version {
     pub const INIT: Version = Version(0);

@@ -68,6 +68,7 @@ proptest! {
         prop_assume!(a.stats.complete && b.stats.complete);
         let set = |r: &dioscope::explore::Report| r.results.iter().map(|t| (t.fired, t.res)).collect::<BTreeSet<_>>();
         prop_assert_eq!(set(&a), set(&b), "\n{}", scenario(seed, &shape));
-        prop_assert!(a.stats.transitions <= b.stats.transitions + b.stats.transitions / 10);
+        // and it never explores more than the search without it
+        prop_assert!(a.stats.transitions <= b.stats.transitions, "{} > {}", a.stats.transitions, b.stats.transitions);
     }
 }
