@@ -1,11 +1,13 @@
-//! `cargo bench -p dioscope --bench explore`: the explorer's benchmark
-//! table (states, states/s, wall time, reduction ratio) for every bundled
-//! scenario (under each of its expectations' presets) and for generated
-//! scenarios of 2, 3 and 4 tasks of growing length; and the engine's raw
+//! `cargo bench -p dioscope --bench explore [FILTER]`: the explorer's
+//! benchmark table for every bundled scenario (under each of its
+//! expectations' presets) and for generated scenarios of 2, 3 and 4 tasks
+//! of growing length: states, transitions, engine steps per second, wall
+//! time, the interleavings of the full state graph and the reduction ratio
+//! (interleavings without the reduction / with it); then the engine's raw
 //! step rate on seeded random runs.
 //!
-//! A bench binary rather than criterion: the numbers are whole-exploration
-//! figures, printed as a table for the notes and the README.
+//! A bench binary rather than criterion: the figures are whole
+//! explorations, printed as a table for the notes and the README.
 
 use std::time::Instant;
 
@@ -15,67 +17,98 @@ use dioscope::scenario::Scenario;
 use dioscope::sched::Then;
 use dioscope::World;
 
+struct Row {
+    states: usize,
+    transitions: usize,
+    secs: f64,
+    complete: bool,
+    interleavings: Option<f64>,
+}
+
 fn run(
     sc: &Scenario,
     preset: Option<&str>,
     reduction: bool,
     max_states: Option<usize>,
-) -> (usize, usize, f64, bool) {
+    count: bool,
+) -> Row {
     let pol = sc.policy(preset).expect("valid policy");
     let w = World::new_quiet(sc, &pol);
     let t0 = Instant::now();
-    let r = explore(
-        &w,
-        &Options {
-            reduction,
-            max_states,
-            ..Options::default()
-        },
-        |_| true,
-    );
-    (
-        r.stats.states,
-        r.stats.transitions,
-        t0.elapsed().as_secs_f64(),
-        r.stats.complete,
-    )
+    let opts = Options {
+        reduction,
+        max_states,
+        count_interleavings: count,
+        ..Options::default()
+    };
+    let r = explore(&w, &opts, |_| true);
+    Row {
+        states: r.stats.states,
+        transitions: r.stats.transitions,
+        secs: t0.elapsed().as_secs_f64(),
+        complete: r.stats.complete,
+        interleavings: r.stats.interleavings,
+    }
 }
 
+/// One line: the timed run (reduction on, not counting), then the
+/// interleavings with and without the reduction (separate runs).
 fn row(name: &str, sc: &Scenario, preset: Option<&str>, max_states: Option<usize>) {
-    let (s1, t1, secs, complete) = run(sc, preset, true, max_states);
-    let (_, t0, _, _) = run(sc, preset, false, max_states);
+    let r = run(sc, preset, true, max_states, false);
+    let (with, without) = if r.complete && r.states <= 300_000 {
+        (
+            run(sc, preset, true, max_states, true).interleavings,
+            run(sc, preset, false, max_states, true).interleavings,
+        )
+    } else {
+        (None, None)
+    };
+    let ratio = match (with, without) {
+        (Some(a), Some(b)) if a > 0.0 => format!("{:.2}", b / a),
+        _ => "-".into(),
+    };
+    let inter = without.map_or("-".into(), |b| format!("{b:.0}"));
     println!(
-        "{:<44} {:>9} {:>10} {:>12.0} {:>9.1} {:>8.2}{}",
+        "{:<44} {:>9} {:>10} {:>11.0} {:>9.1} {:>14} {:>7}{}",
         name,
-        s1,
-        t1,
-        s1 as f64 / secs.max(1e-9),
-        secs * 1000.0,
-        t0 as f64 / t1.max(1) as f64,
-        if complete { "" } else { "  (bounded)" }
+        r.states,
+        r.transitions,
+        r.transitions as f64 / r.secs.max(1e-9),
+        r.secs * 1000.0,
+        inter,
+        ratio,
+        if r.complete { "" } else { "  (bounded)" }
     );
 }
 
 fn main() {
-    let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     println!(
-        "{:<44} {:>9} {:>10} {:>12} {:>9} {:>8}",
-        "scenario (preset)", "states", "transit.", "states/s", "ms", "red."
+        "{:<44} {:>9} {:>10} {:>11} {:>9} {:>14} {:>7}",
+        "scenario (preset)", "states", "transit.", "steps/s", "ms", "interleavings", "ratio"
     );
+    let mut total = 0.0;
     for b in dioscope::library::bundled() {
         if filter.as_deref().is_some_and(|f| !b.id().contains(f)) {
             continue;
         }
         let sc = b.parse().expect("bundled scenarios parse");
         let mut presets: Vec<String> = sc.expects.iter().map(|e| e.preset.clone()).collect();
+        presets.sort();
         presets.dedup();
         if presets.is_empty() {
             presets.push(sc.setup.preset.clone());
         }
         for p in presets {
+            let t = Instant::now();
             row(&format!("{} ({p})", b.id()), &sc, Some(&p), None);
+            total += t.elapsed().as_secs_f64();
         }
     }
+    println!(
+        "(bundled library: {:.0} ms for all the rows above, counting included)",
+        total * 1000.0
+    );
     println!("\ngenerated (tasks x ops, 3 pages, seed 7)");
     for tasks in 2..=4 {
         for ops in 1..=4 {

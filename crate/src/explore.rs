@@ -35,6 +35,9 @@ pub struct Options {
     pub max_preemptions: Option<u32>,
     /// Sleep-set reduction (on by default in the CLI).
     pub reduction: bool,
+    /// Count the interleavings the search covered (keeps every edge: for
+    /// benchmarks and statistics, not for the browser).
+    pub count_interleavings: bool,
 }
 
 /// Progress, for a progress bar.
@@ -83,6 +86,9 @@ pub struct Stats {
     pub complete: bool,
     /// What stopped the search, if it did not complete.
     pub stopped_by: Option<String>,
+    /// Complete interleavings (maximal paths) in the graph the search
+    /// explored, if counted; `None` also when the graph has a cycle.
+    pub interleavings: Option<f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -279,6 +285,8 @@ pub struct Explorer {
     terminals: FpMap<TermInfo>,
     root: World,
     stats: Stats,
+    /// Explored edges, when counting interleavings.
+    edges: Vec<(u32, u32)>,
 }
 
 impl Explorer {
@@ -308,7 +316,9 @@ impl Explorer {
                 max_depth: 0,
                 complete: true,
                 stopped_by: None,
+                interleavings: None,
             },
+            edges: Vec::new(),
         };
         e.seen.insert(fingerprint(&start), 0);
         e.queue.push_back((start, 0, None));
@@ -342,6 +352,7 @@ impl Explorer {
             queue,
             terminals,
             stats,
+            edges,
             ..
         } = self;
         for _ in 0..budget {
@@ -398,6 +409,7 @@ impl Explorer {
                 let mut child = w.clone();
                 child.step(a).expect("enabled actor steps");
                 stats.transitions += 1;
+                let edge_from = id;
                 // the child's sleep set: what slept here, plus the siblings
                 // explored before `a`, that are independent of `a`
                 let child_sleep: Sleep = if opts.reduction {
@@ -412,6 +424,9 @@ impl Explorer {
                 let f = fingerprint(&child);
                 match seen.get(&f) {
                     Some(&old) => {
+                        if opts.count_interleavings {
+                            edges.push((edge_from, old));
+                        }
                         // reached again: if it was expanded with transitions
                         // asleep that are awake now, expand it again with
                         // the intersection (Godefroid's state caching rule)
@@ -456,6 +471,9 @@ impl Explorer {
                         stats.states += 1;
                         stats.max_depth = stats.max_depth.max(depth as usize + 1);
                         queue.push_back((child, nid, None));
+                        if opts.count_interleavings {
+                            edges.push((edge_from, nid));
+                        }
                     }
                 }
                 if opts.reduction {
@@ -468,12 +486,14 @@ impl Explorer {
 
     /// The verdicts, results and statistics.
     pub fn finish(self) -> Report {
+        let self_count = self.opts.count_interleavings;
         let Explorer {
             nodes,
             queue,
             terminals,
             root,
             mut stats,
+            edges,
             ..
         } = self;
         if !queue.is_empty() && stats.complete {
@@ -491,6 +511,9 @@ impl Explorer {
             acts.into_iter().map(|a| root.actor_name(a)).collect()
         };
         stats.terminal_states = terminals.len();
+        if self_count {
+            stats.interleavings = count_paths(nodes.len(), &edges);
+        }
         let mut term_list: Vec<&TermInfo> = terminals.values().collect();
         term_list.sort_by_key(|t| (nodes[t.id as usize].depth, t.id));
         let mut per_result: HashMap<(u16, [u64; MAX_TASKS]), u32> = HashMap::new();
@@ -549,6 +572,36 @@ impl Explorer {
     }
 }
 
+/// Maximal paths from the root in the graph of `edges` (Kahn's
+/// topological order); `None` if the graph has a cycle.
+fn count_paths(n: usize, edges: &[(u32, u32)]) -> Option<f64> {
+    let mut indeg = vec![0u32; n];
+    let mut out: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for &(a, b) in edges {
+        indeg[b as usize] += 1;
+        out[a as usize].push(b);
+    }
+    let mut paths = vec![0f64; n];
+    paths[0] = 1.0;
+    let mut ready: Vec<u32> = (0..n as u32).filter(|&v| indeg[v as usize] == 0).collect();
+    let mut seen = 0;
+    let mut total = 0.0;
+    while let Some(v) = ready.pop() {
+        seen += 1;
+        if out[v as usize].is_empty() {
+            total += paths[v as usize];
+        }
+        for &c in &out[v as usize] {
+            paths[c as usize] += paths[v as usize];
+            indeg[c as usize] -= 1;
+            if indeg[c as usize] == 0 {
+                ready.push(c);
+            }
+        }
+    }
+    (seen == n).then_some(total)
+}
+
 struct TermInfo {
     id: u32,
     fired: u16,
@@ -589,6 +642,9 @@ pub struct StatsOut {
     pub stopped_by: Option<String>,
     pub seconds: f64,
     pub states_per_second: f64,
+    /// Complete interleavings the search covered (null if not counted or
+    /// the state graph has a cycle).
+    pub interleavings: Option<f64>,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -710,6 +766,7 @@ impl ExploreOut {
                 } else {
                     0.0
                 },
+                interleavings: s.interleavings,
             },
         }
     }
@@ -762,6 +819,9 @@ impl ExploreOut {
             s.states_per_second,
             if s.complete { ", complete".to_string() } else { format!(", INCOMPLETE: {}", s.stopped_by.clone().unwrap_or_default()) }
         );
+        if let Some(n) = s.interleavings {
+            out += &format!("{n:.0} interleavings covered\n");
+        }
         out
     }
 }

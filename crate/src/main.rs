@@ -233,6 +233,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 max_depth,
                 max_preemptions,
                 reduction: !no_reduction,
+                count_interleavings: true,
             };
             let t0 = std::time::Instant::now();
             let mut last = t0;
