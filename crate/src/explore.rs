@@ -511,7 +511,7 @@ impl Explorer {
             acts.into_iter().map(|a| root.actor_name(a)).collect()
         };
         stats.terminal_states = terminals.len();
-        if self_count {
+        if self_count && stats.complete {
             stats.interleavings = count_paths(nodes.len(), &edges);
         }
         let mut term_list: Vec<&TermInfo> = terminals.values().collect();

@@ -84,9 +84,9 @@ enum Cmd {
         file: String,
         #[command(flatten)]
         policy: PolicyArgs,
-        /// Stop after this many distinct states (the verdicts then say "not proven").
-        #[arg(long, value_name = "N")]
-        max_states: Option<usize>,
+        /// Stop after this many distinct states (the verdicts then say "not proven"); 0 = no bound.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_STATES)]
+        max_states: usize,
         /// Stop at this depth (steps).
         #[arg(long, value_name = "N")]
         max_depth: Option<usize>,
@@ -104,9 +104,9 @@ enum Cmd {
     Check {
         /// Scenario files (or bundled ids); none = every bundled scenario.
         files: Vec<String>,
-        /// Bound each exploration.
-        #[arg(long, value_name = "N")]
-        max_states: Option<usize>,
+        /// Bound each exploration (distinct states); 0 = no bound.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_STATES)]
+        max_states: usize,
     },
     /// A lab question from the scenario library: predict, then check with -c.
     Quiz {
@@ -117,6 +117,14 @@ enum Cmd {
         #[arg(short = 'c', long = "compute")]
         compute: bool,
     },
+}
+
+/// Explorations stop here unless told otherwise: a large scenario would
+/// otherwise run until memory runs out (about 2 GB at this bound).
+const DEFAULT_MAX_STATES: usize = 2_000_000;
+
+fn bound(n: usize) -> Option<usize> {
+    (n > 0).then_some(n)
 }
 
 fn load(file: &str) -> Result<Scenario, String> {
@@ -229,7 +237,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let pol = spec.policy(&sc).map_err(|e| format!("error: {e}"))?;
             let w = dioscope::World::new_quiet(&sc, &pol);
             let opts = dioscope::explore::Options {
-                max_states,
+                max_states: bound(max_states),
                 max_depth,
                 max_preemptions,
                 reduction: !no_reduction,
@@ -265,7 +273,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Check { files, max_states } => check(files, max_states),
+        Cmd::Check { files, max_states } => check(files, bound(max_states)),
         Cmd::Quiz { seed, compute } => quiz(seed, compute),
     }
 }
