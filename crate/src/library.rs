@@ -51,3 +51,49 @@ mod tests {
         assert!(n > 0, "no scenarios were embedded");
     }
 }
+
+/// The text a new scenario starts from in the editor: every field, with
+/// what it means, and a small race to start with.
+pub const TEMPLATE: &str = r#"title = "My race"
+tags = ["draft"]
+about = """
+What to watch for, in Markdown: *which step* decides the race.
+"""
+refs = []
+
+[setup]
+fs = "xfs"            # xfs | ext4 | btrfs
+preset = "linux-6.15" # `dioscope list` shows the presets
+pages = 2             # the file's capacity in pages (up to 16)
+on_disk = "written"   # written | unwritten | hole
+cached = "0-1"        # pages in the page cache at the start
+write_cache = true    # the device has a volatile write cache
+flusher = false       # background writeback
+reclaim = false       # background memory reclaim
+
+[policy]              # knob overrides on top of the preset
+# dio_pre_invalidate_fail = "warn-eio"
+
+[[task]]
+name = "A"
+ops = ["write 0-1 direct", "fsync"]
+
+[[task]]
+name = "B"
+ops = ["mmap-write 1"]
+
+[[expect]]            # checked by `dioscope check`: always | sometimes | never
+outcome = "unreported-loss"
+verdict = "never"
+"#;
+
+#[cfg(test)]
+mod template_tests {
+    #[test]
+    fn the_template_parses_and_its_expectation_holds() {
+        let sc = crate::scenario::parse("template.toml", super::TEMPLATE).unwrap_or_else(|e| panic!("\n{e}\n"));
+        for c in crate::check::check(&sc, None) {
+            assert!(c.ok(), "{}", c.line("template.toml"));
+        }
+    }
+}
