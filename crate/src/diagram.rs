@@ -6,7 +6,7 @@
 //! text" produce exactly this.
 
 use crate::trace::Divergence;
-use crate::world::{Actor, Ret, World};
+use crate::world::{Actor, Lane, Ret, World};
 
 pub const WIDTH: usize = 72;
 
@@ -82,23 +82,6 @@ fn hang(text: &str, first: &str, indent: usize) -> String {
     out
 }
 
-fn column_of(a: Actor) -> Col {
-    match a {
-        Actor::Task(t) => Col::Task(t),
-        Actor::Dev(_) => Col::Dev,
-        Actor::Flush => Col::Flush,
-        Actor::Reclaim => Col::Reclaim,
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Col {
-    Task(u8),
-    Dev,
-    Flush,
-    Reclaim,
-}
-
 fn ret_text(r: Option<Ret>, read: &[String]) -> String {
     match (r, read.is_empty()) {
         (None, _) => "(no return)".into(),
@@ -116,9 +99,9 @@ fn table(w: &World, upto: Option<usize>) -> String {
         .expect("a diagram needs a world with history");
     let st = &w.st;
     let steps = &h.steps[..upto.unwrap_or(h.steps.len()).min(h.steps.len())];
-    let mut cols: Vec<Col> = (0..st.ntasks() as u8).map(Col::Task).collect();
+    let mut cols: Vec<Lane> = (0..st.ntasks() as u8).map(Lane::Task).collect();
     for s in steps {
-        let c = column_of(s.actor);
+        let c = s.actor.lane();
         if !cols.contains(&c) {
             cols.push(c);
         }
@@ -127,11 +110,11 @@ fn table(w: &World, upto: Option<usize>) -> String {
     let n = cols.len();
     let lead = 5; // "999* "
     let cw = ((WIDTH - lead - (n - 1)) / n).max(6);
-    let name = |c: Col| match c {
-        Col::Task(t) => st.task_name(t).to_string(),
-        Col::Dev => "dev".into(),
-        Col::Flush => "flush".into(),
-        Col::Reclaim => "reclaim".into(),
+    let name = |c: Lane| match c {
+        Lane::Task(t) => st.task_name(t).to_string(),
+        Lane::Dev => "dev".into(),
+        Lane::Flush => "flush".into(),
+        Lane::Reclaim => "reclaim".into(),
     };
     let row = |cells: &[(usize, String)], lead_text: &str| -> String {
         let mut line = format!("{lead_text:<lead$}");
@@ -160,7 +143,7 @@ fn table(w: &World, upto: Option<usize>) -> String {
     out += &row(&rule, "----");
     let fired_at: Vec<usize> = h.outcomes.iter().map(|o| o.step).collect();
     for (i, s) in steps.iter().enumerate() {
-        let col = cols.iter().position(|c| *c == column_of(s.actor)).unwrap();
+        let col = cols.iter().position(|c| *c == s.actor.lane()).unwrap();
         let mut lines: Vec<String> = Vec::new();
         if let (Actor::Task(t), Some(op)) = (s.actor, s.op) {
             if h.syscalls

@@ -91,7 +91,8 @@ verdict = "never"
 mod template_tests {
     #[test]
     fn the_template_parses_and_its_expectation_holds() {
-        let sc = crate::scenario::parse("template.toml", super::TEMPLATE).unwrap_or_else(|e| panic!("\n{e}\n"));
+        let sc = crate::scenario::parse("template.toml", super::TEMPLATE)
+            .unwrap_or_else(|e| panic!("\n{e}\n"));
         for c in crate::check::check(&sc, None) {
             assert!(c.ok(), "{}", c.line("template.toml"));
         }

@@ -3,7 +3,7 @@
 //! the value it returns; outcomes marked at their step and listed below.
 //! All text from the scenario is XML-escaped: a scenario is untrusted.
 
-use crate::world::{Actor, World};
+use crate::world::{Actor, Lane, World};
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -21,23 +21,6 @@ fn esc(s: &str) -> String {
     out
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Col {
-    Task(u8),
-    Dev,
-    Flush,
-    Reclaim,
-}
-
-fn col(a: Actor) -> Col {
-    match a {
-        Actor::Task(t) => Col::Task(t),
-        Actor::Dev(_) => Col::Dev,
-        Actor::Flush => Col::Flush,
-        Actor::Reclaim => Col::Reclaim,
-    }
-}
-
 /// Okabe–Ito colours (colour-blind safe), one per task.
 const TASK_COLOURS: [&str; 4] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"];
 const DEV_COLOUR: &str = "#555555";
@@ -48,10 +31,10 @@ pub fn timeline(w: &World, subtitle: &str, upto: Option<usize>) -> String {
     let h = w.hist.as_ref().expect("an SVG needs a world with history");
     let st = &w.st;
     let steps = &h.steps[..upto.unwrap_or(h.steps.len()).min(h.steps.len())];
-    let mut cols: Vec<Col> = (0..st.ntasks() as u8).map(Col::Task).collect();
+    let mut cols: Vec<Lane> = (0..st.ntasks() as u8).map(Lane::Task).collect();
     for s in steps {
-        if !cols.contains(&col(s.actor)) {
-            cols.push(col(s.actor));
+        if !cols.contains(&s.actor.lane()) {
+            cols.push(s.actor.lane());
         }
     }
     cols.sort();
@@ -76,10 +59,10 @@ pub fn timeline(w: &World, subtitle: &str, upto: Option<usize>) -> String {
     for (i, c) in cols.iter().enumerate() {
         let x = left + colw * i as f64;
         let (name, colour) = match c {
-            Col::Task(t) => (st.task_name(*t).to_string(), TASK_COLOURS[*t as usize % 4]),
-            Col::Dev => ("dev".into(), DEV_COLOUR),
-            Col::Flush => ("flush".into(), DEV_COLOUR),
-            Col::Reclaim => ("reclaim".into(), DEV_COLOUR),
+            Lane::Task(t) => (st.task_name(*t).to_string(), TASK_COLOURS[*t as usize % 4]),
+            Lane::Dev => ("dev".into(), DEV_COLOUR),
+            Lane::Flush => ("flush".into(), DEV_COLOUR),
+            Lane::Reclaim => ("reclaim".into(), DEV_COLOUR),
         };
         o += &format!(
             "<text x=\"{}\" y=\"{}\" font-size=\"17\" font-weight=\"bold\" fill=\"{colour}\">{}</text>\n",
@@ -96,7 +79,7 @@ pub fn timeline(w: &World, subtitle: &str, upto: Option<usize>) -> String {
         );
     }
     for (i, s) in steps.iter().enumerate() {
-        let ci = cols.iter().position(|c| *c == col(s.actor)).unwrap();
+        let ci = cols.iter().position(|c| *c == s.actor.lane()).unwrap();
         let x = left + colw * ci as f64 + 4.0;
         let y = top + rowh * i as f64;
         let colour = match s.actor {

@@ -56,7 +56,26 @@ pub enum Actor {
     Reclaim,
 }
 
+/// A column of a timeline: one per task, one for all of the device's
+/// completions, one per background actor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lane {
+    Task(u8),
+    Dev,
+    Flush,
+    Reclaim,
+}
+
 impl Actor {
+    pub fn lane(self) -> Lane {
+        match self {
+            Actor::Task(t) => Lane::Task(t),
+            Actor::Dev(_) => Lane::Dev,
+            Actor::Flush => Lane::Flush,
+            Actor::Reclaim => Lane::Reclaim,
+        }
+    }
+
     pub fn holder(self) -> Option<Holder> {
         match self {
             Actor::Task(t) => Some(Holder(t)),

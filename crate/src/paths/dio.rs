@@ -169,3 +169,56 @@ pub fn release_all(w: &mut World, t: u8) {
     }
     w.s.locks.release_all(Holder(t));
 }
+
+/// What bio_iov_iter_get_pages() did with a user page.
+pub enum Gup {
+    /// Pinned (or already pinned by this I/O).
+    Pinned,
+    /// Not mapped as needed: get_user_pages() faults, holding the I/O's locks.
+    Fault(super::fault::Fault),
+    /// FOLL_NOFAULT (~5.16): stop here; the I/O completes short.
+    Stop,
+}
+
+/// bio_iov_iter_get_pages() on user page `u` (`write`: FOLL_WRITE, the I/O
+/// writes into the buffer).
+pub fn get_user_page(w: &mut World, t: u8, u: u8, write: bool) -> Gup {
+    let pinned = w.s.tasks[t as usize].pinned & (1 << u) != 0;
+    if pinned || gup_ok(w, t, u, write) {
+        pin(w, t, u);
+        return Gup::Pinned;
+    }
+    let how = if write { "mapped writable" } else { "mapped" };
+    match w.st.policy.dio_gup_fault {
+        crate::policy::DioGupFault::Fault => {
+            w.note(|_| {
+                format!(
+                    "get_user_pages: user page {u} is not {how}: fault, holding the I/O's locks"
+                )
+            });
+            Gup::Fault(super::fault::Fault::new(u, write))
+        }
+        crate::policy::DioGupFault::NofaultRetry => {
+            w.note(|_| {
+                format!("get_user_pages(FOLL_NOFAULT): user page {u} is not {how}: stop here")
+            });
+            Gup::Stop
+        }
+    }
+}
+
+/// One step of the fault get_user_pages() takes. When it completes the
+/// page is pinned in the same step: follow_page runs right after
+/// faultin_page under the same mmap_lock hold, so the pin cannot lose the
+/// race with writeback write-protecting the page again.
+pub fn gup_fault_step(
+    w: &mut World,
+    t: u8,
+    fault: &mut super::fault::Fault,
+) -> (&'static str, super::Sub<Result<(), crate::world::Errno>>) {
+    let (n, sub) = fault.step(w, Holder(t));
+    if let super::Sub::Done(Ok(())) = sub {
+        pin(w, t, fault.p);
+    }
+    (n, sub)
+}

@@ -10,7 +10,7 @@
 //! proposals and btrfs before ~5.16 deadlock there; with nofault-retry the
 //! read stops short, drops its locks, faults the buffer in and retries.
 
-use super::dio::{self, gup_ok, pin, user_page};
+use super::dio::{self, gup_ok, user_page};
 use super::fault::Fault;
 use super::invalidate::Inval;
 use super::writeback::{check_as_eio, mapping_set_error, Flush};
@@ -204,6 +204,18 @@ impl DioRead {
         Need::None
     }
 
+    /// A step of get_user_pages()'s fault; back to submitting once pinned.
+    fn gup_fault(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        match dio::gup_fault_step(w, t, &mut self.fault) {
+            (n, Sub::Running) => (n, Progress::Continue),
+            (n, Sub::Done(Ok(()))) => {
+                self.pc = Pc::Submit;
+                (n, Progress::Continue)
+            }
+            (n, Sub::Done(Err(_))) => (n, self.fail(w, t, Errno::EFAULT)),
+        }
+    }
+
     fn fail(&mut self, w: &mut World, t: u8, e: Errno) -> Progress {
         dio::release_all(w, t);
         Progress::Return(Ret::Err(e))
@@ -301,18 +313,7 @@ impl DioRead {
                 (name, Progress::Continue)
             }
             Pc::Submit => self.submit(w, t),
-            Pc::GupFault => match self.fault.step(w, me) {
-                (n, Sub::Running) => (n, Progress::Continue),
-                (n, Sub::Done(Ok(()))) => {
-                    // follow_page right after faultin_page, under the same
-                    // mmap_lock hold: the pin cannot lose the race with
-                    // writeback write-protecting the page again
-                    pin(w, t, self.fault.p);
-                    self.pc = Pc::Submit;
-                    (n, Progress::Continue)
-                }
-                (n, Sub::Done(Err(_))) => (n, self.fail(w, t, Errno::EFAULT)),
-            },
+            Pc::GupFault => self.gup_fault(w, t),
             Pc::Wait => {
                 let err = w.s.tasks[t as usize].dio_err;
                 dio::release_all(w, t);
@@ -378,33 +379,19 @@ impl DioRead {
             let p = self.cur;
             if let Some(base) = self.into {
                 let u = user_page(base, self.base, p);
-                let pinned = w.s.tasks[t as usize].pinned & (1 << u) != 0;
-                if !pinned && !gup_ok(w, t, u, true) {
-                    match w.st.policy.dio_gup_fault {
-                        DioGupFault::Fault => {
-                            w.note(|_| format!("get_user_pages: user page {u} (file page {u}) is not mapped writable: fault, holding the I/O's locks"));
-                            self.fault = Fault::new(u, true);
-                            self.pc = Pc::GupFault;
-                            let (n, sub) = self.fault.step(w, me);
-                            return match sub {
-                                Sub::Running => (n, Progress::Continue),
-                                Sub::Done(Ok(())) => {
-                                    pin(w, t, u);
-                                    self.pc = Pc::Submit;
-                                    (n, Progress::Continue)
-                                }
-                                Sub::Done(Err(_)) => (n, self.fail(w, t, Errno::EFAULT)),
-                            };
-                        }
-                        DioGupFault::NofaultRetry => {
-                            w.note(|_| format!("get_user_pages(FOLL_NOFAULT): user page {u} not mapped: stop here"));
-                            self.partial = true;
-                            self.pc = Pc::Wait;
-                            return ("bio_iov_iter_get_pages", Progress::Continue);
-                        }
+                match dio::get_user_page(w, t, u, true) {
+                    dio::Gup::Pinned => {}
+                    dio::Gup::Fault(f) => {
+                        self.fault = f;
+                        self.pc = Pc::GupFault;
+                        return self.gup_fault(w, t);
+                    }
+                    dio::Gup::Stop => {
+                        self.partial = true;
+                        self.pc = Pc::Wait;
+                        return ("bio_iov_iter_get_pages", Progress::Continue);
                     }
                 }
-                pin(w, t, u);
                 name = "bio_iov_iter_get_pages; submit_bio";
             }
             if self.served & (1 << p) != 0 {

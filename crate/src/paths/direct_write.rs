@@ -19,7 +19,7 @@
 //! 7. `inode_dio_end`; `generic_write_sync` for O_DSYNC; unlock.
 
 use super::buffered_write::BufWrite;
-use super::dio::{self, gup_ok, pin, user_page};
+use super::dio::{self, gup_ok, user_page};
 use super::direct_read::warn_stale_pagecache;
 use super::fault::Fault;
 use super::fsync::Sync;
@@ -179,6 +179,18 @@ impl DioWrite {
         self.hi - self.base + 1
     }
 
+    /// A step of get_user_pages()'s fault; back to submitting once pinned.
+    fn gup_fault(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        match dio::gup_fault_step(w, t, &mut self.fault) {
+            (n, Sub::Running) => (n, Progress::Continue),
+            (n, Sub::Done(Ok(()))) => {
+                self.pc = Pc::Submit;
+                (n, Progress::Continue)
+            }
+            (n, Sub::Done(Err(_))) => (n, self.fail(w, t, Errno::EFAULT)),
+        }
+    }
+
     fn fail(&mut self, w: &mut World, t: u8, e: Errno) -> Progress {
         dio::release_all(w, t);
         Progress::Return(Ret::Err(e))
@@ -290,18 +302,7 @@ impl DioWrite {
                 ("btrfs_wait_ordered_range", Progress::Continue)
             }
             Pc::Submit => self.submit(w, t),
-            Pc::GupFault => match self.fault.step(w, me) {
-                (n, Sub::Running) => (n, Progress::Continue),
-                (n, Sub::Done(Ok(()))) => {
-                    // follow_page right after faultin_page, under the same
-                    // mmap_lock hold: the pin cannot lose the race with
-                    // writeback write-protecting the page again
-                    pin(w, t, self.fault.p);
-                    self.pc = Pc::Submit;
-                    (n, Progress::Continue)
-                }
-                (n, Sub::Done(Err(_))) => (n, self.fail(w, t, Errno::EFAULT)),
-            },
+            Pc::GupFault => self.gup_fault(w, t),
             Pc::Wait => self.wait_done(w, t),
             Pc::PostInval => match self.inval.step(w) {
                 (n, Sub::Running) => (n, Progress::Continue),
@@ -565,33 +566,19 @@ impl DioWrite {
             }
             if let Some(base) = self.from {
                 let u = user_page(base, self.base, p);
-                let pinned = w.s.tasks[t as usize].pinned & (1 << u) != 0;
-                if !pinned && !gup_ok(w, t, u, false) {
-                    match w.st.policy.dio_gup_fault {
-                        DioGupFault::Fault => {
-                            w.note(|_| format!("get_user_pages: user page {u} is not mapped: fault, holding the I/O's locks"));
-                            self.fault = Fault::new(u, false);
-                            self.pc = Pc::GupFault;
-                            let (n, sub) = self.fault.step(w, me);
-                            return match sub {
-                                Sub::Running => (n, Progress::Continue),
-                                Sub::Done(Ok(())) => {
-                                    pin(w, t, u);
-                                    self.pc = Pc::Submit;
-                                    (n, Progress::Continue)
-                                }
-                                Sub::Done(Err(_)) => (n, self.fail(w, t, Errno::EFAULT)),
-                            };
-                        }
-                        DioGupFault::NofaultRetry => {
-                            w.note(|_| format!("get_user_pages(FOLL_NOFAULT): user page {u} not mapped: stop here"));
-                            self.partial = true;
-                            self.pc = Pc::Wait;
-                            return ("bio_iov_iter_get_pages", Progress::Continue);
-                        }
+                match dio::get_user_page(w, t, u, false) {
+                    dio::Gup::Pinned => {}
+                    dio::Gup::Fault(f) => {
+                        self.fault = f;
+                        self.pc = Pc::GupFault;
+                        return self.gup_fault(w, t);
+                    }
+                    dio::Gup::Stop => {
+                        self.partial = true;
+                        self.pc = Pc::Wait;
+                        return ("bio_iov_iter_get_pages", Progress::Continue);
                     }
                 }
-                pin(w, t, u);
                 name = "bio_iov_iter_get_pages; submit_bio";
             }
             if w.s.dev.queue_full() {
