@@ -41,4 +41,5 @@ pub mod report;
 pub mod run;
 pub mod sched;
 pub mod svg;
+pub mod tomlsub;
 pub mod trace;

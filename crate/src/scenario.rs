@@ -2,12 +2,10 @@
 //! validated, so that every mistake is reported with its line, column and a
 //! hint, and nothing panics.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range as ByteRange;
 
-use serde::Deserialize;
-use serde_spanned::Spanned;
+use crate::tomlsub::{Kind, Table, Value};
 
 use crate::fs::Fs;
 use crate::ops::{parse_op, Op};
@@ -220,65 +218,332 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-// ---- raw serde form ----
+// ---- the raw form: what the file says, with spans ----
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A value and the byte span of its source text.
+struct S<T> {
+    v: T,
+    span: ByteRange<usize>,
+}
+
+impl<T> S<T> {
+    fn get_ref(&self) -> &T {
+        &self.v
+    }
+    fn span(&self) -> ByteRange<usize> {
+        self.span.clone()
+    }
+}
+
+type Pairs = Vec<(S<String>, S<String>)>;
+
 struct RawScenario {
-    title: Spanned<String>,
-    #[serde(default)]
+    title: S<String>,
     about: String,
-    #[serde(default)]
     refs: Vec<String>,
-    #[serde(default)]
-    tags: Vec<Spanned<String>>,
-    setup: Option<Spanned<RawSetup>>,
-    #[serde(default)]
-    policy: BTreeMap<Spanned<String>, Spanned<String>>,
-    #[serde(default, rename = "task")]
-    tasks: Vec<Spanned<RawTask>>,
-    #[serde(default, rename = "expect")]
-    expects: Vec<Spanned<RawExpect>>,
+    tags: Vec<S<String>>,
+    setup: Option<S<RawSetup>>,
+    policy: Pairs,
+    tasks: Vec<S<RawTask>>,
+    expects: Vec<S<RawExpect>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
 struct RawSetup {
-    fs: Option<Spanned<String>>,
-    preset: Option<Spanned<String>>,
-    pages: Option<Spanned<i64>>,
-    size: Option<Spanned<i64>>,
-    on_disk: Option<Spanned<String>>,
-    cached: Option<Spanned<String>>,
-    #[serde(default)]
+    fs: Option<S<String>>,
+    preset: Option<S<String>>,
+    pages: Option<S<i64>>,
+    size: Option<S<i64>>,
+    on_disk: Option<S<String>>,
+    cached: Option<S<String>>,
     write_cache: bool,
-    #[serde(default)]
     flusher: bool,
-    #[serde(default)]
     reclaim: bool,
-    #[serde(default)]
     dax: bool,
-    poisoned: Option<Spanned<String>>,
+    poisoned: Option<S<String>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawTask {
-    name: Spanned<String>,
-    #[serde(default)]
-    ops: Vec<Spanned<String>>,
+    name: S<String>,
+    ops: Vec<S<String>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawExpect {
-    preset: Option<Spanned<String>>,
-    #[serde(default)]
-    set: BTreeMap<Spanned<String>, Spanned<String>>,
-    outcome: Option<Spanned<String>>,
-    result: Option<Spanned<String>>,
-    verdict: Spanned<String>,
-    schedule: Option<Spanned<String>>,
+    preset: Option<S<String>>,
+    set: Pairs,
+    outcome: Option<S<String>>,
+    result: Option<S<String>>,
+    verdict: S<String>,
+    schedule: Option<S<String>>,
+}
+
+/// Reads typed fields out of a table, with errors at the right place.
+struct Fields<'a, 'c> {
+    cx: &'c Ctx<'c>,
+    t: &'a Table,
+    /// How the table is called in messages: "the scenario", "[setup]".
+    what: &'static str,
+}
+
+impl<'a> Fields<'a, '_> {
+    fn new<'c>(
+        cx: &'c Ctx<'c>,
+        t: &'a Table,
+        what: &'static str,
+        allowed: &[&str],
+    ) -> Result<Fields<'a, 'c>, ScenarioError> {
+        for (k, _) in &t.entries {
+            if !allowed.contains(&k.name.as_str()) {
+                let hint = match crate::util::closest(&k.name, allowed.iter().copied()) {
+                    Some(c) => format!(
+                        "did you mean `{c}`? fields of {what}: {}",
+                        allowed.join(", ")
+                    ),
+                    None => format!("fields of {what}: {}", allowed.join(", ")),
+                };
+                return Err(cx.at(
+                    k.span.clone(),
+                    format!("unknown field `{}` in {what}", k.name),
+                    Some(hint),
+                ));
+            }
+        }
+        Ok(Fields { cx, t, what })
+    }
+
+    fn wrong(&self, key: &str, v: &Value, want: &str) -> ScenarioError {
+        let hint = if want == "a string" {
+            "strings are quoted: \"like this\""
+        } else {
+            "strings are quoted, numbers and true/false are not"
+        };
+        self.cx.at(
+            v.span.clone(),
+            format!(
+                "`{key}` in {} should be {want}, not {}",
+                self.what,
+                v.kind.type_name()
+            ),
+            Some(hint.into()),
+        )
+    }
+
+    fn str(&self, key: &str) -> Result<Option<S<String>>, ScenarioError> {
+        match self.t.get(key) {
+            None => Ok(None),
+            Some(v) => match &v.kind {
+                Kind::Str(s) => Ok(Some(S {
+                    v: s.clone(),
+                    span: v.span.clone(),
+                })),
+                _ => Err(self.wrong(key, v, "a string")),
+            },
+        }
+    }
+
+    fn int(&self, key: &str) -> Result<Option<S<i64>>, ScenarioError> {
+        match self.t.get(key) {
+            None => Ok(None),
+            Some(v) => match v.kind {
+                Kind::Int(n) => Ok(Some(S {
+                    v: n,
+                    span: v.span.clone(),
+                })),
+                _ => Err(self.wrong(key, v, "a number")),
+            },
+        }
+    }
+
+    fn bool(&self, key: &str) -> Result<bool, ScenarioError> {
+        match self.t.get(key) {
+            None => Ok(false),
+            Some(v) => match v.kind {
+                Kind::Bool(b) => Ok(b),
+                _ => Err(self.wrong(key, v, "true or false")),
+            },
+        }
+    }
+
+    fn strings(&self, key: &str) -> Result<Vec<S<String>>, ScenarioError> {
+        match self.t.get(key) {
+            None => Ok(Vec::new()),
+            Some(v) => match &v.kind {
+                Kind::Array(items) => items
+                    .iter()
+                    .map(|it| match &it.kind {
+                        Kind::Str(s) => Ok(S {
+                            v: s.clone(),
+                            span: it.span.clone(),
+                        }),
+                        _ => Err(self.wrong(key, it, "a string")),
+                    })
+                    .collect(),
+                _ => Err(self.wrong(key, v, "an array of strings")),
+            },
+        }
+    }
+
+    /// A table of string values (`[policy]`, `set = { ... }`).
+    fn pairs(&self, key: &str) -> Result<Pairs, ScenarioError> {
+        match self.t.get(key) {
+            None => Ok(Vec::new()),
+            Some(v) => match &v.kind {
+                Kind::Table(t) => t
+                    .entries
+                    .iter()
+                    .map(|(k, val)| match &val.kind {
+                        Kind::Str(s) => Ok((
+                            S {
+                                v: k.name.clone(),
+                                span: k.span.clone(),
+                            },
+                            S {
+                                v: s.clone(),
+                                span: val.span.clone(),
+                            },
+                        )),
+                        _ => Err(self.wrong(&k.name, val, "a string")),
+                    })
+                    .collect(),
+                _ => Err(self.wrong(key, v, "a table of knob = \"value\"")),
+            },
+        }
+    }
+
+    fn table(&self, key: &str) -> Result<Option<(&'a Table, ByteRange<usize>)>, ScenarioError> {
+        match self.t.get(key) {
+            None => Ok(None),
+            Some(v) => match &v.kind {
+                Kind::Table(t) => Ok(Some((t, v.span.clone()))),
+                _ => Err(self.wrong(key, v, &format!("a [{key}] table"))),
+            },
+        }
+    }
+
+    fn tables(&self, key: &str) -> Result<Vec<(&'a Table, ByteRange<usize>)>, ScenarioError> {
+        match self.t.get(key) {
+            None => Ok(Vec::new()),
+            Some(v) => match &v.kind {
+                Kind::Array(items) => items
+                    .iter()
+                    .map(|it| match &it.kind {
+                        Kind::Table(t) => Ok((t, it.span.clone())),
+                        _ => Err(self.wrong(key, it, &format!("a [[{key}]] table"))),
+                    })
+                    .collect(),
+                _ => Err(self.wrong(key, v, &format!("[[{key}]] tables"))),
+            },
+        }
+    }
+}
+
+/// The raw scenario of a parsed document.
+fn raw_scenario(cx: &Ctx, doc: &Table) -> Result<RawScenario, ScenarioError> {
+    let top = Fields::new(
+        cx,
+        doc,
+        "the scenario",
+        &[
+            "title", "about", "refs", "tags", "setup", "policy", "task", "expect",
+        ],
+    )?;
+    let title = top.str("title")?.ok_or_else(|| {
+        cx.whole(
+            "missing field `title`",
+            Some("every scenario starts with title = \"...\"".into()),
+        )
+    })?;
+    let setup = match top.table("setup")? {
+        None => None,
+        Some((t, span)) => {
+            let f = Fields::new(
+                cx,
+                t,
+                "[setup]",
+                &[
+                    "fs",
+                    "preset",
+                    "pages",
+                    "size",
+                    "on_disk",
+                    "cached",
+                    "write_cache",
+                    "flusher",
+                    "reclaim",
+                    "dax",
+                    "poisoned",
+                ],
+            )?;
+            let v = RawSetup {
+                fs: f.str("fs")?,
+                preset: f.str("preset")?,
+                pages: f.int("pages")?,
+                size: f.int("size")?,
+                on_disk: f.str("on_disk")?,
+                cached: f.str("cached")?,
+                write_cache: f.bool("write_cache")?,
+                flusher: f.bool("flusher")?,
+                reclaim: f.bool("reclaim")?,
+                dax: f.bool("dax")?,
+                poisoned: f.str("poisoned")?,
+            };
+            Some(S { v, span })
+        }
+    };
+    let policy = top.pairs("policy")?;
+    let mut tasks = Vec::new();
+    for (t, span) in top.tables("task")? {
+        let f = Fields::new(cx, t, "[[task]]", &["name", "ops"])?;
+        let name = f.str("name")?.ok_or_else(|| {
+            cx.at(
+                span.clone(),
+                "this [[task]] has no name",
+                Some("add name = \"A\"".into()),
+            )
+        })?;
+        tasks.push(S {
+            v: RawTask {
+                name,
+                ops: f.strings("ops")?,
+            },
+            span,
+        });
+    }
+    let mut expects = Vec::new();
+    for (t, span) in top.tables("expect")? {
+        let f = Fields::new(
+            cx,
+            t,
+            "[[expect]]",
+            &["preset", "set", "outcome", "result", "verdict", "schedule"],
+        )?;
+        let verdict = f.str("verdict")?.ok_or_else(|| {
+            cx.at(
+                span.clone(),
+                "this [[expect]] has no verdict",
+                Some("add verdict = \"always\", \"sometimes\" or \"never\"".into()),
+            )
+        })?;
+        let v = RawExpect {
+            preset: f.str("preset")?,
+            set: f.pairs("set")?,
+            outcome: f.str("outcome")?,
+            result: f.str("result")?,
+            verdict,
+            schedule: f.str("schedule")?,
+        };
+        expects.push(S { v, span });
+    }
+    Ok(RawScenario {
+        title,
+        about: top.str("about")?.map(|s| s.v).unwrap_or_default(),
+        refs: top.strings("refs")?.into_iter().map(|s| s.v).collect(),
+        tags: top.strings("tags")?,
+        setup,
+        policy,
+        tasks,
+        expects,
+    })
 }
 
 /// Reserved actor names: they name the device and the background actors in
@@ -401,12 +666,8 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             Some("scenarios are small by design: a few tasks of a few ops".into()),
         ));
     }
-    let raw: RawScenario = toml::from_str(text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        let msg = e.message().trim().to_string();
-        let hint = toml_hint(&msg);
-        cx.at(span, msg, hint)
-    })?;
+    let doc = crate::tomlsub::parse(text).map_err(|e| cx.at(e.span, e.msg, e.hint))?;
+    let raw = raw_scenario(&cx, &doc)?;
 
     // ---- setup ----
     let rs = raw.setup.as_ref().map(|s| s.get_ref());
@@ -827,18 +1088,6 @@ fn parse_result(s: &str, tasks: &[TaskSpec]) -> Result<ResultPattern, (String, S
         op: opi as u8,
         value,
     })
-}
-
-fn toml_hint(msg: &str) -> Option<String> {
-    if msg.contains("unknown field") {
-        Some("check the spelling; the design's scenario format lists every field".into())
-    } else if msg.contains("missing field `title`") {
-        Some("every scenario starts with title = \"...\"".into())
-    } else if msg.contains("invalid type") {
-        Some("strings are quoted, numbers and true/false are not".into())
-    } else {
-        None
-    }
 }
 
 /// Checks an op's pages and blocks against the file.
