@@ -562,8 +562,15 @@ impl Ctx<'_> {
         msg: impl Into<String>,
         hint: Option<String>,
     ) -> ScenarioError {
-        let start = span.start.min(self.text.len());
-        let end = span.end.clamp(start, self.text.len());
+        // spans come from parsers that count bytes: snap them to characters
+        let mut start = span.start.min(self.text.len());
+        while !self.text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = span.end.clamp(start, self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
         let before = &self.text[..start];
         let line = before.matches('\n').count() as u32 + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -602,10 +609,12 @@ impl Ctx<'_> {
     /// raw text (escapes are rare in ops; fall back to the whole string).
     fn inside(&self, span: &ByteRange<usize>, inner: (usize, usize)) -> ByteRange<usize> {
         let raw = &self.text[span.start.min(self.text.len())..span.end.min(self.text.len())];
-        let quote = raw.chars().next();
-        let body_start = match quote {
-            Some('"') | Some('\'') => span.start + 1,
-            _ => return span.clone(),
+        let body_start = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+            return span.clone();
+        } else if raw.starts_with('"') || raw.starts_with('\'') {
+            span.start + 1
+        } else {
+            return span.clone();
         };
         if raw.contains('\\') {
             return span.clone();

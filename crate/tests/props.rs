@@ -142,3 +142,37 @@ fn base64_url(bytes: &[u8]) -> String {
     }
     out
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, .. ProptestConfig::default() })]
+
+    /// Any text is a scenario or an error with a position in it: the parser
+    /// never panics (links carry untrusted scenario text).
+    #[test]
+    fn any_text_parses_or_errs_in_place(text in "\\PC{0,200}") {
+        check_parse(&text)?;
+    }
+
+    /// Mutations of real scenarios (a cut, an inserted character) too.
+    #[test]
+    fn mutated_scenarios_parse_or_err_in_place(which in 0usize..64, cut in 0usize..4000, insert in "[\\[\\]{}=\",'#\\n\\\\a-z0-9 ]{0,3}") {
+        let all: Vec<_> = dioscope::library::bundled().collect();
+        let text = all[which % all.len()].text;
+        let mut at = cut % (text.len() + 1);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        check_parse(&text[..at])?;
+        check_parse(&format!("{}{insert}{}", &text[..at], &text[at..]))?;
+    }
+}
+
+fn check_parse(text: &str) -> Result<(), TestCaseError> {
+    if let Err(e) = dioscope::scenario::parse("fuzz.toml", text) {
+        let lines = text.split('\n').count() as u32;
+        prop_assert!(e.line <= lines.max(1), "line {} of {}: {e}", e.line, lines);
+        prop_assert!(!e.msg.is_empty());
+        let _ = e.to_string();
+    }
+    Ok(())
+}
