@@ -327,7 +327,7 @@ pub static PRESETS: &[PresetDef] = &[
         base: Some("linux-5.7"),
         kernel: Kernel(5, 8),
         approx: false,
-        summary: "btrfs direct I/O goes through iomap_dio_rw(), so it inherits the warn-and--EIO behaviour (generic/547 fails).",
+        summary: "btrfs direct I/O moves to iomap_dio_rw() and inherits its answer to a failed invalidation: a warning and -EIO in wb_err (generic/547 fails).",
         set: &[],
         proposal: false,
     },
