@@ -41,5 +41,6 @@ pub mod report;
 pub mod run;
 pub mod sched;
 pub mod svg;
+pub mod timed;
 pub mod tomlsub;
 pub mod trace;

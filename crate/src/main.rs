@@ -63,6 +63,15 @@ enum Cmd {
         /// Also write the timeline as SVG to this file.
         #[arg(long, value_name = "FILE")]
         svg: Option<String>,
+        /// Run on a virtual clock (costs per step, device latency, CPUs) and print latencies.
+        #[arg(long, conflicts_with_all = ["schedule", "seed", "link"])]
+        timed: bool,
+        /// With --timed: how many CPUs the tasks share.
+        #[arg(long, value_name = "N", default_value_t = 4, requires = "timed")]
+        cpus: usize,
+        /// With --timed: the device's latencies (nvme, pmem, hdd).
+        #[arg(long, value_name = "KIND", default_value = "nvme", requires = "timed", value_parser = ["nvme", "pmem", "hdd"])]
+        device: String,
     },
     /// Plain text of a run for email (one column per actor, at most 72 columns) with its permalink.
     Diagram {
@@ -188,8 +197,36 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.cmd {
         Cmd::List => list(),
-        Cmd::Run { run, json, svg } => {
+        Cmd::Run {
+            run,
+            json,
+            svg,
+            timed,
+            cpus,
+            device,
+        } => {
             let (sc, spec, _) = resolve_run(run)?;
+            if timed {
+                let dev = match device.as_str() {
+                    "pmem" => dioscope::timed::PMEM,
+                    "hdd" => dioscope::timed::HDD,
+                    _ => dioscope::timed::NVME,
+                };
+                let pol = spec.policy(&sc).map_err(|e| format!("error: {e}"))?;
+                let t = dioscope::timed::run(&sc, &pol, dioscope::timed::Costs::new(dev, cpus));
+                let sched = dioscope::sched::Schedule::from_actors(&t.schedule).to_string();
+                let report =
+                    RunReport::new(&t.world, spec.preset_name(&sc), &spec.set_strings(), &sched);
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&report).expect("report serialises")
+                    );
+                } else {
+                    print!("{}\n{}", report.text(), t.text());
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let (w, taken) = spec.run(&sc).map_err(|e| format!("error: {e}"))?;
             let report = RunReport::new(
                 &w,

@@ -507,3 +507,25 @@ fn a_trace_jumps_branches_and_replays_under_another_policy() {
         .any(|o| o.outcome.name() == "spurious-eio");
     assert!(fired58 && !fired59, "{div:?}");
 }
+
+#[test]
+fn timed_runs_put_the_threads_cost_arguments_in_figures() {
+    use dioscope::timed::{run, Costs, PMEM};
+    let sc = dioscope::library::find("dax-odirect-poison")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let time = |preset: &str| {
+        let t = run(
+            &sc,
+            &dioscope::Policy::preset(preset).unwrap(),
+            Costs::new(PMEM, 4),
+        );
+        assert!(t.world.is_done());
+        assert!(t.total_ns >= t.ops.iter().filter_map(|o| o.end_ns).max().unwrap());
+        t.ops[0].end_ns.unwrap() - t.ops[0].start_ns
+    };
+    // Harrosh, 2016-05: O_DIRECT through the block layer is slower than
+    // the DAX copy (under these costs; the figures follow the costs)
+    assert!(time("2016-dax-direct-io") > 3 * time("linux-6.2"));
+}
