@@ -72,6 +72,16 @@ pub fn App() -> Html {
                 html! { <NotFound kind="scenario" what={id.clone()} /> },
             ),
         },
+        #[cfg(feature = "e2e")]
+        Route::NotFound(what) if what == "/debug/long" => (
+            Some("Long run (test)".to_string()),
+            html! {
+                <main class="wide" data-testid="scenario-page">
+                    <crate::components::simulator::Simulator key="debug-long"
+                        scenario={Rc::new(crate::debug::long())} id="debug-long" />
+                </main>
+            },
+        ),
         Route::NotFound(what) => (
             Some("Not found".to_string()),
             html! { <NotFound kind="page" what={what.clone()} /> },

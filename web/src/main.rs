@@ -1,13 +1,17 @@
 //! The dioscope web app: a Yew front end over the `dioscope` core.
 //!
 //! The UI never models the kernel itself: everything it shows comes from
-//! the core's API (`dioscope::library`, and later the engine).
+//! the core's API (`dioscope::library`, `trace::Trace`, `World`,
+//! `explore::Explorer`); `session.rs` only decides which run is on screen.
 
 mod app;
 mod catalog;
 mod components;
+#[cfg(feature = "e2e")]
+mod debug;
 mod markdown;
 mod route;
+mod session;
 #[cfg(test)]
 mod testing;
 

@@ -621,7 +621,7 @@ fn word(c: char) -> bool {
 fn flanking_open(s: &[char], i: usize, n: usize, c: char) -> bool {
     let next = s.get(i + n);
     let prev = i.checked_sub(1).map(|p| s[p]);
-    next.is_some_and(|x| !x.is_ascii_whitespace()) && (c != '_' || !prev.is_some_and(|p| word(p)))
+    next.is_some_and(|x| !x.is_ascii_whitespace()) && (c != '_' || !prev.is_some_and(word))
 }
 
 /// The index of a run of exactly `n` delimiters `c` that can close an

@@ -1,11 +1,16 @@
 //! The app's views. Each is a function component that takes what it shows
 //! as props and calls no browser API of its own.
 
+pub mod h;
 pub mod header;
 pub mod not_found;
+pub mod panels;
 pub mod scenario_list;
 pub mod scenario_page;
+pub mod simulator;
+pub mod state_view;
 pub mod tags;
+pub mod timeline;
 
 #[cfg(test)]
 mod tests {
@@ -41,7 +46,7 @@ mod tests {
     }
 
     #[test]
-    fn a_scenario_page_shows_title_about_refs_and_the_placeholder() {
+    fn a_scenario_page_shows_title_about_refs_and_the_simulator() {
         let entry = catalog::load().remove(0);
         let s = entry.scenario.clone().unwrap();
         let html = render::<ScenarioPage>(ScenarioPageProps { entry });
@@ -57,7 +62,25 @@ mod tests {
             html.contains("data-testid=\"about\" class=\"about\"><p>"),
             "{html}"
         );
-        assert!(html.contains("Not built yet."), "{html}");
+        for id in [
+            "simulator",
+            "timeline",
+            "page-cache",
+            "extents",
+            "device",
+            "preset",
+            "outcomes",
+            "explore",
+        ] {
+            assert!(
+                html.contains(&format!("data-testid=\"{id}\"")),
+                "{id}: {html}"
+            );
+        }
+        assert!(
+            html.contains(&format!("<b>{}</b>", s.setup.fs.name())),
+            "the filesystem is shown"
+        );
         for r in &s.refs {
             assert!(html.contains(&escape(r)), "{html}");
         }

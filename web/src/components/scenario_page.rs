@@ -1,6 +1,9 @@
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use crate::catalog::Entry;
+use crate::components::simulator::Simulator;
 use crate::components::tags::Tags;
 use crate::markdown;
 use crate::route::Route;
@@ -10,8 +13,8 @@ pub struct ScenarioPageProps {
     pub entry: Entry,
 }
 
-/// `#/scenario/<id>`: what the scenario is about, its references, and the
-/// place where its run will be shown.
+/// `#/scenario/<id>`: what the scenario is about, the simulator, and its
+/// references.
 #[function_component]
 pub fn ScenarioPage(props: &ScenarioPageProps) -> Html {
     let e = &props.entry;
@@ -29,22 +32,31 @@ pub fn ScenarioPage(props: &ScenarioPageProps) -> Html {
             }
         }
     };
-    let about = markdown::view(&markdown::parse(&s.about));
+    // The first paragraph is the lead, always shown; the rest opens.
+    let mut nodes = markdown::parse(&s.about);
+    let rest = if nodes.len() > 1 {
+        nodes.split_off(1)
+    } else {
+        Vec::new()
+    };
+    let lead = markdown::view(&nodes);
+    let rest = markdown::view(&rest);
+    let sc = Rc::new(s.clone());
     html! {
-        <main data-testid="scenario-page">
-            {back}
-            <h1 class="page-title" data-testid="scenario-title">{s.title.clone()}</h1>
-            <Tags tags={s.tags.clone()} />
-            <div class="scenario-layout">
-                <section class="about" aria-label="about this scenario" data-testid="about">
-                    {about}
-                </section>
-                <section class="simulator-placeholder" aria-label="simulator" data-testid="simulator">
-                    <h2>{"Simulator"}</h2>
-                    <p>{"Not built yet. The step-by-step run of this scenario — its tasks, \
-                        the page cache, the extent map and the device — will appear here."}</p>
-                </section>
+        <main class="wide" data-testid="scenario-page">
+            <div class="title-row">
+                {back}
+                <h1 class="page-title" data-testid="scenario-title">{s.title.clone()}</h1>
+                <Tags tags={s.tags.clone()} />
             </div>
+            <section class="about" aria-label="about this scenario" data-testid="about">
+                {lead}
+                <details class="about-more">
+                    <summary>{"More: what to watch for"}</summary>
+                    {rest}
+                </details>
+            </section>
+            <Simulator key={e.id} scenario={sc} id={e.id} />
             if !s.refs.is_empty() {
                 <section class="refs" aria-label="references">
                     <h2>{"References"}</h2>
@@ -58,7 +70,7 @@ pub fn ScenarioPage(props: &ScenarioPageProps) -> Html {
 }
 
 /// A reference is text, or a link when it is exactly a safe absolute URL.
-fn reference(r: &str) -> Html {
+pub fn reference(r: &str) -> Html {
     match markdown::safe_href(r) {
         Some((href, true)) if !r.trim().contains(char::is_whitespace) => html! {
             <a href={href} target="_blank" rel="noopener noreferrer">{r.to_string()}</a>

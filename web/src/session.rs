@@ -1,0 +1,678 @@
+//! A simulator session: one scenario, a policy, a recorded run (a
+//! [`Trace`]) and a cursor into it, earlier runs kept as alternatives, and
+//! optionally a second policy to compare with.
+//!
+//! Plain Rust over the core's API (`Trace::record`, `branch`,
+//! `replay_then`): no browser, no view. Everything the model says (steps,
+//! notes, outcomes, why a schedule cannot go on) comes from the core; this
+//! module only decides which run is on screen.
+
+use std::rc::Rc;
+
+use dioscope::history::{History, OutcomeRecord};
+use dioscope::policy::{self, Policy, PresetDef};
+use dioscope::sched::Then;
+use dioscope::trace::{Divergence, Trace};
+use dioscope::world::{Actor, World};
+use dioscope::Scenario;
+
+/// At most this many earlier runs are kept to go back to.
+pub const MAX_ALTS: usize = 6;
+
+/// A policy as the user chose it: a preset, then the scenario's
+/// `[policy]` overrides, then knob settings of the user's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub preset: &'static str,
+    /// (knob, value) pairs the user set, each different from what the
+    /// preset and the scenario give.
+    pub set: Vec<(&'static str, &'static str)>,
+}
+
+impl Choice {
+    /// The scenario's own preset, nothing changed.
+    pub fn of(sc: &Scenario) -> Choice {
+        Choice::preset(&sc.setup.preset)
+    }
+
+    pub fn preset(name: &str) -> Choice {
+        let def = policy::preset_def(name)
+            .or_else(|| policy::preset_def(policy::DEFAULT_PRESET))
+            .expect("the default preset exists");
+        Choice {
+            preset: def.name,
+            set: Vec::new(),
+        }
+    }
+
+    pub fn def(&self) -> &'static PresetDef {
+        policy::preset_def(self.preset).expect("a Choice names a preset")
+    }
+
+    /// The preset with the scenario's `[policy]` applied.
+    pub fn base(&self, sc: &Scenario) -> Policy {
+        sc.policy(Some(self.preset))
+            .or_else(|_| Policy::preset(self.preset))
+            .unwrap_or_default()
+    }
+
+    pub fn policy(&self, sc: &Scenario) -> Policy {
+        let mut p = self.base(sc);
+        for (k, v) in &self.set {
+            // Names and values come from the core's tables.
+            let _ = p.set(k, v);
+        }
+        p
+    }
+
+    /// Sets a knob; a value equal to the base's removes the override.
+    pub fn set_knob(&mut self, sc: &Scenario, knob: &str, value: &str) {
+        let Some(k) = policy::knob_def(knob) else {
+            return;
+        };
+        let Some(v) = k.values.iter().find(|v| v.name == value) else {
+            return;
+        };
+        self.set.retain(|(n, _)| *n != k.name);
+        if self.base(sc).get(k.name) != Some(v.name) {
+            self.set.push((k.name, v.name));
+            // Keep the knob table's order, so labels read the same way.
+            self.set.sort_by_key(|(n, _)| {
+                policy::KNOBS
+                    .iter()
+                    .position(|d| d.name == *n)
+                    .unwrap_or(usize::MAX)
+            });
+        }
+    }
+
+    /// "linux-5.8" or "linux-5.8 + dio_pre_invalidate_fail=fail".
+    pub fn label(&self) -> String {
+        let mut s = self.preset.to_string();
+        for (i, (k, v)) in self.set.iter().enumerate() {
+            s.push_str(if i == 0 { " + " } else { ", " });
+            s.push_str(k);
+            s.push('=');
+            s.push_str(v);
+        }
+        s
+    }
+}
+
+/// A recorded run, with what the views need precomputed.
+pub struct Run {
+    pub trace: Trace,
+    /// Per step: bit t set when task t is inside a syscall at that step.
+    pub busy: Vec<u8>,
+    /// The schedule as the CLI takes it (`A:3 B dev`), made once.
+    pub schedule: String,
+    /// The run's world without its history, to put states into: jumping
+    /// to a step is then a copy of a state, whatever the run's length
+    /// (`Trace::world_at` clones the whole history first, then drops it).
+    quiet: World,
+}
+
+/// Runs are compared by identity: a new run is a new value (views
+/// re-render when the run changes, not when it is equal).
+impl PartialEq for Run {
+    fn eq(&self, other: &Run) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Run {
+    pub fn new(trace: Trace) -> Run {
+        let mut busy = vec![0u8; trace.len()];
+        if let Some(h) = &trace.end.hist {
+            for c in &h.syscalls {
+                let end = c.end.unwrap_or(busy.len().saturating_sub(1));
+                for b in busy.iter_mut().take(end + 1).skip(c.begin) {
+                    *b |= 1 << c.task;
+                }
+            }
+        }
+        let schedule = trace.schedule().to_string();
+        let mut quiet = trace.end.clone();
+        quiet.hist = None;
+        Run {
+            trace,
+            busy,
+            schedule,
+            quiet,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.trace.len()
+    }
+
+    pub fn hist(&self) -> &History {
+        self.trace
+            .end
+            .hist
+            .as_deref()
+            .expect("a recorded trace has history")
+    }
+
+    /// Outcomes that have fired once `cursor` steps are taken.
+    pub fn outcomes_at(&self, cursor: usize) -> impl Iterator<Item = &OutcomeRecord> {
+        self.hist().outcomes.iter().filter(move |o| o.step < cursor)
+    }
+
+    /// The world after `cursor` steps (no history; clamped to the end).
+    pub fn world_at(&self, cursor: usize) -> World {
+        self.quiet
+            .with_state(self.trace.states[cursor.min(self.trace.len())])
+    }
+}
+
+/// An earlier run the user can go back to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alt {
+    /// What it was, in words ("before the branch at step 7").
+    pub label: String,
+    pub names: Vec<String>,
+    pub cursor: usize,
+}
+
+/// The second side of a comparison.
+pub struct Compare {
+    pub choice: Choice,
+    pub policy: Policy,
+    pub run: Rc<Run>,
+    /// Where the main run's schedule stopped being possible on this side;
+    /// from there on this side went on with the first runnable actor.
+    pub div: Option<Divergence>,
+}
+
+/// What the last change did to the run, to say it on screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The schedule was replayed under a new policy and stopped being
+    /// possible; the run went on with the first runnable actor.
+    Diverged(Divergence),
+    /// History was branched at this step (the old future is an [`Alt`]).
+    Branched { step: usize, actor: String },
+    /// Something could not be done (a message from the core).
+    Error(String),
+}
+
+pub struct Session {
+    pub sc: Rc<Scenario>,
+    pub choice: Choice,
+    pub policy: Policy,
+    pub run: Rc<Run>,
+    /// Steps taken: the state shown is `run.trace.states[cursor]`.
+    pub cursor: usize,
+    pub seed: u64,
+    pub event: Option<Event>,
+    /// Earlier runs, newest first.
+    pub alts: Vec<Alt>,
+    pub cmp: Option<Compare>,
+}
+
+fn record(sc: &Scenario, policy: &Policy, names: &[String], then: Then) -> Result<Trace, String> {
+    Trace::record(sc, policy, names, then).map_err(|e| e.to_string())
+}
+
+impl Session {
+    /// The scenario under its own preset, run with the first runnable
+    /// actor at every step (as `dioscope run` does with no schedule).
+    pub fn new(sc: Rc<Scenario>) -> Session {
+        let choice = Choice::of(&sc);
+        let policy = choice.policy(&sc);
+        let trace = record(&sc, &policy, &[], Then::First)
+            .unwrap_or_else(|_| Trace::record(&sc, &policy, &[], Then::First).expect("runs end"));
+        Session {
+            sc,
+            choice,
+            policy,
+            run: Rc::new(Run::new(trace)),
+            cursor: 0,
+            seed: 1,
+            event: None,
+            alts: Vec::new(),
+            cmp: None,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.run.len()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.run.trace.names()
+    }
+
+    pub fn world(&self) -> World {
+        self.run.world_at(self.at())
+    }
+
+    /// How far the cursor goes: the end of the run, or of the compared
+    /// run if that one is longer (so both can be followed to their end).
+    pub fn span(&self) -> usize {
+        let other = self.cmp.as_ref().map_or(0, |c| c.run.len());
+        self.len().max(other)
+    }
+
+    /// The main run's step at the cursor (the cursor may be past its end
+    /// when the compared run is longer).
+    pub fn at(&self) -> usize {
+        self.cursor.min(self.len())
+    }
+
+    pub fn jump(&mut self, cursor: usize) {
+        self.cursor = cursor.min(self.span());
+    }
+
+    fn push_alt(&mut self, label: String) {
+        let alt = Alt {
+            label,
+            names: self.names(),
+            cursor: self.cursor,
+        };
+        if self.alts.first() != Some(&alt) {
+            self.alts.insert(0, alt);
+            self.alts.truncate(MAX_ALTS);
+        }
+    }
+
+    fn set_trace(&mut self, trace: Trace) {
+        self.run = Rc::new(Run::new(trace));
+        self.recompare();
+        self.cursor = self.cursor.min(self.span());
+    }
+
+    /// `a` takes the next step. If the recorded run has someone else go
+    /// next, history branches here: the old run is kept as an alternative
+    /// and the new one goes on with the first runnable actor.
+    pub fn choose(&mut self, a: Actor) {
+        let c = self.cursor;
+        if c >= self.len() {
+            return;
+        }
+        if self.run.trace.actors.get(c) == Some(&a) {
+            self.cursor += 1;
+            return;
+        }
+        if !self.world().enabled().contains(a) {
+            return;
+        }
+        match self.run.trace.branch(c, a, Then::First) {
+            Ok(t) => {
+                let actor = self.run.trace.end.actor_name(a);
+                let was = match self.run.trace.actors.get(c) {
+                    Some(&b) => self.run.trace.end.actor_name(b),
+                    None => "nobody".into(),
+                };
+                self.push_alt(format!("step {c}: {was} went next"));
+                self.event = Some(Event::Branched { step: c, actor });
+                self.set_trace(t);
+                self.cursor = c + 1;
+            }
+            Err(e) => self.event = Some(Event::Error(e.to_string())),
+        }
+    }
+
+    /// Goes back to an earlier run; the current one becomes an alternative.
+    pub fn restore(&mut self, i: usize) {
+        let Some(alt) = self.alts.get(i).cloned() else {
+            return;
+        };
+        match record(&self.sc, &self.policy, &alt.names, Then::First) {
+            Ok(t) => {
+                self.alts.remove(i);
+                self.push_alt("the run before going back".into());
+                self.event = None;
+                self.set_trace(t);
+                self.cursor = alt.cursor.min(self.len());
+            }
+            Err(e) => self.event = Some(Event::Error(e)),
+        }
+    }
+
+    /// A new run from the start with the seeded random scheduler (the
+    /// CLI's `--seed`). The old run is kept as an alternative.
+    pub fn random(&mut self, seed: u64) {
+        self.seed = seed;
+        if let Ok(t) = record(&self.sc, &self.policy, &[], Then::seeded(seed)) {
+            self.push_alt("the run before a random one".into());
+            self.event = None;
+            self.set_trace(t);
+            self.cursor = 0;
+        }
+    }
+
+    /// Back to the first-runnable-actor run at step 0 (policy kept).
+    pub fn reset(&mut self) {
+        if let Ok(t) = record(&self.sc, &self.policy, &[], Then::First) {
+            self.event = None;
+            self.set_trace(t);
+            self.cursor = 0;
+        }
+    }
+
+    /// Makes the run of these actor names (an explorer's witness) the
+    /// current one; the cursor goes to just after `outcome` fired, if it
+    /// does, else to the end.
+    pub fn load(&mut self, names: &[String], outcome: Option<dioscope::Outcome>) {
+        match record(&self.sc, &self.policy, names, Then::First) {
+            Ok(t) => {
+                self.push_alt("the run before the witness".into());
+                self.event = None;
+                self.set_trace(t);
+                let at = outcome.and_then(|o| {
+                    self.run
+                        .hist()
+                        .outcomes
+                        .iter()
+                        .find(|r| r.outcome == o)
+                        .map(|r| r.step + 1)
+                });
+                self.cursor = at.unwrap_or(self.len());
+            }
+            Err(e) => self.event = Some(Event::Error(e)),
+        }
+    }
+
+    /// Changes the policy and replays the current schedule under it. If
+    /// the schedule stops being possible, says where and why, and goes on
+    /// from there with the first runnable actor.
+    pub fn set_choice(&mut self, choice: Choice) {
+        if choice == self.choice {
+            return;
+        }
+        let policy = choice.policy(&self.sc);
+        self.choice = choice;
+        self.policy = policy;
+        match self
+            .run
+            .trace
+            .replay_then(&self.sc, &self.policy, Then::First)
+        {
+            Ok((t, div)) => {
+                self.event = div.map(Event::Diverged);
+                self.alts.clear();
+                self.set_trace(t);
+            }
+            Err(e) => self.event = Some(Event::Error(e.to_string())),
+        }
+    }
+
+    pub fn set_knob(&mut self, knob: &str, value: &str) {
+        let mut c = self.choice.clone();
+        c.set_knob(&self.sc, knob, value);
+        self.set_choice(c);
+    }
+
+    pub fn set_preset(&mut self, preset: &str) {
+        let mut c = Choice::preset(preset);
+        // Knobs the user set stay set, unless the new preset has them.
+        for (k, v) in self.choice.set.clone() {
+            c.set_knob(&self.sc, k, v);
+        }
+        self.set_choice(c);
+    }
+
+    /// Compares with another policy (or stops comparing).
+    pub fn compare(&mut self, choice: Option<Choice>) {
+        self.cmp = choice.map(|choice| {
+            let policy = choice.policy(&self.sc);
+            Compare {
+                choice,
+                policy,
+                run: self.run.clone(),
+                div: None,
+            }
+        });
+        self.recompare();
+        self.cursor = self.cursor.min(self.span());
+    }
+
+    pub fn set_compare_knob(&mut self, knob: &str, value: &str) {
+        if let Some(c) = &self.cmp {
+            let mut choice = c.choice.clone();
+            choice.set_knob(&self.sc, knob, value);
+            self.compare(Some(choice));
+        }
+    }
+
+    pub fn set_compare_preset(&mut self, preset: &str) {
+        if let Some(c) = &self.cmp {
+            let mut choice = Choice::preset(preset);
+            for (k, v) in c.choice.set.clone() {
+                choice.set_knob(&self.sc, k, v);
+            }
+            self.compare(Some(choice));
+        }
+    }
+
+    /// Replays the main run's schedule under the comparison's policy.
+    fn recompare(&mut self) {
+        let Some(c) = &mut self.cmp else { return };
+        match self.run.trace.replay_then(&self.sc, &c.policy, Then::First) {
+            Ok((t, div)) => {
+                c.run = Rc::new(Run::new(t));
+                c.div = div;
+            }
+            Err(e) => self.event = Some(Event::Error(e.to_string())),
+        }
+    }
+
+    /// The lanes of the timeline: tasks, the device, and the background
+    /// actors the scenario enables.
+    pub fn lanes(&self) -> Vec<String> {
+        let mut l: Vec<String> = self.sc.tasks.iter().map(|t| t.name.clone()).collect();
+        l.push("dev".into());
+        if self.sc.setup.flusher {
+            l.push("flush".into());
+        }
+        if self.sc.setup.reclaim {
+            l.push("reclaim".into());
+        }
+        l
+    }
+}
+
+/// The lane an actor's steps are drawn in (see [`Session::lanes`]).
+pub fn lane_of(sc: &Scenario, a: Actor) -> usize {
+    let n = sc.tasks.len();
+    match a {
+        Actor::Task(t) => t as usize,
+        Actor::Dev(_) => n,
+        Actor::Flush => n + 1,
+        Actor::Reclaim => n + 1 + usize::from(sc.setup.flusher),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dioscope::Outcome;
+
+    fn session(id: &str) -> Session {
+        let sc = dioscope::library::find(id).unwrap().parse().unwrap();
+        Session::new(Rc::new(sc))
+    }
+
+    fn names(s: &str) -> Vec<String> {
+        dioscope::sched::Schedule::parse(s)
+            .unwrap()
+            .0
+            .iter()
+            .flat_map(|t| std::iter::repeat_n(t.actor.clone(), t.times as usize))
+            .collect()
+    }
+
+    #[test]
+    fn a_new_session_runs_the_scenario_to_its_end() {
+        let s = session("dio-write-vs-mmap-store");
+        assert_eq!(s.choice.preset, "linux-5.8");
+        assert!(s.len() > 5);
+        assert!(s.run.trace.end.is_done());
+        assert_eq!(s.cursor, 0);
+        assert_eq!(s.lanes(), vec!["A", "B", "dev"]);
+        assert_eq!(s.run.busy.len(), s.len());
+        assert!(s.run.busy[0] & 1 != 0, "A is in a syscall at step 0");
+    }
+
+    #[test]
+    fn choosing_the_recorded_actor_steps_and_another_branches() {
+        let mut s = session("dio-write-vs-mmap-store");
+        let first = s.run.trace.actors[0];
+        s.choose(first);
+        assert_eq!(s.cursor, 1);
+        assert!(s.alts.is_empty());
+        // Step A to 3, then B instead of A: a branch, the old run kept.
+        s.jump(3);
+        let old = s.names();
+        let b = Actor::Task(1);
+        assert!(s.world().enabled().contains(b));
+        assert_ne!(s.run.trace.actors[3], b);
+        s.choose(b);
+        assert_eq!(s.cursor, 4);
+        assert_eq!(s.run.trace.actors[3], b);
+        assert_eq!(&s.names()[..3], &old[..3]);
+        assert_eq!(s.alts.len(), 1);
+        assert_eq!(s.alts[0].names, old);
+        assert_eq!(
+            s.event,
+            Some(Event::Branched {
+                step: 3,
+                actor: "B".into()
+            })
+        );
+        // Going back restores the old run and keeps the branch.
+        s.restore(0);
+        assert_eq!(s.names(), old);
+        assert_eq!(s.cursor, 3);
+        assert_eq!(s.alts.len(), 1);
+        assert_eq!(s.alts[0].names[3], "B");
+    }
+
+    #[test]
+    fn the_thread_2020_07_schedule_gives_spurious_eio_on_5_8_and_not_on_5_9() {
+        let mut s = session("dio-write-vs-mmap-store");
+        s.load(&names("A:3 B:3"), Some(Outcome::SpuriousEio));
+        let fired: Vec<Outcome> = s.run.hist().outcomes.iter().map(|o| o.outcome).collect();
+        assert!(fired.contains(&Outcome::SpuriousEio), "{fired:?}");
+        // The cursor is just after it fired.
+        let o = s
+            .run
+            .outcomes_at(s.cursor)
+            .find(|o| o.outcome == Outcome::SpuriousEio)
+            .expect("visible at the cursor");
+        assert_eq!(o.step + 1, s.cursor);
+        assert_eq!(
+            s.run.outcomes_at(o.step).count(),
+            s.run.outcomes_at(o.step).count()
+        );
+        assert!(s
+            .run
+            .outcomes_at(o.step)
+            .all(|x| x.outcome != Outcome::SpuriousEio));
+
+        s.compare(Some(Choice::preset("linux-5.9")));
+        let c = s.cmp.as_ref().unwrap();
+        assert_eq!(c.policy, Policy::preset("linux-5.9").unwrap());
+        let other: Vec<Outcome> = c.run.hist().outcomes.iter().map(|o| o.outcome).collect();
+        assert!(!other.contains(&Outcome::SpuriousEio), "{other:?}");
+        assert!(c.run.trace.end.is_done());
+        // 5.9 falls back to a buffered write: the schedule cannot be
+        // followed step for step, and the core says where and why.
+        let d = c.div.as_ref().expect("the schedules part");
+        assert!(d.step < s.len());
+        assert!(!d.why.is_empty());
+    }
+
+    #[test]
+    fn changing_the_policy_replays_the_schedule() {
+        let mut s = session("dio-write-vs-mmap-store");
+        s.load(&names("A:3 B:3"), None);
+        s.jump(6);
+        let before = s.names();
+        s.set_knob("dio_pre_invalidate_fail", "fail");
+        assert_eq!(s.choice.label(), "linux-5.8 + dio_pre_invalidate_fail=fail");
+        assert_eq!(s.policy.get("dio_pre_invalidate_fail"), Some("fail"));
+        assert_eq!(&s.names()[..6], &before[..6]);
+        assert_eq!(s.cursor, 6);
+        let h = s.run.hist();
+        assert!(
+            h.syscalls
+                .iter()
+                .any(|c| c.text == "write 0-1 direct" && c.ret.is_some_and(|r| r.is_err())),
+            "the direct write fails with -EBUSY"
+        );
+        // Setting the preset's value back removes the override.
+        s.set_knob("dio_pre_invalidate_fail", "warn-eio");
+        assert!(s.choice.set.is_empty());
+        assert_eq!(s.names(), before);
+        // Changing the preset keeps the user's knobs.
+        s.set_knob("wb_error_report", "as-eio-flag");
+        s.set_preset("linux-5.9");
+        assert_eq!(s.choice.preset, "linux-5.9");
+        assert_eq!(s.choice.set, vec![("wb_error_report", "as-eio-flag")]);
+    }
+
+    #[test]
+    fn a_divergence_says_where_and_why() {
+        let mut s = session("dio-write-vs-mmap-store");
+        s.load(&names("A:3 B:3"), None);
+        s.set_preset("linux-5.9");
+        match &s.event {
+            Some(Event::Diverged(d)) => {
+                assert!(d.step >= 6, "{d:?}");
+                assert!(!d.why.is_empty());
+            }
+            e => panic!("expected a divergence, got {e:?}"),
+        }
+        assert!(s.run.trace.end.is_done());
+    }
+
+    #[test]
+    fn world_at_is_the_trace_s_world_at() {
+        let s = session("btrfs-dio-mmap-eio");
+        for i in [0, 1, s.len() / 2, s.len(), s.len() + 3] {
+            let a = s.run.world_at(i);
+            let b = s.run.trace.world_at(i);
+            assert_eq!(a.s, b.s, "{i}");
+            assert!(a.hist.is_none());
+            assert_eq!(
+                a.enabled().iter().collect::<Vec<_>>(),
+                b.enabled().iter().collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn random_runs_are_reproducible_from_the_seed() {
+        let mut s = session("btrfs-dio-mmap-eio");
+        s.random(7);
+        let a = s.names();
+        s.random(8);
+        s.random(7);
+        assert_eq!(s.names(), a);
+        assert_eq!(s.seed, 7);
+        assert!(s.alts.len() >= 2);
+        // The same run as the CLI's `run --seed 7`.
+        let spec = dioscope::run::RunSpec {
+            seed: Some(7),
+            ..Default::default()
+        };
+        let (_, sched) = spec.run(&s.sc).unwrap();
+        assert_eq!(sched.to_string(), s.run.trace.schedule().to_string());
+        s.reset();
+        assert_eq!(s.cursor, 0);
+    }
+
+    #[test]
+    fn every_bundled_scenario_opens_and_explores() {
+        for b in dioscope::library::bundled() {
+            let s = Session::new(Rc::new(b.parse().unwrap()));
+            assert!(s.run.trace.end.is_done(), "{}", b.id());
+            for a in s.run.trace.actors.iter() {
+                assert!(lane_of(&s.sc, *a) < s.lanes().len(), "{}", b.id());
+            }
+        }
+    }
+}
