@@ -5,89 +5,18 @@
 // Every test fails on any console error, page error, failed request or
 // HTTP error response.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  BASE, ARTIFACTS, REPO, useBrowser, open, waitFor, close, recordMetrics, scenarioIds,
+} from './harness.mjs';
 
-const BASE = process.env.DIOSCOPE_URL;
-const ARTIFACTS = process.env.DIOSCOPE_ARTIFACTS ?? 'target/e2e';
-const CHROMIUM = process.env.DIOSCOPE_CHROMIUM ?? '/usr/bin/chromium';
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // design.md, Budgets: "the page interactive in under 1 s from a local server".
 const TTI_BUDGET_MS = 1000;
 
-let context;
-let userDataDir;
-
-before(async () => {
-  if (!BASE) {
-    throw new Error('DIOSCOPE_URL is not set: run this suite with `cargo xtask test`');
-  }
-  await mkdir(ARTIFACTS, { recursive: true });
-  userDataDir = await mkdtemp(path.join(tmpdir(), 'dioscope-e2e-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  await context?.close();
-  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
-});
-
-/** A new tab that records everything that went wrong in it. */
-async function open(fragment = '') {
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-  });
-  page.setDefaultTimeout(10_000);
-  await page.goto(new URL(fragment, BASE).href);
-  return { page, problems };
-}
-
-/** Waits for a selector; on failure, says what the page reported. */
-async function waitFor({ page, problems }, selector) {
-  try {
-    await page.waitForSelector(selector);
-  } catch (e) {
-    const seen = problems.length ? problems.join('\n') : 'none';
-    throw new Error(`${selector} did not appear: ${e.message}\npage errors: ${seen}`);
-  }
-}
-
-async function close({ page, problems }) {
-  await page.close();
-  assert.deepEqual(problems, [], 'the page reported errors');
-}
-
-/** Ids of the bundled scenarios: the file names in scenarios/. */
-async function scenarioIds() {
-  const files = await readdir(path.join(REPO, 'scenarios'));
-  return files.filter((f) => f.endsWith('.toml')).map((f) => f.slice(0, -'.toml'.length)).sort();
-}
+useBrowser();
 
 /** [{href, title}] of the scenario list on the page (never empty). */
 async function listedScenarios(tab) {
@@ -112,10 +41,7 @@ test('the scenario list shows every bundled scenario, and time to interactive', 
   });
   assert.ok(tti !== null, 'the app set no dioscope:ready mark');
   console.log(`time to interactive: ${tti.toFixed(0)} ms (navigation start -> scenario list rendered)`);
-  await writeFile(
-    path.join(ARTIFACTS, 'metrics.json'),
-    JSON.stringify({ time_to_interactive_ms: Math.round(tti) }) + '\n',
-  );
+  await recordMetrics({ time_to_interactive_ms: Math.round(tti) });
 
   assert.equal(await page.textContent('.brand'), 'dioscope');
   assert.match(await page.textContent('.tagline'), /page cache/);
@@ -171,8 +97,9 @@ test('a scenario opens by URL fragment, with its title, about text and refs', as
     assert.ok((await about.locator('code').count()) > 0, 'inline code was not rendered');
   }
 
-  // The simulator's place is there, and says it is not built yet.
-  assert.match(await page.textContent('[data-testid=simulator]'), /Not built yet/);
+  // The simulator is there, with the scenario's filesystem.
+  await waitFor(tab, '[data-testid=simulator] [data-testid=timeline]');
+  assert.match(source, new RegExp(`fs = "${await page.textContent('[data-testid=fs] b')}"`));
   if (/^refs\s*=/m.test(source)) {
     assert.ok((await page.locator('.refs li').count()) > 0, 'refs are not shown');
   }

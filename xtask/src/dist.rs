@@ -25,28 +25,46 @@ pub fn build_command() -> Result<()> {
     Ok(())
 }
 
+/// The test-only build (web feature `e2e`: debug routes), which the
+/// end-to-end suite serves beside `dist/` for its measurements. Never
+/// shipped.
+pub fn e2e_dist_dir() -> PathBuf {
+    repo_root().join("target").join("e2e-dist")
+}
+
 /// Installs what is missing, then `trunk build --release --offline` into
 /// `dist/` with relative asset URLs (Trunk.toml: `public_url = "./"`).
 pub fn build() -> Result<()> {
+    build_into(&dist_dir(), None)
+}
+
+/// Like [`build`], into `dist` with the web crate's `features` on.
+pub fn build_into(dist: &Path, features: Option<&str>) -> Result<()> {
     let tools = Tools::new();
     tools.ensure_build_tools()?;
     // trunk runs cargo offline: fetch every crate the lock file names
     // (including the wasm32-only ones) while the registry is reachable.
     say("fetching crates (cargo fetch)");
     proc::run(cargo().arg("fetch"))?;
-    say("building the web app (trunk build --release)");
-    let dist = dist_dir();
+    say(&match features {
+        Some(f) => format!("building the web app with `{f}` (trunk build --release)"),
+        None => "building the web app (trunk build --release)".to_string(),
+    });
+    let mut trunk = cmd(tools.trunk());
+    trunk.args([
+        "build",
+        "--release",
+        "--offline",
+        "--public-url",
+        "./",
+        "--dist",
+    ]);
+    trunk.arg(dist);
+    if let Some(f) = features {
+        trunk.args(["--features", f]);
+    }
     proc::run(
-        cmd(tools.trunk())
-            .args([
-                "build",
-                "--release",
-                "--offline",
-                "--public-url",
-                "./",
-                "--dist",
-            ])
-            .arg(&dist)
+        trunk
             .env("PATH", tools.path_env()?)
             // trunk colours its log only on a terminal; keep it readable.
             .env("NO_COLOR", "true"),

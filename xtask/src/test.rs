@@ -191,12 +191,16 @@ fn wasm() -> Result<Counts> {
 /// (c) The end-to-end suite: the release build of `dist/`, served by our
 /// server on a loopback port, driven by Playwright (playwright-core) and
 /// Debian's Chromium, with node's test runner. Also checks the download
-/// budget (counted as one test).
+/// budget (counted as one test). A second, test-only build (web feature
+/// `e2e`: debug routes such as a long run) is served beside it for the
+/// measurements that need it (`DIOSCOPE_DEBUG_URL`). Test files run one
+/// at a time, so that timings are not taken while another file runs.
 fn e2e() -> Result<Counts> {
     tools::ensure_chromium()?;
     tools::ensure_node()?;
     Tools::new().ensure_e2e_packages()?;
     dist::build()?;
+    dist::build_into(&dist::e2e_dist_dir(), Some("e2e"))?;
 
     let mut counts = Counts::default();
     let sizes = dist::Sizes::measure(&dist::dist_dir())?;
@@ -217,21 +221,28 @@ fn e2e() -> Result<Counts> {
     let _ = fs::remove_file(&metrics);
 
     let server = serve::Server::new(serve::bind(0)?, dist::dist_dir(), true).spawn()?;
-    say(&format!("end-to-end tests against {}", server.url));
+    let debug_server = serve::Server::new(serve::bind(0)?, dist::e2e_dist_dir(), false).spawn()?;
+    say(&format!(
+        "end-to-end tests against {} (test-only build: {})",
+        server.url, debug_server.url
+    ));
     let files = e2e_files()?;
     let status = crate::proc::status(
         cmd("node")
             .arg("--test")
+            .arg("--test-concurrency=1")
             .args(["--test-reporter=spec", "--test-reporter-destination=stdout"])
             .args(["--test-reporter=tap", "--test-reporter-destination"])
             .arg(&tap)
             .args(&files)
             .env("DIOSCOPE_URL", &server.url)
+            .env("DIOSCOPE_DEBUG_URL", &debug_server.url)
             .env("DIOSCOPE_ARTIFACTS", &artifacts)
             .env("DIOSCOPE_CHROMIUM", CHROMIUM)
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
     )?;
     drop(server);
+    drop(debug_server);
 
     let report = fs::read_to_string(&tap)
         .map_err(|e| format!("node's test runner wrote no report ({status}): {e}"))?;
