@@ -226,6 +226,10 @@ test('an outcome appears at its step, with the core\'s explanation and the refs'
   assert.match(await page.textContent(`${o} .o-head`), new RegExp(`at step ${fired.step}`));
   assert.match(await page.textContent(`${o} .o-meaning`), /fsync returned -EIO although no data was lost/);
   assert.match(await page.textContent('[data-testid=outcomes] .o-refs'), /LKML 2020-07/);
+  // The simulator was brought into view (the verdicts are further down).
+  const top = (await page.locator(sim).boundingBox()).y;
+  assert.ok(Math.abs(top) < 5, `the simulator is at ${top}px`);
+  await page.waitForTimeout(700); // the outcome's entrance
   await screenshot(page, 'outcome-spurious-eio.png');
 
   // One step earlier it has not happened yet.
@@ -306,7 +310,8 @@ test('compare: the same schedule under linux-5.8 and linux-5.9, side by side', a
   // Side B's fsync returned 0 there: what the thread wanted.
   assert.match(await page.textContent('[data-testid=side-b] .tasks'), /fsync = 0/);
   assert.match(await page.textContent('.side-a .tasks'), /fsync = -EIO/);
-  await page.locator('.sides').scrollIntoViewIfNeeded();
+  await page.$eval('[data-testid=compare]', (el) => el.scrollIntoView());
+  await page.waitForTimeout(700);
   await screenshot(page, 'compare-5.8-5.9.png');
   await screenshot(page, 'compare-5.8-5.9-full.png', { fullPage: true });
 
@@ -334,6 +339,7 @@ test('a deadlock shows its wait-for cycle', async () => {
     assert.ok(cycle.includes(w.waits_for), `${cycle} / ${w.waits_for}`);
   }
   assert.match(await page.textContent('[data-testid=next-row]'), /over/);
+  await page.waitForTimeout(700);
   await screenshot(page, 'deadlock.png');
   await close(tab);
 });

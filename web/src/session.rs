@@ -208,6 +208,10 @@ pub struct Session {
     pub event: Option<Event>,
     /// Earlier runs, newest first.
     pub alts: Vec<Alt>,
+    /// After a branch, the steps from here on were not chosen by anyone
+    /// (the first runnable actor went): branching again there replaces
+    /// them without keeping them as another run.
+    auto_from: Option<usize>,
     pub cmp: Option<Compare>,
 }
 
@@ -232,6 +236,7 @@ impl Session {
             seed: 1,
             event: None,
             alts: Vec::new(),
+            auto_from: None,
             cmp: None,
         }
     }
@@ -305,10 +310,13 @@ impl Session {
                     Some(&b) => self.run.trace.end.actor_name(b),
                     None => "nobody".into(),
                 };
-                self.push_alt(format!("step {c}: {was} went next"));
+                if !self.auto_from.is_some_and(|k| c >= k) {
+                    self.push_alt(format!("step {c}: {was} went next"));
+                }
                 self.event = Some(Event::Branched { step: c, actor });
                 self.set_trace(t);
                 self.cursor = c + 1;
+                self.auto_from = Some(c + 1);
             }
             Err(e) => self.event = Some(Event::Error(e.to_string())),
         }
@@ -324,6 +332,7 @@ impl Session {
                 self.alts.remove(i);
                 self.push_alt("the run before going back".into());
                 self.event = None;
+                self.auto_from = None;
                 self.set_trace(t);
                 self.cursor = alt.cursor.min(self.len());
             }
@@ -338,6 +347,7 @@ impl Session {
         if let Ok(t) = record(&self.sc, &self.policy, &[], Then::seeded(seed)) {
             self.push_alt("the run before a random one".into());
             self.event = None;
+            self.auto_from = None;
             self.set_trace(t);
             self.cursor = 0;
         }
@@ -347,6 +357,7 @@ impl Session {
     pub fn reset(&mut self) {
         if let Ok(t) = record(&self.sc, &self.policy, &[], Then::First) {
             self.event = None;
+            self.auto_from = None;
             self.set_trace(t);
             self.cursor = 0;
         }
@@ -360,6 +371,7 @@ impl Session {
             Ok(t) => {
                 self.push_alt("the run before the witness".into());
                 self.event = None;
+                self.auto_from = None;
                 self.set_trace(t);
                 let at = outcome.and_then(|o| {
                     self.run
@@ -542,12 +554,20 @@ mod tests {
                 actor: "B".into()
             })
         );
+        // Choosing on from there does not pile up runs: what followed the
+        // branch was nobody's choice.
+        s.choose(Actor::Task(1));
+        s.choose(Actor::Task(1));
+        assert_eq!(s.alts.len(), 1, "{:?}", s.alts);
+        assert_eq!(&s.names()[3..6], &["B", "B", "B"]);
+        s.jump(4);
         // Going back restores the old run and keeps the branch.
         s.restore(0);
         assert_eq!(s.names(), old);
         assert_eq!(s.cursor, 3);
         assert_eq!(s.alts.len(), 1);
         assert_eq!(s.alts[0].names[3], "B");
+        assert_eq!(s.alts[0].cursor, 4);
     }
 
     #[test]

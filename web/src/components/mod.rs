@@ -87,6 +87,42 @@ mod tests {
     }
 
     #[test]
+    fn the_timeline_shows_the_core_s_steps_and_who_can_go_next() {
+        use dioscope::sched::Then;
+        use dioscope::trace::Trace;
+        let entry = catalog::load()
+            .into_iter()
+            .find(|e| e.id == "dio-write-vs-mmap-store")
+            .unwrap();
+        let sc = entry.scenario.clone().unwrap();
+        let html = render::<ScenarioPage>(ScenarioPageProps { entry });
+        let t = Trace::record(&sc, &sc.policy(None).unwrap(), &[], Then::First).unwrap();
+        let steps = &t.end.hist.as_ref().unwrap().steps;
+        // The first rows (those in view) carry the core's names and notes.
+        for s in &steps[..4] {
+            assert!(
+                html.contains(&format!("<span class=\"fn\">{}</span>", escape(s.name))),
+                "{}: {html}",
+                s.name
+            );
+            assert!(html.contains(&escape(&s.notes.join("; "))), "{html}");
+        }
+        // Who can go first: a button per runnable actor, keyed 1, 2, ...
+        let w = t.world_at(0);
+        for (k, a) in w.enabled().iter().enumerate() {
+            let name = w.actor_name(a);
+            assert!(
+                html.contains(&format!("data-actor=\"{name}\"")),
+                "{name}: {html}"
+            );
+            assert!(html.contains(&format!("<kbd>{}</kbd>", k + 1)), "{html}");
+        }
+        // Nothing has happened yet: no outcome, the start is described.
+        assert!(html.contains("No outcome yet."), "{html}");
+        assert!(html.contains("Nothing has happened yet"), "{html}");
+    }
+
+    #[test]
     fn a_broken_entry_shows_its_error() {
         let entry = Entry {
             id: "broken",

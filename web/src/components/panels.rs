@@ -14,10 +14,8 @@ use crate::session::{Choice, Run};
 /// approximate kernel version is shown with "~".
 pub fn preset_select(id: &str, current: &str, testid: &str, onchange: Callback<String>) -> Html {
     let option = |p: &dioscope::policy::PresetDef| {
-        let approx = if p.approx { "~" } else { "" };
-        let text = if p.proposal {
-            format!("{} (against {approx}{})", p.name, p.kernel)
-        } else if p.approx {
+        // An approximate release shows as "~": "linux-6.2 (~6.2)".
+        let text = if p.approx && !p.proposal {
             format!("{} (~{})", p.name, p.kernel)
         } else {
             p.name.to_string()

@@ -100,6 +100,10 @@ pub struct Simulator {
     keys: Option<Closure<dyn Fn(web_sys::KeyboardEvent)>>,
     on_jump: Callback<usize>,
     on_choose: Callback<Actor>,
+    root: NodeRef,
+    /// Bring the simulator into view after the next render (a witness
+    /// opened from the verdicts, further down the page).
+    scroll_up: bool,
 }
 
 /// The browser window; `None` natively (the views are also rendered in
@@ -356,10 +360,17 @@ impl Component for Simulator {
             keys: None,
             on_jump: ctx.link().callback(Msg::Jump),
             on_choose: ctx.link().callback(Msg::Choose),
+            root: NodeRef::default(),
+            scroll_up: false,
         }
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        if std::mem::take(&mut self.scroll_up) {
+            if let Some(el) = self.root.cast::<web_sys::Element>() {
+                el.scroll_into_view();
+            }
+        }
         if !first_render {
             return;
         }
@@ -584,6 +595,7 @@ impl Component for Simulator {
                 };
                 self.stop();
                 self.s.load(&wit, Some(o));
+                self.scroll_up = true;
             }
             Msg::Present => {
                 self.present = !self.present;
@@ -674,7 +686,7 @@ impl Component for Simulator {
                     </button>
                     <button onclick={link.callback(|_| Msg::Step(1))} title="step forward (→)" aria-label="step forward" data-testid="step-forward">{"▶"}</button>
                     <button onclick={link.callback(|_| Msg::Jump(usize::MAX))} title="to the end (End)" aria-label="to the end" data-testid="to-end">{"▶|"}</button>
-                    <label class="speed">{"speed "}
+                    <label class="speed"><span class="speed-label">{"speed "}</span>
                         <select onchange={link.callback(|e: Event| {
                             let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
                             Msg::Speed(el.value())
@@ -685,7 +697,7 @@ impl Component for Simulator {
                     oninput={scrub} aria-label="step" data-testid="scrubber" />
                 <span class="pos" data-testid="position"><b>{s.cursor}</b>{" / "}{span}{" steps"}</span>
                 <div class="random">
-                    <label>{"seed "}<input type="number" min="0" value={self.seed_text.clone()} oninput={seed_input}
+                    <label><span>{"seed "}</span><input type="number" min="0" value={self.seed_text.clone()} oninput={seed_input}
                         data-testid="seed" aria-label="seed" /></label>
                     <button onclick={link.callback(|_| Msg::Random)} data-testid="random"
                         title="a new run from the start, each step by a seeded random choice (like --seed)">{"Random run"}</button>
@@ -695,7 +707,7 @@ impl Component for Simulator {
             </div>
         };
 
-        // --- what the last change did ---
+        // --- what the last change did, and the runs to go back to ---
         let event = match &s.event {
             Some(SEvent::Diverged(d)) => html! {
                 <p class="event diverged" data-testid="divergence">
@@ -705,8 +717,7 @@ impl Component for Simulator {
             },
             Some(SEvent::Branched { step, actor }) => html! {
                 <p class="event branched" data-testid="branched">
-                    <b>{"A new branch: "}</b>{actor.clone()}{" went next at step "}{*step}
-                    {". The old future is kept below; go back to it at any time."}
+                    <b>{"A new branch: "}</b>{actor.clone()}{" went next at step "}{*step}{"."}
                 </p>
             },
             Some(SEvent::Error(e)) => html! { <p class="event error">{e.clone()}</p> },
@@ -715,15 +726,19 @@ impl Component for Simulator {
         let alts = (!s.alts.is_empty()).then(|| {
             html! {
                 <div class="alts" data-testid="alternatives">
-                    <span class="k">{"Other runs:"}</span>
+                    <span class="k">{"Back to:"}</span>
                     { for s.alts.iter().enumerate().map(|(i, a)| html! {
                         <button class="alt" onclick={link.callback(move |_| Msg::Restore(i))}
-                            title={dioscope::sched::Schedule::from_actors(&a.names).to_string()}>
+                            title={format!("the run where {} — schedule {}", a.label,
+                                dioscope::sched::Schedule::from_actors(&a.names))}>
                             {"↩ "}{a.label.clone()}
                         </button>
                     }) }
                 </div>
             }
+        });
+        let history = (s.event.is_some() || !s.alts.is_empty()).then(|| {
+            html! { <div class="history">{ event }{ alts.unwrap_or_default() }</div> }
         });
 
         // --- the main grid: timeline, state ---
@@ -818,15 +833,14 @@ impl Component for Simulator {
 
         html! {
             <section class={classes!("simulator", s.cmp.is_some().then_some("comparing"))}
-                data-testid="simulator" aria-label="simulator"
+                ref={self.root.clone()} data-testid="simulator" aria-label="simulator"
                 data-cursor={s.cursor.to_string()} data-len={span.to_string()} data-playing={self.playing.to_string()}>
                 { policy_bar }
                 if self.show_knobs {
                     { knob_panel(&s.sc, &s.choice, "main", link.callback(|(k, v)| Msg::Knob(k, v))) }
                 }
                 { controls }
-                { event }
-                { alts.unwrap_or_default() }
+                { history.unwrap_or_default() }
                 <div class="sim-grid">
                     { timeline }
                     <div class="right">{ right }</div>
