@@ -113,6 +113,8 @@ export function cli(...args) {
     cwd: REPO,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
+    // stderr is kept (in the error, if any), not printed.
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return JSON.parse(out);
 }

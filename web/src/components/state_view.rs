@@ -17,7 +17,6 @@ use dioscope::paths::Path;
 use dioscope::version::Version;
 use dioscope::world::{Actor, Holder, Need, State, Wait, World, MAX_TASKS};
 use yew::prelude::*;
-use yew::virtual_dom::VNode;
 
 use crate::components::h::{attr, cls, el, el_t, t, ts};
 
@@ -370,19 +369,7 @@ pub fn state_view(w: &World, cx: &Ctx) -> Html {
         if b.fua {
             kids.push(badge("b", "FUA".into()));
         }
-        let mut li = el("li", cls("bio", &[(b.kind.is_write(), "write")]), kids);
-        // Keyed by what the bio is, so a bio keeps its element (and its
-        // animation) while others complete around it.
-        if let VNode::VTag(tag) = &mut li {
-            std::rc::Rc::make_mut(tag).key = Some(
-                format!(
-                    "{}-{}-{}-{}-{}",
-                    b.kind as u8, b.block, b.page, b.ver.0, b.owner.0
-                )
-                .into(),
-            );
-        }
-        bios.push(li);
+        bios.push(el("li", cls("bio", &[(b.kind.is_write(), "write")]), kids));
     }
 
     // --- locks, and who waits ---

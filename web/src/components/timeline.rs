@@ -149,6 +149,7 @@ pub fn Timeline(p: &TimelineProps) -> Html {
     let first_row = (target / h) as usize;
     *drawn_first.borrow_mut() = first_row;
     let rows_in_view = (vh / h.max(1)) as usize + 1;
+    let slots = rows_in_view + 2 * OVERSCAN + NEXT_ROWS + 2;
     let lo = first_row.saturating_sub(OVERSCAN + NEXT_ROWS);
     let hi = (first_row + rows_in_view + OVERSCAN).min(len);
     let hist = p.run.hist();
@@ -204,9 +205,11 @@ pub fn Timeline(p: &TimelineProps) -> Html {
             ],
         );
         // Keyed by slot, not by step: after a jump the same elements show
-        // other steps (patched, not rebuilt). 64 > the rows ever drawn.
+        // other steps (patched, not rebuilt). At most `slots` consecutive
+        // steps are drawn, so their keys are distinct, and a window of
+        // them reuses (nearly) every key of the previous one.
         html! {
-            <div {class} {style} {onclick} key={i % 64} data-step={i.to_string()}>
+            <div {class} {style} {onclick} key={i % slots} data-step={i.to_string()}>
                 { el_t("div", "num", i.to_string().into()) }
                 { lanes_of(busy, lane) }
                 { what }
