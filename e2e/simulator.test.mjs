@@ -384,6 +384,20 @@ test('explore: every bundled scenario, verdicts as the core gives them, each und
   }
 });
 
+test('a run where nothing went wrong points to the explorer, which brings its verdicts into view', async () => {
+  const tab = await openScenario(THREAD);
+  const { page } = tab;
+  await page.keyboard.press('End');
+  assert.equal(await page.locator('[data-testid=outcomes] li.big').count(), 0, 'the default run has no outcome');
+  await page.click('[data-testid=explore-hint]');
+  await page.waitForSelector('[data-testid=explored]');
+  const box = await page.locator('[data-testid=explore]').boundingBox();
+  assert.ok(box.y >= -5 && box.y < 400, `the verdicts are in view (y = ${box.y})`);
+  assert.equal(await page.textContent('[data-testid=verdicts] tr[data-outcome=spurious-eio] .verdict b'), 'SOMETIMES');
+  await screenshot(page, 'explore-from-hint.png');
+  await close(tab);
+});
+
 test('explore can be cancelled, and then says its verdicts are not proven', async () => {
   const tab = await openScenario('btrfs-dio-mmap-eio');
   const { page } = tab;
@@ -453,7 +467,19 @@ test('presentation mode: larger type, nothing around the run, fits 1280×720', a
     const box = await page.locator(sel).boundingBox();
     assert.ok(box && box.y >= 0 && box.y + Math.min(box.height, 40) <= 720, `${sel} is on screen: ${JSON.stringify(box)}`);
   }
-  await page.click('[data-testid=present-toggle]');
+  // It stays on from one scenario to the next, and never hides the
+  // header of the other pages.
+  await page.goto(new URL('#/scenario/btrfs-dio-mmap-eio', page.url()).href);
+  await page.waitForSelector(`${sim} .row.next`);
+  assert.ok(await page.evaluate(() => document.documentElement.classList.contains('presenting')));
+  await page.goto(new URL('#/', page.url()).href);
+  await page.waitForSelector('[data-testid=scenario-list]');
+  assert.equal(await page.isVisible('.site-header'), true);
+  await page.goBack();
+  await page.waitForSelector(`${sim} .row.next`);
+  // Escape leaves it.
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.documentElement.classList.contains('presenting'));
   assert.equal(await size(), normal);
   await close(tab);
 });

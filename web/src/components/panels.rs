@@ -93,6 +93,7 @@ pub fn outcomes_panel(
     cursor: usize,
     refs: &[String],
     on_jump: &Callback<usize>,
+    on_explore: Option<&Callback<()>>,
 ) -> Html {
     let fired: Vec<&OutcomeRecord> = run.outcomes_at(cursor).collect();
     let main: Vec<&&OutcomeRecord> = fired
@@ -128,6 +129,16 @@ pub fn outcomes_panel(
         <section class="outcomes" data-testid="outcomes" aria-live="polite">
             if main.is_empty() && info.is_empty() {
                 <p class="quiet">{ if cursor >= run.len() { "No outcome: nothing went wrong in this run." } else { "No outcome yet." } }</p>
+            }
+            if main.is_empty() && cursor >= run.len() {
+                if let Some(cb) = on_explore {
+                    <p class="hint">{"Other orders may go wrong: "}
+                        <button class="linklike" onclick={cb.reform(|_| ())} data-testid="explore-hint">
+                            {"explore every interleaving"}
+                        </button>
+                        {", or go back and choose who goes next."}
+                    </p>
+                }
             }
             <ul>
                 { for main.iter().map(|o| item(o, true)) }

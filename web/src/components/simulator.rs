@@ -104,6 +104,9 @@ pub struct Simulator {
     /// Bring the simulator into view after the next render (a witness
     /// opened from the verdicts, further down the page).
     scroll_up: bool,
+    explore_ref: NodeRef,
+    /// Bring the verdicts into view after the next render.
+    scroll_explore: bool,
 }
 
 /// The browser window; `None` natively (the views are also rendered in
@@ -126,6 +129,13 @@ fn root_element() -> Option<web_sys::Element> {
     window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
+}
+
+thread_local! {
+    /// Presentation mode outlives one scenario's page (a lecture goes from
+    /// one to the next); the class on `<html>` only lives while a
+    /// simulator is shown, so the other pages keep their header.
+    static PRESENTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 fn html_class(class: &str, on: bool) {
@@ -222,6 +232,7 @@ impl Simulator {
             "ArrowLeft" => link.send_message(Msg::Step(-1)),
             "Home" => link.send_message(Msg::Jump(0)),
             "End" => link.send_message(Msg::Jump(usize::MAX)),
+            "Escape" if self.present => link.send_message(Msg::Present),
             k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() && k != "0" => {
                 link.send_message(Msg::ChooseNth(usize::from(k.as_bytes()[0] - b'1')))
             }
@@ -279,7 +290,7 @@ impl Simulator {
                         <h2 class="side-title"><span class="tag-a">{"A"}</span>{s.choice.label()}
                             if s.cursor > len_a { <small>{" (its run ended at step "}{len_a}{")"}</small> }
                         </h2>
-                        { outcomes_panel(&s.run, cur, &[], &on_jump) }
+                        { outcomes_panel(&s.run, cur, &[], &on_jump, None) }
                         { step_detail(&s.run, cur) }
                         { side_a }
                         { counters(&s.run, cur) }
@@ -288,7 +299,7 @@ impl Simulator {
                         <h2 class="side-title"><span class="tag-b">{"B"}</span>{c.choice.label()}
                             if s.cursor > c.run.len() { <small>{" (its run ended at step "}{c.run.len()}{")"}</small> }
                         </h2>
-                        { outcomes_panel(&c.run, oc, &[], &on_jump) }
+                        { outcomes_panel(&c.run, oc, &[], &on_jump, None) }
                         { step_detail(&c.run, oc) }
                         { side_b }
                         { counters(&c.run, oc) }
@@ -343,7 +354,8 @@ impl Component for Simulator {
 
     fn create(ctx: &Context<Self>) -> Self {
         let s = Session::new(ctx.props().scenario.clone());
-        let present = root_element().is_some_and(|e| e.class_list().contains("presenting"));
+        let present = PRESENTING.with(|p| p.get());
+        html_class("presenting", present);
         Simulator {
             lanes: Rc::new(s.lanes()),
             seed_text: s.seed.to_string(),
@@ -362,12 +374,19 @@ impl Component for Simulator {
             on_choose: ctx.link().callback(Msg::Choose),
             root: NodeRef::default(),
             scroll_up: false,
+            explore_ref: NodeRef::default(),
+            scroll_explore: false,
         }
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
         if std::mem::take(&mut self.scroll_up) {
             if let Some(el) = self.root.cast::<web_sys::Element>() {
+                el.scroll_into_view();
+            }
+        }
+        if std::mem::take(&mut self.scroll_explore) {
+            if let Some(el) = self.explore_ref.cast::<web_sys::Element>() {
                 el.scroll_into_view();
             }
         }
@@ -393,7 +412,7 @@ impl Component for Simulator {
                 let key = e.key();
                 let handled = matches!(
                     key.as_str(),
-                    " " | "ArrowRight" | "ArrowLeft" | "Home" | "End"
+                    " " | "ArrowRight" | "ArrowLeft" | "Home" | "End" | "Escape"
                 ) || key.len() == 1 && key.as_bytes()[0].is_ascii_digit();
                 if handled {
                     e.prevent_default();
@@ -407,6 +426,7 @@ impl Component for Simulator {
     }
 
     fn destroy(&mut self, _ctx: &Context<Self>) {
+        html_class("presenting", false);
         if let (Some(k), Some(d)) = (&self.keys, window().and_then(|w| w.document())) {
             let _ = d.remove_event_listener_with_callback("keydown", k.as_ref().unchecked_ref());
         }
@@ -548,6 +568,7 @@ impl Component for Simulator {
                     busy: 0.0,
                     label: self.s.choice.label(),
                 });
+                self.scroll_explore = true;
                 after_task(link, || Msg::ExploreSlice);
             }
             Msg::ExploreSlice => {
@@ -599,6 +620,7 @@ impl Component for Simulator {
             }
             Msg::Present => {
                 self.present = !self.present;
+                PRESENTING.with(|p| p.set(self.present));
                 html_class("presenting", self.present);
             }
         }
@@ -654,7 +676,7 @@ impl Component for Simulator {
                 <button class={classes!("toggle", self.present.then_some("on"))}
                     aria-pressed={self.present.to_string()}
                     onclick={link.callback(|_| Msg::Present)} data-testid="present-toggle"
-                    title="larger type, less around it: for a lecture hall">
+                    title="larger type, less around it: for a lecture hall (Esc leaves it)">
                     {"Presentation"}
                 </button>
                 <p class="summary">{def.summary}
@@ -701,6 +723,8 @@ impl Component for Simulator {
                         data-testid="seed" aria-label="seed" /></label>
                     <button onclick={link.callback(|_| Msg::Random)} data-testid="random"
                         title="a new run from the start, each step by a seeded random choice (like --seed)">{"Random run"}</button>
+                    <button onclick={link.callback(|_| Msg::Explore)} data-testid="explore-top"
+                        title="run every interleaving of this scenario: which outcomes happen always, sometimes, never">{"Explore"}</button>
                     <button onclick={link.callback(|_| Msg::Reset)} data-testid="reset"
                         title="back to the first run, at the start">{"Reset"}</button>
                 </div>
@@ -757,7 +781,7 @@ impl Component for Simulator {
         } else {
             html! {
                 <div class="single">
-                    { outcomes_panel(&s.run, cur, &s.sc.refs, &self.on_jump) }
+                    { outcomes_panel(&s.run, cur, &s.sc.refs, &self.on_jump, Some(&link.callback(|()| Msg::Explore))) }
                     { step_detail(&s.run, cur) }
                     { legend(false) }
                     { state_view(&w, &Ctx {
@@ -804,7 +828,7 @@ impl Component for Simulator {
                 }
             };
             html! {
-                <section class="explore" data-testid="explore" aria-label="explore every interleaving">
+                <section class="explore" ref={self.explore_ref.clone()} data-testid="explore" aria-label="explore every interleaving">
                     <h2>{"Every interleaving"}
                         <button class="explore-btn" onclick={link.callback(|_| Msg::Explore)}
                             disabled={self.exploring.is_some()} data-testid="explore-run">{"Explore"}</button>

@@ -615,10 +615,13 @@ pub fn state_view(w: &World, cx: &Ctx) -> Html {
     } else {
         testid(el("ul", "waits".into(), wait_list), "waits")
     };
-    let mut lock_kids = vec![h3("Locks", "")];
+    let mut lock_kids = vec![
+        h3("Errors, counts", ""),
+        el("div", "numbers".into(), numbers),
+        h3("Locks", ""),
+    ];
     lock_kids.extend(locks);
     lock_kids.push(wait_ul);
-    lock_kids.push(el("div", "numbers".into(), numbers));
     let mut task_kids = vec![h3("Tasks", "")];
     task_kids.extend(tasks);
     testid(
