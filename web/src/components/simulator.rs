@@ -719,8 +719,8 @@ impl Component for Simulator {
                     oninput={scrub} aria-label="step" data-testid="scrubber" />
                 <span class="pos" data-testid="position"><b>{s.cursor}</b>{" / "}{span}{" steps"}</span>
                 <div class="random">
-                    <label><span>{"seed "}</span><input type="number" min="0" value={self.seed_text.clone()} oninput={seed_input}
-                        data-testid="seed" aria-label="seed" /></label>
+                    <label><span class="seed-label">{"seed "}</span><input type="number" min="0" value={self.seed_text.clone()} oninput={seed_input}
+                        data-testid="seed" aria-label="seed" title="seed of the random run" /></label>
                     <button onclick={link.callback(|_| Msg::Random)} data-testid="random"
                         title="a new run from the start, each step by a seeded random choice (like --seed)">{"Random run"}</button>
                     <button onclick={link.callback(|_| Msg::Explore)} data-testid="explore-top"
