@@ -28,6 +28,19 @@ pub enum BioKind {
 }
 
 impl BioKind {
+    /// What the bio is, in words, for displays.
+    pub fn name(self) -> &'static str {
+        match self {
+            BioKind::Writeback => "writeback",
+            BioKind::ReadFolio => "page read",
+            BioKind::DioRead => "direct read",
+            BioKind::DioWrite => "direct write",
+            BioKind::Flush => "cache flush",
+            BioKind::LogWrite => "journal write",
+            BioKind::OrderedFinish => "ordered-extent completion",
+        }
+    }
+
     pub fn is_write(self) -> bool {
         matches!(self, BioKind::Writeback | BioKind::DioWrite)
     }

@@ -176,11 +176,7 @@ impl Trace {
 impl World {
     /// This world's scenario and policy at another state (no history).
     pub fn with_state(&self, s: State) -> World {
-        let mut w = self.clone();
-        w.hist = None;
-        w.s = s;
-        w.refresh_enabled();
-        w
+        World::from_parts(self.st.clone(), s)
     }
 
     /// The same world, recording history from here on.

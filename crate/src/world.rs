@@ -958,6 +958,19 @@ impl World {
         }
     }
 
+    /// A world of this scenario and policy at state `s`, without history
+    /// (cheap: no history is copied).
+    pub(crate) fn from_parts(st: Rc<Static>, s: State) -> World {
+        let mut w = World {
+            st,
+            s,
+            hist: None,
+            en: Enabled::default(),
+        };
+        w.refresh_enabled();
+        w
+    }
+
     /// Recomputes the enabled set for a state set from outside (a trace).
     pub(crate) fn refresh_enabled(&mut self) {
         self.en = self.compute_enabled();
