@@ -7,27 +7,47 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::catalog::{self, Entry};
+use crate::components::editor::Editor;
 use crate::components::header::Header;
+use crate::components::link_page::{self, LinkPage};
 use crate::components::not_found::NotFound;
 use crate::components::scenario_list::ScenarioList;
 use crate::components::scenario_page::ScenarioPage;
+use crate::draft;
 use crate::route::Route;
 
 /// Name of the `performance.mark` set once the first view is on screen
 /// (read by the e2e suite to measure time to interactive).
 pub const READY_MARK: &str = "dioscope:ready";
 
+/// The route of the page's fragment. `#/edit/<from>` starts a draft from
+/// the template or a bundled scenario and becomes `#/edit` (so that a
+/// reload keeps the draft instead of starting it again).
 fn current_route() -> Route {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
-    Route::parse(&hash)
+    let route = Route::parse(&hash);
+    if let Route::Edit(Some(from)) = &route {
+        if let Some(text) = draft::source(from) {
+            draft::replace(text);
+            let edit = Route::Edit(None);
+            crate::browser::replace_fragment(&edit.href());
+            return edit;
+        }
+    }
+    route
 }
 
 #[function_component]
 pub fn App() -> Html {
     let route = use_state(current_route);
     let entries: Rc<Vec<Entry>> = use_memo((), |_| catalog::load());
+    // A link is decoded and validated once per link.
+    let opened = use_memo((*route).clone(), |r| match r {
+        Route::Link(p) => Some(Rc::new(link_page::open(p))),
+        _ => None,
+    });
 
     // Follow `hashchange` for as long as the app lives.
     {
@@ -72,6 +92,18 @@ pub fn App() -> Html {
                 html! { <NotFound kind="scenario" what={id.clone()} /> },
             ),
         },
+        Route::Link(_) => match opened.as_ref() {
+            Some(o) => (Some(o.title()), html! { <LinkPage opened={o.clone()} /> }),
+            None => (None, Html::default()),
+        },
+        Route::Edit(None) => (
+            Some("Scenario editor".to_string()),
+            html! { <Editor key={draft::generation()} /> },
+        ),
+        Route::Edit(Some(from)) => (
+            Some("Not found".to_string()),
+            html! { <NotFound kind="scenario" what={from.clone()} /> },
+        ),
         #[cfg(feature = "e2e")]
         Route::NotFound(what) if what == "/debug/long" => (
             Some("Long run (test)".to_string()),

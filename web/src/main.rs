@@ -5,13 +5,16 @@
 //! `explore::Explorer`); `session.rs` only decides which run is on screen.
 
 mod app;
+mod browser;
 mod catalog;
 mod components;
 #[cfg(feature = "e2e")]
 mod debug;
+mod draft;
 mod markdown;
 mod route;
 mod session;
+mod share;
 #[cfg(test)]
 mod testing;
 

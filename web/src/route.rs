@@ -5,11 +5,14 @@
 //! |-----------------------|--------------------------|
 //! | (empty), `#`, `#/`    | the scenario list        |
 //! | `#/scenario/<id>`     | one bundled scenario     |
+//! | `#/link/<payload>`    | a permalink: a whole session (`dioscope::link`) |
+//! | `#/edit`              | the scenario editor, on the draft kept in the browser |
+//! | `#/edit/new`          | the editor on a new draft from the template (then `#/edit`) |
+//! | `#/edit/<id>`         | the editor on a copy of a bundled scenario (then `#/edit`) |
 //! | anything else         | "no such page"           |
 //!
-//! Later work adds routes here (permalinks carrying a whole session, ...):
-//! add a variant, a case in [`Route::parse`] and in [`Route::href`], and a
-//! view in `app.rs`.
+//! To add a route: add a variant, a case in [`Route::parse`] and in
+//! [`Route::href`], and a view in `app.rs`.
 
 /// A view of the app, as named by the URL fragment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +22,14 @@ pub enum Route {
     /// `#/scenario/<id>`: one bundled scenario, by id (its file name without
     /// `.toml`). The id is percent-decoded and may name no scenario.
     Scenario(String),
+    /// `#/link/<payload>`: a permalink's payload (percent-decoded; decoded
+    /// and validated by the view, since it is untrusted).
+    Link(String),
+    /// `#/edit`: the draft (`None`), or `#/edit/<from>` to start a new
+    /// draft from `new` (the template) or a bundled scenario's id. The app
+    /// replaces the latter by `#/edit` once the draft is made, so that a
+    /// reload keeps the edits.
+    Edit(Option<String>),
     /// A fragment that names no view (kept, decoded, to show it).
     NotFound(String),
 }
@@ -32,8 +43,17 @@ impl Route {
         if path.is_empty() {
             return Route::List;
         }
+        if path == "edit" {
+            return Route::Edit(None);
+        }
+        // A link's payload is kept whole (it may be `#/link/` with nothing
+        // after it: the view says so).
+        if let Some(p) = f.strip_prefix("/link/") {
+            return Route::Link(percent_decode(p));
+        }
         match path.split_once('/') {
             Some(("scenario", id)) if !id.is_empty() => Route::Scenario(percent_decode(id)),
+            Some(("edit", from)) if !from.is_empty() => Route::Edit(Some(percent_decode(from))),
             _ => Route::NotFound(percent_decode(f)),
         }
     }
@@ -43,6 +63,9 @@ impl Route {
         match self {
             Route::List => "#/".to_string(),
             Route::Scenario(id) => format!("#/scenario/{}", percent_encode(id)),
+            Route::Link(p) => format!("#/link/{}", percent_encode(p)),
+            Route::Edit(None) => "#/edit".to_string(),
+            Route::Edit(Some(from)) => format!("#/edit/{}", percent_encode(from)),
             Route::NotFound(what) => format!("#{}", percent_encode(what)),
         }
     }
@@ -118,9 +141,34 @@ mod tests {
     }
 
     #[test]
+    fn link_and_edit_routes() {
+        assert_eq!(
+            Route::parse("#/link/1.abc-_"),
+            Route::Link("1.abc-_".into())
+        );
+        assert_eq!(Route::parse("#/link/"), Route::Link(String::new()));
+        // A payload is taken whole, slashes and all (the decoder judges it).
+        assert_eq!(Route::parse("#/link/1.a/b/"), Route::Link("1.a/b/".into()));
+        assert_eq!(Route::parse("#/edit"), Route::Edit(None));
+        assert_eq!(Route::parse("#/edit/"), Route::Edit(None));
+        assert_eq!(Route::parse("#/edit/new"), Route::Edit(Some("new".into())));
+        assert_eq!(
+            Route::parse("#/edit/dio-write-vs-mmap-store"),
+            Route::Edit(Some("dio-write-vs-mmap-store".into()))
+        );
+        // The core's links open this route.
+        let url = dioscope::link::Session::default().url("http://h/");
+        let frag = &url[url.find('#').unwrap()..];
+        assert!(matches!(Route::parse(frag), Route::Link(p) if !p.is_empty()));
+    }
+
+    #[test]
     fn href_round_trips() {
         for r in [
             Route::List,
+            Route::Link("1.AbC_-".into()),
+            Route::Edit(None),
+            Route::Edit(Some("new".into())),
             Route::Scenario("btrfs-dio-mmap-eio".into()),
             Route::Scenario("odd id/with <stuff> & ünïcode%".into()),
         ] {

@@ -10,6 +10,7 @@
 use std::rc::Rc;
 
 use dioscope::history::{History, OutcomeRecord};
+use dioscope::link;
 use dioscope::policy::{self, Policy, PresetDef};
 use dioscope::sched::Then;
 use dioscope::trace::{Divergence, Trace};
@@ -195,6 +196,10 @@ pub enum Event {
     Branched { step: usize, actor: String },
     /// Something could not be done (a message from the core).
     Error(String),
+    /// A permalink asked for something this run could not give (an
+    /// unknown preset or knob, a schedule that no longer replays): each
+    /// problem in a sentence.
+    Link(Vec<String>),
 }
 
 pub struct Session {
@@ -486,6 +491,135 @@ impl Session {
     }
 }
 
+/// A knob set from a link: the core's names for it, or why not.
+fn knob_of(knob: &str, value: &str) -> Result<(&'static str, &'static str), String> {
+    let k = policy::knob_def(knob).ok_or_else(|| format!("the link sets `{knob}`, which is not a knob of this version of dioscope; it is left out"))?;
+    let v = k.values.iter().find(|v| v.name == value).ok_or_else(|| {
+        format!(
+            "the link sets `{knob}` to `{value}`, which is not one of its values; it is left out"
+        )
+    })?;
+    Ok((k.name, v.name))
+}
+
+/// A policy from a link (`preset` over the scenario's own, then `set`);
+/// what could not be applied is said in `problems`.
+fn choice_of(
+    sc: &Scenario,
+    preset: Option<&str>,
+    set: &[(String, String)],
+    problems: &mut Vec<String>,
+) -> Choice {
+    let mut c = Choice::of(sc);
+    if let Some(p) = preset {
+        match policy::preset_def(p) {
+            Some(_) => c = Choice::preset(p),
+            None => problems.push(format!(
+                "the link asks for the preset `{p}`, which this version of dioscope does not have; the scenario's own ({}) is used",
+                c.preset
+            )),
+        }
+    }
+    for (k, v) in set {
+        match knob_of(k, v) {
+            Ok((k, v)) => c.set_knob(sc, k, v),
+            Err(e) => problems.push(e),
+        }
+    }
+    c
+}
+
+/// The actor names of a schedule, one per step; bounded, since a link's
+/// schedule is untrusted (`A:100000 A:100000 ...`).
+fn schedule_names(text: &str) -> Result<Vec<String>, String> {
+    let s = dioscope::sched::Schedule::parse(text).map_err(|e| e.to_string())?;
+    let n = s.len_steps();
+    if n > dioscope::sched::MAX_STEPS {
+        return Err(format!(
+            "the schedule is {n} steps long; a run has at most {}",
+            dioscope::sched::MAX_STEPS
+        ));
+    }
+    Ok(s.0
+        .iter()
+        .flat_map(|t| std::iter::repeat_n(t.actor.clone(), t.times as usize))
+        .collect())
+}
+
+impl Session {
+    /// The session as a permalink carries it, the view at step `cursor`.
+    /// The preset is left out when it is the scenario's own.
+    pub fn to_link(&self, cursor: u32) -> link::Session {
+        let set = |c: &Choice| -> Vec<(String, String)> {
+            c.set
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        link::Session {
+            scenario: self.sc.source.clone(),
+            preset: (self.choice.preset != Choice::of(&self.sc).preset)
+                .then(|| self.choice.preset.to_string()),
+            set: set(&self.choice),
+            schedule: self.run.schedule.clone(),
+            cursor,
+            compare: self.cmp.as_ref().map(|c| link::Compare {
+                preset: Some(c.choice.preset.to_string()),
+                set: set(&c.choice),
+            }),
+        }
+    }
+
+    /// The session a permalink describes, on `sc` (the scenario parsed
+    /// from the link's text): its policy, its schedule replayed, compare
+    /// mode, the cursor. Whatever cannot be restored (an unknown preset or
+    /// knob, a schedule that no longer replays) is said in
+    /// [`Event::Link`]; the rest is restored, and the run always ends.
+    pub fn from_link(sc: Rc<Scenario>, l: &link::Session) -> Session {
+        let mut problems = Vec::new();
+        let choice = choice_of(&sc, l.preset.as_deref(), &l.set, &mut problems);
+        let mut s = Session::new(sc);
+        s.choice = choice;
+        s.policy = s.choice.policy(&s.sc);
+        let names = schedule_names(&l.schedule).unwrap_or_else(|e| {
+            problems.push(format!(
+                "the link's schedule cannot be read ({e}); the run goes with the first runnable actor"
+            ));
+            Vec::new()
+        });
+        let trace = match Trace::record(&s.sc, &s.policy, &names, Then::First) {
+            Ok(t) => t,
+            Err(e) => {
+                // Follow it as far as it goes, then the first runnable.
+                let upto = e.step.unwrap_or(0).min(names.len());
+                problems.push(format!(
+                    "the link's schedule no longer replays ({e}); the run follows it up to step {upto}, then the first runnable actor goes"
+                ));
+                Trace::record(&s.sc, &s.policy, &names[..upto], Then::First)
+                    .or_else(|_| Trace::record(&s.sc, &s.policy, &[], Then::First))
+                    .expect("a run with the first runnable actor ends")
+            }
+        };
+        s.run = Rc::new(Run::new(trace));
+        if let Some(c) = &l.compare {
+            let cb = choice_of(&s.sc, c.preset.as_deref(), &c.set, &mut problems);
+            s.compare(Some(cb));
+        }
+        let cursor = l.cursor as usize;
+        if cursor > s.span() && problems.is_empty() {
+            problems.push(format!(
+                "the link points at step {cursor}, past the end of the run ({} steps)",
+                s.span()
+            ));
+        }
+        s.cursor = cursor.min(s.span());
+        if !problems.is_empty() {
+            s.event = Some(Event::Link(problems));
+        }
+        s
+    }
+}
+
 /// The lane an actor's steps are drawn in (see [`Session::lanes`]).
 pub fn lane_of(sc: &Scenario, a: Actor) -> usize {
     let n = sc.tasks.len();
@@ -693,6 +827,98 @@ mod tests {
             for a in s.run.trace.actors.iter() {
                 assert!(lane_of(&s.sc, *a) < s.lanes().len(), "{}", b.id());
             }
+        }
+    }
+
+    #[test]
+    fn a_session_round_trips_through_a_link() {
+        let mut s = session("dio-write-vs-mmap-store");
+        s.load(&names("A:3 B:3"), None);
+        s.set_knob("wb_error_report", "as-eio-flag");
+        s.compare(Some(Choice::preset("linux-5.9")));
+        s.set_compare_knob("dio_read_invalidate", "yes");
+        s.jump(7);
+        let l = s.to_link(s.cursor as u32);
+        assert_eq!(l.preset, None, "the scenario's own preset is left out");
+        assert_eq!(
+            l.set,
+            vec![("wb_error_report".into(), "as-eio-flag".into())]
+        );
+        assert_eq!(l.schedule, s.run.schedule);
+        let back = link::Session::decode(&l.url("http://x/")).unwrap();
+        assert_eq!(back, l);
+        let t = Session::from_link(s.sc.clone(), &back);
+        assert_eq!(t.event, None);
+        assert_eq!(t.choice, s.choice);
+        assert_eq!(t.names(), s.names());
+        assert_eq!(t.cursor, 7);
+        let (a, b) = (t.cmp.as_ref().unwrap(), s.cmp.as_ref().unwrap());
+        assert_eq!(a.choice, b.choice);
+        assert_eq!(a.run.trace.names(), b.run.trace.names());
+        assert_eq!(a.div, b.div);
+        // And again: the same link.
+        assert_eq!(t.to_link(7), l);
+
+        // Another preset is carried by name.
+        s.set_preset("linux-6.15");
+        assert_eq!(s.to_link(0).preset.as_deref(), Some("linux-6.15"));
+        let u = Session::from_link(s.sc.clone(), &s.to_link(0));
+        assert_eq!(u.choice, s.choice);
+        assert!(u.cmp.is_some());
+    }
+
+    #[test]
+    fn what_a_link_asks_for_and_cannot_have_is_said() {
+        let s = session("dio-write-vs-mmap-store");
+        let mut l = s.to_link(3);
+        l.preset = Some("linux-9.9".into());
+        l.set = vec![
+            ("no_such_knob".into(), "x".into()),
+            ("dio_pre_invalidate_fail".into(), "sometimes".into()),
+            ("dio_pre_invalidate_fail".into(), "fail".into()),
+        ];
+        let t = Session::from_link(s.sc.clone(), &l);
+        let Some(Event::Link(p)) = &t.event else {
+            panic!("{:?}", t.event)
+        };
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(
+            p[0].contains("linux-9.9") && p[0].contains("linux-5.8"),
+            "{p:?}"
+        );
+        assert!(p[1].contains("no_such_knob"), "{p:?}");
+        assert!(p[2].contains("sometimes"), "{p:?}");
+        // What could be applied was.
+        assert_eq!(t.choice.label(), "linux-5.8 + dio_pre_invalidate_fail=fail");
+        assert!(t.run.trace.end.is_done());
+        assert_eq!(t.cursor, 3);
+    }
+
+    #[test]
+    fn a_schedule_that_no_longer_replays_is_followed_as_far_as_it_goes() {
+        let s = session("dio-write-vs-mmap-store");
+        let mut l = s.to_link(50);
+        // B has one op; a fourth step of B after three cannot be.
+        l.schedule = "A:3 B:3 B:5 A".into();
+        let t = Session::from_link(s.sc.clone(), &l);
+        let Some(Event::Link(p)) = &t.event else {
+            panic!("{:?}", t.event)
+        };
+        assert!(p[0].contains("no longer replays"), "{p:?}");
+        assert!(p[0].contains("step 6"), "{p:?}");
+        assert_eq!(&t.names()[..6], &names("A:3 B:3")[..]);
+        assert!(t.run.trace.end.is_done());
+        assert!(t.cursor <= t.span());
+
+        // Unreadable, and absurdly long: said, never expanded.
+        for bad in ["A:x", "A:100000 B:100000 A:100000"] {
+            l.schedule = bad.into();
+            let t = Session::from_link(s.sc.clone(), &l);
+            let Some(Event::Link(p)) = &t.event else {
+                panic!("{:?}", t.event)
+            };
+            assert!(p[0].contains("cannot be read"), "{p:?}");
+            assert!(t.run.trace.end.is_done());
         }
     }
 }

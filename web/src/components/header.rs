@@ -11,6 +11,10 @@ pub fn Header() -> Html {
             <p class="tagline">
                 {"Watch the Linux page cache, direct I/O, mmap and writeback race, one step at a time."}
             </p>
+            <nav class="site-nav" aria-label="main">
+                <a href={Route::List.href()}>{"Scenarios"}</a>
+                <a href={Route::Edit(None).href()}>{"Editor"}</a>
+            </nav>
         </header>
     }
 }

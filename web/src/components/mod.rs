@@ -1,8 +1,10 @@
 //! The app's views. Each is a function component that takes what it shows
 //! as props and calls no browser API of its own.
 
+pub mod editor;
 pub mod h;
 pub mod header;
+pub mod link_page;
 pub mod not_found;
 pub mod panels;
 pub mod scenario_list;

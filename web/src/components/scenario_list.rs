@@ -51,6 +51,10 @@ pub fn ScenarioList(props: &ScenarioListProps) -> Html {
                 {"Each scenario is a small race between tasks, the page cache and a disk. \
                   Open one to watch it step by step, change the kernel policy, and compare two."}
             </p>
+            <p class="write-own" data-testid="write-own">{"Or write your own: "}
+                <a href={Route::Edit(Some("new".into())).href()} data-testid="new-scenario">{"a new scenario from a template"}</a>
+                {", or "}<a href={Route::Edit(None).href()}>{"your draft"}</a>{" in the editor."}
+            </p>
             <div class="search">
                 <label for="search">{"Search by title or tag "}</label>
                 <input id="search" type="search" value={(*query).clone()} {oninput}

@@ -32,31 +32,34 @@ pub fn ScenarioPage(props: &ScenarioPageProps) -> Html {
             }
         }
     };
-    // The first paragraph is the lead, always shown; the rest opens.
-    let mut nodes = markdown::parse(&s.about);
-    let rest = if nodes.len() > 1 {
-        nodes.split_off(1)
-    } else {
-        Vec::new()
-    };
-    let lead = markdown::view(&nodes);
-    let rest = markdown::view(&rest);
     let sc = Rc::new(s.clone());
+    let edit = html! {
+        <a class="button-link" href={Route::Edit(Some(e.id.to_string())).href()} data-testid="edit-scenario"
+            title="open a copy of this scenario in the editor">{"✎ Edit a copy"}</a>
+    };
+    scenario_main(
+        s,
+        back,
+        edit,
+        html! { <Simulator key={e.id} scenario={sc} id={e.id} /> },
+    )
+}
+
+/// A scenario's page: the title row (`back`, the title, the tags, then
+/// `action`), what it is about (Markdown, rendered safely: the text may
+/// come from a link), the simulator, and its references. Every piece of
+/// the scenario's text is set as text.
+pub fn scenario_main(s: &dioscope::Scenario, back: Html, action: Html, simulator: Html) -> Html {
     html! {
         <main class="wide" data-testid="scenario-page">
             <div class="title-row">
                 {back}
                 <h1 class="page-title" data-testid="scenario-title">{s.title.clone()}</h1>
                 <Tags tags={s.tags.clone()} />
+                {action}
             </div>
-            <section class="about" aria-label="about this scenario" data-testid="about">
-                {lead}
-                <details class="about-more">
-                    <summary>{"More: what to watch for"}</summary>
-                    {rest}
-                </details>
-            </section>
-            <Simulator key={e.id} scenario={sc} id={e.id} />
+            { about(&s.about) }
+            {simulator}
             if !s.refs.is_empty() {
                 <section class="refs" aria-label="references">
                     <h2>{"References"}</h2>
@@ -66,6 +69,28 @@ pub fn ScenarioPage(props: &ScenarioPageProps) -> Html {
                 </section>
             }
         </main>
+    }
+}
+
+/// What a scenario is about: the first paragraph is the lead, always
+/// shown; the rest opens.
+pub fn about(text: &str) -> Html {
+    let mut nodes = markdown::parse(text);
+    let rest = if nodes.len() > 1 {
+        nodes.split_off(1)
+    } else {
+        Vec::new()
+    };
+    html! {
+        <section class="about" aria-label="about this scenario" data-testid="about">
+            { markdown::view(&nodes) }
+            if !rest.is_empty() {
+                <details class="about-more">
+                    <summary>{"More: what to watch for"}</summary>
+                    { markdown::view(&rest) }
+                </details>
+            }
+        </section>
     }
 }
 

@@ -1,7 +1,8 @@
 //! The simulator: a scenario's run, step by step. Owns the session (see
 //! `session.rs`), the play loop, the keyboard, and the explorer running in
 //! slices; draws the policy bar, the controls, the timeline, the state
-//! view(s), the outcomes and the verdicts.
+//! view(s), the outcomes and the verdicts; shares the run (a permalink,
+//! the plain text for email, the SVG: see `share.rs`).
 
 use std::rc::Rc;
 
@@ -17,12 +18,18 @@ use crate::components::panels::{knob_panel, outcomes_panel, preset_select, step_
 use crate::components::state_view::{state_view, Ctx};
 use crate::components::timeline::{Next, Timeline};
 use crate::session::{lane_of, Choice, Event as SEvent, Run, Session};
+use crate::{browser, share};
 
 #[derive(Properties, PartialEq)]
 pub struct SimulatorProps {
     pub scenario: Rc<Scenario>,
-    /// The scenario's id (for the CLI line).
+    /// The bundled scenario's id (for the CLI line and file names); empty
+    /// for a scenario from a link or the editor.
     pub id: AttrValue,
+    /// A permalink's session to open with (policy, schedule, cursor,
+    /// compare mode), instead of the scenario's default run.
+    #[prop_or_default]
+    pub init: Option<Rc<dioscope::link::Session>>,
 }
 
 pub enum Msg {
@@ -50,6 +57,23 @@ pub enum Msg {
     ExploreCancel,
     OpenWitness(Outcome),
     Present,
+    CopyLink,
+    CopyText,
+    Svg,
+    /// The clipboard took the text (or not).
+    Copied(u32, bool),
+    CloseShare,
+}
+
+/// What the share panel shows: the text last copied, and whether the
+/// clipboard took it (if not, the text is selected for Ctrl+C).
+struct Shared {
+    what: &'static str,
+    text: String,
+    /// None while the clipboard has not answered.
+    copied: Option<bool>,
+    /// Which copy this is (an answer for an older one is ignored).
+    n: u32,
 }
 
 /// Speeds of play: steps per second, and how it reads (no float
@@ -107,6 +131,14 @@ pub struct Simulator {
     explore_ref: NodeRef,
     /// Bring the verdicts into view after the next render.
     scroll_explore: bool,
+    share: Option<Shared>,
+    /// A message about sharing (a run too long for a link, ...).
+    share_error: Option<String>,
+    share_ref: NodeRef,
+    copies: u32,
+    /// Select the shared text after the next render (the clipboard
+    /// refused it: the user copies it by hand).
+    select_share: bool,
 }
 
 /// The browser window; `None` natively (the views are also rendered in
@@ -241,6 +273,77 @@ impl Simulator {
         true
     }
 
+    fn file_stem(&self, ctx: &Context<Self>) -> String {
+        share::file_stem(&ctx.props().id, &self.s.sc.title)
+    }
+
+    /// Copies `text` (a link or the email text) and shows it.
+    fn copy(&mut self, ctx: &Context<Self>, what: &'static str, text: Result<String, String>) {
+        match text {
+            Ok(text) => {
+                self.copies += 1;
+                let n = self.copies;
+                let link = ctx.link().clone();
+                browser::copy(&text, move |ok| link.send_message(Msg::Copied(n, ok)));
+                self.share = Some(Shared {
+                    what,
+                    text,
+                    copied: None,
+                    n,
+                });
+                self.share_error = None;
+            }
+            Err(e) => {
+                self.share = None;
+                self.share_error = Some(e);
+            }
+        }
+    }
+
+    fn share_view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let close = html! {
+            <button class="close" onclick={link.callback(|_| Msg::CloseShare)} aria-label="close" title="close">{"×"}</button>
+        };
+        if let Some(e) = &self.share_error {
+            return html! {
+                <div class="share-out error" data-testid="share-out" role="alert">
+                    <p>{e.clone()}</p>{close}
+                </div>
+            };
+        }
+        let Some(sh) = &self.share else {
+            return Html::default();
+        };
+        let what = if sh.what == "link" {
+            "The link"
+        } else {
+            "The text"
+        };
+        let (state, msg) = match sh.copied {
+            None => ("pending", format!("{what}: copying…")),
+            Some(true) => ("yes", format!("{what} is copied to the clipboard.")),
+            Some(false) => (
+                "no",
+                format!("{what} is below, selected: the browser did not let the page use the clipboard, so press Ctrl+C (⌘C) to copy it."),
+            ),
+        };
+        let field = if sh.what == "link" {
+            html! { <input ref={self.share_ref.clone()} class="share-text" readonly=true value={sh.text.clone()}
+            data-testid="share-text" aria-label="the link" /> }
+        } else {
+            let rows = sh.text.lines().count().clamp(4, 18);
+            html! { <textarea ref={self.share_ref.clone()} class="share-text email" readonly=true rows={rows.to_string()}
+            cols="74" wrap="off" data-testid="share-text" aria-label="the text for an email" value={sh.text.clone()} /> }
+        };
+        html! {
+            <div class="share-out" data-testid="share-out" data-what={sh.what} data-copied={state} aria-live="polite">
+                <p>{msg}</p>{close}
+                {field}
+            </div>
+        }
+    }
+
     fn compare_view(&self, ctx: &Context<Self>, w: &World) -> Html {
         let link = ctx.link();
         let s = &self.s;
@@ -353,7 +456,11 @@ impl Component for Simulator {
     type Properties = SimulatorProps;
 
     fn create(ctx: &Context<Self>) -> Self {
-        let s = Session::new(ctx.props().scenario.clone());
+        let sc = ctx.props().scenario.clone();
+        let s = match &ctx.props().init {
+            Some(l) => Session::from_link(sc, l),
+            None => Session::new(sc),
+        };
         let present = PRESENTING.with(|p| p.get());
         html_class("presenting", present);
         Simulator {
@@ -376,10 +483,46 @@ impl Component for Simulator {
             scroll_up: false,
             explore_ref: NodeRef::default(),
             scroll_explore: false,
+            share: None,
+            share_error: None,
+            share_ref: NodeRef::default(),
+            copies: 0,
+            select_share: false,
         }
     }
 
+    /// A new scenario (the editor's text changed): the run is made again
+    /// with the same policy, compare mode and schedule, as far as the
+    /// schedule still goes.
+    fn changed(&mut self, ctx: &Context<Self>, old: &SimulatorProps) -> bool {
+        let p = ctx.props();
+        if p.scenario != old.scenario {
+            self.stop();
+            self.explore_invalidate();
+            let l = self.s.to_link(self.s.cursor as u32);
+            let mut s = Session::from_link(p.scenario.clone(), &l);
+            // An edit that makes the old schedule impossible is not news.
+            if matches!(s.event, Some(SEvent::Link(_))) {
+                s.event = None;
+            }
+            self.s = s;
+            self.lanes = Rc::new(self.s.lanes());
+            self.share = None;
+        }
+        true
+    }
+
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        // Text the clipboard did not take is selected, for Ctrl+C.
+        if std::mem::take(&mut self.select_share) {
+            if let Some(el) = self.share_ref.cast::<web_sys::HtmlInputElement>() {
+                let _ = el.focus();
+                el.select();
+            } else if let Some(el) = self.share_ref.cast::<web_sys::HtmlTextAreaElement>() {
+                let _ = el.focus();
+                el.select();
+            }
+        }
         if std::mem::take(&mut self.scroll_up) {
             if let Some(el) = self.root.cast::<web_sys::Element>() {
                 el.scroll_into_view();
@@ -623,6 +766,33 @@ impl Component for Simulator {
                 PRESENTING.with(|p| p.set(self.present));
                 html_class("presenting", self.present);
             }
+            Msg::CopyLink => {
+                let url = share::link_at(&self.s, &browser::base_url(), self.s.cursor);
+                self.copy(ctx, "link", url);
+            }
+            Msg::CopyText => {
+                let text = share::email_link(&self.s, &browser::base_url())
+                    .map(|url| share::email(&self.s, Some(&url)));
+                self.copy(ctx, "text", text);
+            }
+            Msg::Svg => {
+                let name = format!("{}-{}.svg", self.file_stem(ctx), self.s.choice.preset);
+                self.share = None;
+                self.share_error =
+                    (!browser::download(&name, "image/svg+xml", &share::svg(&self.s)))
+                        .then(|| "This browser did not start the download.".to_string());
+            }
+            Msg::Copied(n, ok) => match &mut self.share {
+                Some(sh) if sh.n == n => {
+                    sh.copied = Some(ok);
+                    self.select_share = !ok;
+                }
+                _ => return false,
+            },
+            Msg::CloseShare => {
+                self.share = None;
+                self.share_error = None;
+            }
         }
         true
     }
@@ -679,6 +849,14 @@ impl Component for Simulator {
                     title="larger type, less around it: for a lecture hall (Esc leaves it)">
                     {"Presentation"}
                 </button>
+                <span class="share-btns">
+                    <button onclick={link.callback(|_| Msg::CopyLink)} data-testid="copy-link"
+                        title="a link that reopens this run: scenario, policy, schedule, step and comparison">{"Copy link"}</button>
+                    <button onclick={link.callback(|_| Msg::CopyText)} data-testid="copy-text"
+                        title="the run as plain text for an email (72 columns), with its link">{"Copy as text"}</button>
+                    <button onclick={link.callback(|_| Msg::Svg)} data-testid="download-svg"
+                        title="the timeline as an SVG image, for slides">{"SVG ↓"}</button>
+                </span>
                 <p class="summary">{def.summary}
                     if !s.choice.set.is_empty() { <b>{" Changed: "}{s.choice.label()}</b> }
                 </p>
@@ -745,6 +923,12 @@ impl Component for Simulator {
                 </p>
             },
             Some(SEvent::Error(e)) => html! { <p class="event error">{e.clone()}</p> },
+            Some(SEvent::Link(problems)) => html! {
+                <div class="event error" data-testid="link-problem">
+                    <b>{"Not everything in this link could be restored:"}</b>
+                    <ul>{ for problems.iter().map(|p| html! { <li>{p.clone()}</li> }) }</ul>
+                </div>
+            },
             None => Html::default(),
         };
         let alts = (!s.alts.is_empty()).then(|| {
@@ -841,11 +1025,12 @@ impl Component for Simulator {
         // The same run from the command line (not for very long runs: a
         // line of tens of kilobytes helps nobody, and costs layout time).
         let cli = if s.run.schedule.len() <= 2000 {
-            let mut line = format!(
-                "dioscope run {} --preset {}",
-                ctx.props().id,
-                s.choice.preset
-            );
+            // A scenario from a link or the editor: the file it downloads as.
+            let file = match &ctx.props().id {
+                id if !id.is_empty() => id.to_string(),
+                _ => format!("{}.toml", self.file_stem(ctx)),
+            };
+            let mut line = format!("dioscope run {file} --preset {}", s.choice.preset);
             for (k, v) in &s.choice.set {
                 line.push_str(&format!(" --set {k}={v}"));
             }
@@ -860,6 +1045,7 @@ impl Component for Simulator {
                 ref={self.root.clone()} data-testid="simulator" aria-label="simulator"
                 data-cursor={s.cursor.to_string()} data-len={span.to_string()} data-playing={self.playing.to_string()}>
                 { policy_bar }
+                { self.share_view(ctx) }
                 if self.show_knobs {
                     { knob_panel(&s.sc, &s.choice, "main", link.callback(|(k, v)| Msg::Knob(k, v))) }
                 }
