@@ -50,10 +50,18 @@ export function useBrowser({ width = 1280, height = 800 } = {}) {
   });
 }
 
-/** A new tab at `fragment` of `base`, recording everything that went wrong. */
-export async function open(fragment = '', { base = BASE, viewport } = {}) {
+/** Lets the pages of this file's browser read and write the clipboard. */
+export async function grantClipboard() {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(BASE).origin });
+}
+
+/** A new tab at `fragment` of `base` (a fragment, or a whole URL),
+ * recording everything that went wrong; `init` runs in the page before
+ * the app (a function, as for `page.addInitScript`). */
+export async function open(fragment = '', { base = BASE, viewport, init } = {}) {
   const page = await context.newPage();
   if (viewport) await page.setViewportSize(viewport);
+  if (init) await page.addInitScript(init);
   const problems = [];
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
@@ -118,6 +126,46 @@ export function cli(...args) {
   });
   return JSON.parse(out);
 }
+
+/** The core's CLI, `dioscope ARGS`, its standard output as text. */
+export function cliText(...args) {
+  return execFileSync('cargo', ['run', '-q', '-p', 'dioscope', '--', ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** The CLI's stderr and exit status for ARGS that are meant to fail. */
+export function cliError(...args) {
+  try {
+    cliText(...args);
+  } catch (e) {
+    return { status: e.status, stderr: String(e.stderr) };
+  }
+  throw new Error(`dioscope ${args.join(' ')} succeeded`);
+}
+
+/** The permalink in the text `dioscope diagram` prints: inside `<...>`,
+ * wrapped over lines. */
+export function linkOfDiagram(text) {
+  const m = text.match(/<(http[^>]*)>/);
+  assert.ok(m, `no <link> in:\n${text}`);
+  return m[1].replace(/\s+/g, '');
+}
+
+/** A scratch file (removed with its folder when the process ends). */
+let scratch;
+export async function scratchFile(name, text) {
+  scratch ??= await mkdtemp(path.join(tmpdir(), 'dioscope-e2e-files-'));
+  const file = path.join(scratch, name);
+  await writeFile(file, text);
+  return file;
+}
+after(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
 
 /** Percentiles of a list of numbers. */
 export function stats(xs) {
