@@ -1,8 +1,8 @@
 // Makes permalinks in the tests, for sessions the app and the CLI would
 // never write (a schedule that no longer replays, an unknown preset, a
 // damaged scenario): the format of crate/src/link.rs, version 1 — `1.` +
-// base64url of LZ4 (size-prepended) of `DS1` and the fields, strings
-// varint-length-prefixed. The LZ4 block holds literals only (valid LZ4,
+// base64url of LZ4 (size-prepended) of `DS1`, the fields (strings
+// varint-length-prefixed) and a 32-bit FNV-1a checksum. The LZ4 block holds literals only (valid LZ4,
 // not compressed), which keeps this encoder a few lines long; the tests
 // check it against the CLI's decoder.
 
@@ -34,6 +34,10 @@ export function encode({ scenario, preset = null, set = [], schedule = '', curso
     ...varint(cursor),
     ...(compare ? [1, ...opt(compare.preset ?? null), ...pairs(compare.set ?? [])] : [0]),
   ];
+  // 32-bit FNV-1a of the fields, little-endian
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  bytes.push(h & 0xff, (h >>> 8) & 0xff, (h >>> 16) & 0xff, h >>> 24);
   const n = bytes.length;
   // One LZ4 sequence of n literals and no match.
   const token = [];

@@ -24,7 +24,9 @@ pub fn texts(sc: &Scenario) -> (String, String) {
         cursor: w.steps_taken() as u32,
         ..Default::default()
     };
-    let url = session.url(BASE);
+    let url = session
+        .url(BASE)
+        .expect("a bundled scenario's run fits in a link");
     let email = diagram::email(
         &w,
         &Meta {

@@ -9,8 +9,10 @@
 //!
 //! Payload, version 1: `1.` + base64url(lz4(size-prepended)) of
 //! `b"DS1"` then fields: scenario text, preset (optional), overrides,
-//! schedule, cursor, compare (optional: preset, overrides). Strings are
-//! varint-length-prefixed UTF-8.
+//! schedule, cursor, compare (optional: preset, overrides), then a 32-bit
+//! FNV-1a checksum of everything before it (little-endian), so that a
+//! character changed in transit is an error rather than another scenario.
+//! Strings are varint-length-prefixed UTF-8.
 
 use std::fmt;
 
@@ -23,6 +25,12 @@ pub const VERSION: u32 = 1;
 pub const MAX_PAYLOAD: usize = 60 * 1024;
 /// Largest decompressed session accepted.
 pub const MAX_SESSION: usize = crate::scenario::limits::MAX_TEXT + 16 * 1024;
+/// Longest schedule a link carries (characters).
+pub const MAX_SCHEDULE: usize = 16 * 1024;
+/// Longest preset, knob or value name.
+const MAX_NAME: usize = 64;
+/// Most knob overrides per side.
+const MAX_SET: usize = 64;
 
 /// Where the links point: the fragment route the web app opens.
 pub const ROUTE: &str = "#/link/";
@@ -63,6 +71,8 @@ pub enum LinkError {
     BadEncoding,
     /// The data is cut short or damaged.
     Damaged(&'static str),
+    /// (Encoding) the session is too big for a link.
+    TooBig(&'static str),
 }
 
 impl fmt::Display for LinkError {
@@ -81,6 +91,7 @@ impl fmt::Display for LinkError {
             }
             LinkError::BadEncoding => write!(f, "the link is damaged: it is not valid base64url (was it cut or altered when copied?)"),
             LinkError::Damaged(what) => write!(f, "the link is damaged or truncated ({what}): copy it again in full"),
+            LinkError::TooBig(what) => write!(f, "this session does not fit in a link: {what}"),
         }
     }
 }
@@ -88,6 +99,13 @@ impl fmt::Display for LinkError {
 impl std::error::Error for LinkError {}
 
 const MAGIC: &[u8] = b"DS1";
+
+/// 32-bit FNV-1a.
+fn fnv1a(b: &[u8]) -> u32 {
+    b.iter().fold(0x811c_9dc5u32, |h, &x| {
+        (h ^ u32::from(x)).wrapping_mul(0x0100_0193)
+    })
+}
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     loop {
@@ -166,11 +184,11 @@ impl Reader<'_> {
     }
     fn set(&mut self) -> Result<Vec<(String, String)>, LinkError> {
         let n = self.varint()?;
-        if n > 64 {
+        if n > MAX_SET as u64 {
             return Err(LinkError::Damaged("too many knob overrides"));
         }
         (0..n)
-            .map(|_| Ok((self.string(64)?, self.string(64)?)))
+            .map(|_| Ok((self.string(MAX_NAME)?, self.string(MAX_NAME)?)))
             .collect()
     }
 }
@@ -191,25 +209,34 @@ impl Session {
                 put_set(&mut out, &c.set);
             }
         }
+        let sum = fnv1a(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
         out
     }
 
     fn from_bytes(b: &[u8]) -> Result<Session, LinkError> {
+        if b.len() < MAGIC.len() + 4 {
+            return Err(LinkError::Damaged("too short"));
+        }
+        let (b, sum) = b.split_at(b.len() - 4);
+        if fnv1a(b).to_le_bytes() != sum {
+            return Err(LinkError::Damaged("its checksum does not match"));
+        }
         let rest = b
             .strip_prefix(MAGIC)
             .ok_or(LinkError::Damaged("not a session"))?;
         let mut r = Reader { b: rest };
         let scenario = r.string(crate::scenario::limits::MAX_TEXT)?;
-        let preset = r.opt(64)?;
+        let preset = r.opt(MAX_NAME)?;
         let set = r.set()?;
-        let schedule = r.string(16 * 1024)?;
+        let schedule = r.string(MAX_SCHEDULE)?;
         let cursor = r.varint()?;
         let cursor =
             u32::try_from(cursor).map_err(|_| LinkError::Damaged("cursor out of range"))?;
         let compare = match r.byte()? {
             0 => None,
             1 => Some(Compare {
-                preset: r.opt(64)?,
+                preset: r.opt(MAX_NAME)?,
                 set: r.set()?,
             }),
             _ => return Err(LinkError::Damaged("bad flag")),
@@ -227,16 +254,54 @@ impl Session {
         })
     }
 
+    /// Whether the session can travel in a link (what decoding accepts).
+    fn check(&self) -> Result<(), LinkError> {
+        let name_ok = |o: &Option<String>| o.as_ref().is_none_or(|p| p.len() <= MAX_NAME);
+        let set_ok = |set: &[(String, String)]| {
+            set.len() <= MAX_SET
+                && set
+                    .iter()
+                    .all(|(k, v)| k.len() <= MAX_NAME && v.len() <= MAX_NAME)
+        };
+        if self.scenario.len() > crate::scenario::limits::MAX_TEXT {
+            return Err(LinkError::TooBig(
+                "the scenario text is longer than a scenario may be",
+            ));
+        }
+        if self.schedule.len() > MAX_SCHEDULE {
+            return Err(LinkError::TooBig(
+                "the run is too long (its schedule is over 16384 characters)",
+            ));
+        }
+        let cmp_ok = self
+            .compare
+            .as_ref()
+            .is_none_or(|c| name_ok(&c.preset) && set_ok(&c.set));
+        if !name_ok(&self.preset) || !set_ok(&self.set) || !cmp_ok {
+            return Err(LinkError::TooBig(
+                "a preset or knob name is too long, or there are too many knobs",
+            ));
+        }
+        Ok(())
+    }
+
     /// The fragment payload: `1.` + base64url of the compressed session.
-    pub fn encode(&self) -> String {
+    pub fn encode(&self) -> Result<String, LinkError> {
+        self.check()?;
         let packed = lz4_flex::block::compress_prepend_size(&self.to_bytes());
-        format!("{VERSION}.{}", URL_SAFE_NO_PAD.encode(packed))
+        let payload = format!("{VERSION}.{}", URL_SAFE_NO_PAD.encode(packed));
+        if payload.len() > MAX_PAYLOAD {
+            return Err(LinkError::TooBig(
+                "it compresses to more than a link may hold",
+            ));
+        }
+        Ok(payload)
     }
 
     /// The full link, given the app's address (`http://host/`).
-    pub fn url(&self, base: &str) -> String {
+    pub fn url(&self, base: &str) -> Result<String, LinkError> {
         let base = base.split('#').next().unwrap_or(base);
-        format!("{base}{ROUTE}{}", self.encode())
+        Ok(format!("{base}{ROUTE}{}", self.encode()?))
     }
 
     /// Decodes a payload, a fragment (`#/link/...`) or a whole URL.
@@ -307,15 +372,15 @@ mod tests {
     #[test]
     fn a_session_round_trips_through_a_url() {
         let s = sample();
-        let url = s.url("http://127.0.0.1:8080/");
+        let url = s.url("http://127.0.0.1:8080/").unwrap();
         assert!(url.starts_with("http://127.0.0.1:8080/#/link/1."));
         assert_eq!(Session::decode(&url).unwrap(), s);
-        assert_eq!(Session::decode(&s.encode()).unwrap(), s);
+        assert_eq!(Session::decode(&s.encode().unwrap()).unwrap(), s);
     }
 
     #[test]
     fn damaged_links_say_what_is_wrong() {
-        let p = sample().encode();
+        let p = sample().encode().unwrap();
         assert_eq!(Session::decode(""), Err(LinkError::Empty));
         assert_eq!(Session::decode("#/link/"), Err(LinkError::Empty));
         assert_eq!(
@@ -345,8 +410,37 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_character_is_caught_by_the_checksum() {
+        let p = sample().encode().unwrap();
+        let mut errors = 0;
+        for i in (4..p.len()).step_by(7) {
+            let mut b = p.clone().into_bytes();
+            b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+            match Session::decode(&String::from_utf8(b).unwrap()) {
+                Ok(got) => assert_eq!(got, sample(), "a damaged link decoded to another session"),
+                Err(_) => errors += 1,
+            }
+        }
+        assert!(errors > 0);
+    }
+
+    #[test]
+    fn a_session_too_big_for_a_link_is_refused_when_encoding() {
+        let s = Session {
+            schedule: "A ".repeat(MAX_SCHEDULE),
+            ..Default::default()
+        };
+        assert!(matches!(s.encode(), Err(LinkError::TooBig(_))));
+        assert!(s
+            .url("http://x/")
+            .unwrap_err()
+            .to_string()
+            .contains("does not fit"));
+    }
+
+    #[test]
     fn a_link_wrapped_by_an_email_client_still_opens() {
-        let url = sample().url("http://x/");
+        let url = sample().url("http://x/").unwrap();
         let wrapped: String = format!("<{url}>")
             .chars()
             .collect::<Vec<_>>()

@@ -155,8 +155,11 @@ fn load(file: &str) -> Result<Scenario, String> {
     }
 }
 
-/// The scenario and run spec of `run`-like arguments (a file, or a link).
-fn resolve_run(a: RunArgs) -> Result<(Scenario, RunSpec, Option<Compare>), String> {
+/// What `run`-like arguments (a file, or a link) say: the scenario, the
+/// run and, for a link, its compare side.
+type Resolved = (Scenario, RunSpec, Option<Compare>);
+
+fn resolve_run(a: RunArgs) -> Result<Resolved, String> {
     if let Some(link) = a.link {
         let s = Session::decode(&link).map_err(|e| format!("error: --link: {e}"))?;
         let sc = dioscope::scenario::parse("(the link's scenario)", &s.scenario)
@@ -367,10 +370,12 @@ fn diagram(
         preset: spec.preset.clone(),
         set: spec.set.clone(),
         schedule: sched.clone(),
+        // the text shows the whole run, so its link opens at the end (as
+        // the app's "copy as text" does)
         cursor: w.steps_taken() as u32,
         compare: cmp.clone(),
     };
-    let url = session.url(base_url);
+    let url = session.url(base_url).map_err(|e| format!("error: {e}"))?;
     let set_a = spec.set_strings();
     let ma = dioscope::diagram::Meta {
         preset: spec.preset_name(&sc),

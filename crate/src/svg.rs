@@ -1,7 +1,11 @@
 //! The timeline as SVG, for slides: one column per actor, one row per
-//! step, each step a box with its kernel function; the op that starts and
-//! the value it returns; outcomes marked at their step and listed below.
-//! All text from the scenario is XML-escaped: a scenario is untrusted.
+//! step, each step a box with its kernel function, the op that starts
+//! there and the value it returns; outcomes marked at their step and listed
+//! below. Two runs side by side for a comparison. All text from the
+//! scenario is XML-escaped: a scenario is untrusted.
+//!
+//! Coordinates are integers: formatting floats would pull float printing
+//! into the web app's wasm (about 8 KB gzipped) for nothing.
 
 use crate::world::{Actor, Lane, World};
 
@@ -26,135 +30,191 @@ const TASK_COLOURS: [&str; 4] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"];
 const DEV_COLOUR: &str = "#555555";
 const OUTCOME_COLOUR: &str = "#D55E00";
 
-/// The timeline of a world with history, up to (not including) step `upto`.
-pub fn timeline(w: &World, subtitle: &str, upto: Option<usize>) -> String {
+const LEFT: i32 = 56;
+const COLW: i32 = 300;
+const ROWH: i32 = 42;
+const TOP: i32 = 100;
+/// Width of a monospace character at 14 px, in tenths of a pixel.
+const CHAR_W10: i32 = 84;
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() > max {
+        s.chars()
+            .take(max.saturating_sub(1))
+            .chain(std::iter::once('…'))
+            .collect()
+    } else {
+        s.to_string()
+    }
+}
+
+/// One run's timeline as SVG elements at horizontal offset `x0`; returns
+/// the elements, the width and the height.
+fn body(w: &World, subtitle: &str, upto: Option<usize>, x0: i32) -> (String, i32, i32) {
     let h = w.hist.as_ref().expect("an SVG needs a world with history");
     let st = &w.st;
     let steps = &h.steps[..upto.unwrap_or(h.steps.len()).min(h.steps.len())];
-    let mut cols: Vec<Lane> = (0..st.ntasks() as u8).map(Lane::Task).collect();
+    let mut lanes: Vec<Lane> = (0..st.ntasks() as u8).map(Lane::Task).collect();
     for s in steps {
-        if !cols.contains(&s.actor.lane()) {
-            cols.push(s.actor.lane());
+        if !lanes.contains(&s.actor.lane()) {
+            lanes.push(s.actor.lane());
         }
     }
-    cols.sort();
-    let (left, colw, rowh, top) = (56.0, 300.0, 34.0, 96.0);
-    let width = left + colw * cols.len() as f64 + 24.0;
+    lanes.sort();
+    let width = LEFT + COLW * lanes.len() as i32 + 24;
     let outcomes: Vec<_> = h.outcomes.iter().filter(|o| o.step < steps.len()).collect();
-    let foot = 40.0 + 26.0 * outcomes.len() as f64;
-    let height = top + rowh * steps.len() as f64 + foot;
+    let lines_of = |text: &str| crate::diagram::wrap(text, ((width - 32) * 10 / CHAR_W10) as usize);
+    let foot: i32 = 40
+        + outcomes
+            .iter()
+            .map(|o| {
+                22 * lines_of(&format!("{} (step {}): {}", o.outcome, o.step, o.why)).len() as i32
+                    + 6
+            })
+            .sum::<i32>();
+    let height = TOP + ROWH * steps.len() as i32 + foot;
     let mut o = String::new();
-    o += &format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" font-size=\"14\">\n"
-    );
-    o += &format!("<rect width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>\n");
+    o += &format!("<g transform=\"translate({x0},0)\">\n");
     o += &format!(
         "<text x=\"16\" y=\"30\" font-size=\"20\" font-weight=\"bold\" fill=\"#111\">{}</text>\n",
         esc(&st.scenario.title)
     );
     o += &format!(
-        "<text x=\"16\" y=\"54\" font-size=\"15\" fill=\"#333\">{}</text>\n",
+        "<text x=\"16\" y=\"56\" font-size=\"16\" fill=\"#333\">{}</text>\n",
         esc(subtitle)
     );
-    for (i, c) in cols.iter().enumerate() {
-        let x = left + colw * i as f64;
-        let (name, colour) = match c {
+    for (i, l) in lanes.iter().enumerate() {
+        let x = LEFT + COLW * i as i32;
+        let (name, colour) = match l {
             Lane::Task(t) => (st.task_name(*t).to_string(), TASK_COLOURS[*t as usize % 4]),
             Lane::Dev => ("dev".into(), DEV_COLOUR),
             Lane::Flush => ("flush".into(), DEV_COLOUR),
             Lane::Reclaim => ("reclaim".into(), DEV_COLOUR),
         };
+        o += &format!("<text x=\"{}\" y=\"{}\" font-size=\"18\" font-weight=\"bold\" fill=\"{colour}\">{}</text>\n", x + 8, TOP - 12, esc(&name));
+        let mid = x + COLW / 2;
         o += &format!(
-            "<text x=\"{}\" y=\"{}\" font-size=\"17\" font-weight=\"bold\" fill=\"{colour}\">{}</text>\n",
-            x + 8.0,
-            top - 12.0,
-            esc(&name)
-        );
-        o += &format!(
-            "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#ddd\"/>\n",
-            x + colw / 2.0,
-            top - 4.0,
-            x + colw / 2.0,
-            top + rowh * steps.len() as f64
+            "<line x1=\"{mid}\" y1=\"{}\" x2=\"{mid}\" y2=\"{}\" stroke=\"#ddd\"/>\n",
+            TOP - 4,
+            TOP + ROWH * steps.len() as i32
         );
     }
     for (i, s) in steps.iter().enumerate() {
-        let ci = cols.iter().position(|c| *c == s.actor.lane()).unwrap();
-        let x = left + colw * ci as f64 + 4.0;
-        let y = top + rowh * i as f64;
+        let li = lanes.iter().position(|l| *l == s.actor.lane()).unwrap();
+        let x = LEFT + COLW * li as i32 + 4;
+        let y = TOP + ROWH * i as i32;
         let colour = match s.actor {
             Actor::Task(t) => TASK_COLOURS[t as usize % 4],
             _ => DEV_COLOUR,
         };
         let fired = outcomes.iter().any(|o| o.step == i);
+        let (stroke, sw) = if fired {
+            (OUTCOME_COLOUR, 3)
+        } else {
+            (colour, 1)
+        };
+        o += &format!("<text x=\"12\" y=\"{}\" fill=\"#888\">{i}</text>\n", y + 26);
         o += &format!(
-            "<text x=\"{}\" y=\"{}\" fill=\"#888\">{i}</text>\n",
-            12.0,
-            y + 21.0
+            "<rect x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"5\" fill=\"{colour}\" fill-opacity=\"0.12\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>\n",
+            y + 3,
+            COLW - 8,
+            ROWH - 6
         );
-        o += &format!(
-            "<rect x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"5\" fill=\"{colour}\" fill-opacity=\"0.12\" stroke=\"{}\" stroke-width=\"{}\"/>\n",
-            y + 3.0,
-            colw - 8.0,
-            rowh - 6.0,
-            if fired { OUTCOME_COLOUR } else { colour },
-            if fired { 3 } else { 1 }
-        );
-        let mut label = s.name.to_string();
+        let mut result = String::new();
         if let (Actor::Task(t), Some(op)) = (s.actor, s.op) {
-            if let Some(c) = h
-                .syscalls
-                .iter()
-                .find(|c| c.task == t && c.op == op && c.end == Some(i))
-            {
-                let r = match (&c.ret, c.read.is_empty()) {
-                    (Some(r), true) => r.to_string(),
-                    (Some(_), false) => c.read.join(" "),
-                    (None, _) => String::new(),
-                };
-                label += &format!(" = {r}");
-            }
             if h.syscalls
                 .iter()
                 .any(|c| c.task == t && c.op == op && c.begin == i)
             {
                 let op_text = st.scenario.tasks[t as usize].ops[op as usize].to_string();
                 o += &format!(
-                    "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{colour}\">{}</text>\n",
-                    x + 6.0,
-                    y + 13.0,
-                    esc(&op_text)
+                    "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"{colour}\">{}</text>\n",
+                    x + 6,
+                    y + 16,
+                    esc(&clip(&op_text, 40))
                 );
             }
+            if let Some(c) = h
+                .syscalls
+                .iter()
+                .find(|c| c.task == t && c.op == op && c.end == Some(i))
+            {
+                result = match (&c.ret, c.read.is_empty()) {
+                    (Some(r), true) => format!("= {r}"),
+                    (Some(_), false) => format!("= {}", c.read.join(" ")),
+                    (None, _) => String::new(),
+                };
+            }
         }
-        let max = ((colw - 20.0) / 8.4) as usize;
-        let shown: String = if label.chars().count() > max {
-            label
-                .chars()
-                .take(max - 1)
-                .chain(std::iter::once('…'))
-                .collect()
+        // the result is never cut: the step name makes room for it
+        let room = ((COLW - 20) * 10 / CHAR_W10) as usize;
+        let name_room = room.saturating_sub(if result.is_empty() {
+            0
         } else {
-            label
+            result.chars().count() + 1
+        });
+        let label = match s.actor {
+            Actor::Dev(k) if k > 0 => format!("dev@{k}: {}", s.name),
+            _ => s.name.to_string(),
         };
         o += &format!(
             "<text x=\"{}\" y=\"{}\" fill=\"#111\">{}</text>\n",
-            x + 6.0,
-            y + 26.0,
-            esc(&shown)
+            x + 6,
+            y + 32,
+            esc(&clip(&label, name_room.max(8)))
         );
+        if !result.is_empty() {
+            o += &format!(
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-weight=\"bold\" fill=\"#111\">{}</text>\n",
+                x + COLW - 14,
+                y + 32,
+                esc(&result)
+            );
+        }
     }
-    let mut y = top + rowh * steps.len() as f64 + 30.0;
+    let mut y = TOP + ROWH * steps.len() as i32 + 32;
     for oc in outcomes {
-        let text = format!("{} (step {}): {}", oc.outcome, oc.step, oc.why);
-        o += &format!(
-            "<text x=\"16\" y=\"{y}\" fill=\"{OUTCOME_COLOUR}\" font-weight=\"bold\">{}</text>\n",
-            esc(&text)
-        );
-        y += 26.0;
+        for (k, line) in lines_of(&format!("{} (step {}): {}", oc.outcome, oc.step, oc.why))
+            .iter()
+            .enumerate()
+        {
+            let weight = if k == 0 { " font-weight=\"bold\"" } else { "" };
+            o += &format!(
+                "<text x=\"16\" y=\"{y}\" fill=\"{OUTCOME_COLOUR}\"{weight}>{}</text>\n",
+                esc(line)
+            );
+            y += 22;
+        }
+        y += 6;
+    }
+    o += "</g>\n";
+    (o, width, height)
+}
+
+fn document(parts: &[(String, i32, i32)]) -> String {
+    let width: i32 = parts.iter().map(|p| p.1).sum();
+    let height = parts.iter().map(|p| p.2).max().unwrap_or(0);
+    let mut o = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" font-size=\"14\">\n"
+    );
+    o += &format!("<rect width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>\n");
+    for p in parts {
+        o += &p.0;
     }
     o += "</svg>\n";
     o
+}
+
+/// The timeline of a world with history, up to (not including) step `upto`.
+pub fn timeline(w: &World, subtitle: &str, upto: Option<usize>) -> String {
+    document(&[body(w, subtitle, upto, 0)])
+}
+
+/// Two runs side by side (compare mode), each with its subtitle.
+pub fn compare(a: &World, sub_a: &str, b: &World, sub_b: &str) -> String {
+    let left = body(a, sub_a, None, 0);
+    let right = body(b, sub_b, None, left.1 + 24);
+    document(&[left, (right.0, right.1 + 24, right.2)])
 }
 
 #[cfg(test)]

@@ -157,7 +157,7 @@ mod tests {
             Route::Edit(Some("dio-write-vs-mmap-store".into()))
         );
         // The core's links open this route.
-        let url = dioscope::link::Session::default().url("http://h/");
+        let url = dioscope::link::Session::default().url("http://h/").unwrap();
         let frag = &url[url.find('#').unwrap()..];
         assert!(matches!(Route::parse(frag), Route::Link(p) if !p.is_empty()));
     }

@@ -845,7 +845,7 @@ mod tests {
             vec![("wb_error_report".into(), "as-eio-flag".into())]
         );
         assert_eq!(l.schedule, s.run.schedule);
-        let back = link::Session::decode(&l.url("http://x/")).unwrap();
+        let back = link::Session::decode(&l.url("http://x/").unwrap()).unwrap();
         assert_eq!(back, l);
         let t = Session::from_link(s.sc.clone(), &back);
         assert_eq!(t.event, None);

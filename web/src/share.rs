@@ -13,11 +13,9 @@ use crate::session::{Choice, Session};
 /// decoding it: a run too long for a link is an error, said in words,
 /// rather than a link that would not open.
 pub fn link_at(s: &Session, base: &str, cursor: usize) -> Result<String, String> {
-    let url = s.to_link(cursor.min(u32::MAX as usize) as u32).url(base);
-    match link::Session::decode(&url) {
-        Ok(_) => Ok(url),
-        Err(e) => Err(format!("this run does not fit in a link ({e})")),
-    }
+    s.to_link(cursor.min(u32::MAX as usize) as u32)
+        .url(base)
+        .map_err(|e| e.to_string())
 }
 
 /// The link that goes into the email text: the view at the end of the
@@ -61,12 +59,18 @@ pub fn email(s: &Session, url: Option<&str>) -> String {
     }
 }
 
-/// The SVG of the run's timeline (the main run; side A when comparing),
-/// with the filesystem and the policy as its subtitle (as `dioscope run
-/// --svg` writes it when no knob is changed).
+/// The SVG of the run's timeline, with the filesystem and the policy as
+/// its subtitle (as `dioscope run --svg` writes it when no knob is
+/// changed); in compare mode both sides, side by side.
 pub fn svg(s: &Session) -> String {
     let sub = format!("{} · {}", s.sc.setup.fs.name(), s.choice.label());
-    svg::timeline(&s.run.trace.end, &sub, None)
+    match &s.cmp {
+        None => svg::timeline(&s.run.trace.end, &sub, None),
+        Some(c) => {
+            let sub_b = format!("{} · {}", s.sc.setup.fs.name(), c.choice.label());
+            svg::compare(&s.run.trace.end, &sub, &c.run.trace.end, &sub_b)
+        }
+    }
 }
 
 /// A file name stem for a scenario: its bundled id, else its title in
@@ -128,7 +132,7 @@ mod tests {
             schedule: sched.clone(),
             ..l.clone()
         };
-        let url = again.url(BASE);
+        let url = again.url(BASE).unwrap();
         let set_a = spec.set_strings();
         let ma = diagram::Meta {
             preset: spec.preset_name(&sc),

@@ -180,7 +180,7 @@ mod tests {
     use crate::testing::render;
 
     fn payload(l: &link::Session) -> String {
-        let u = l.url("http://x/");
+        let u = l.url("http://x/").unwrap();
         u[u.find(link::ROUTE).unwrap() + link::ROUTE.len()..].to_string()
     }
 
