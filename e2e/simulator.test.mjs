@@ -310,6 +310,23 @@ test('compare: the same schedule under linux-5.8 and linux-5.9, side by side', a
   // Side B's fsync returned 0 there: what the thread wanted.
   assert.match(await page.textContent('[data-testid=side-b] .tasks'), /fsync = 0/);
   assert.match(await page.textContent('.side-a .tasks'), /fsync = -EIO/);
+  // The timeline shows B's step beside A's in every row, outlined where
+  // they differ: at the end, B's steps after A's run ended.
+  assert.match(await page.textContent('[data-testid=timeline] .vs-head'), /B: under linux-5\.9/);
+  const rowsAtEnd = page.locator('[data-testid=timeline] .row.step');
+  assert.ok(await rowsAtEnd.locator('.what.vs.differs').count() > 0);
+  // The cursor is at the end of the longer run: no step lies ahead.
+  assert.equal(await page.locator('[data-testid=timeline] .row.step.future').count(), 0);
+  assert.match(await page.textContent('[data-testid=next-row]'), /run is over/);
+  // At the start the two runs take the same first step: not outlined.
+  await page.click('[data-testid=to-start]');
+  const row0 = page.locator('[data-testid=timeline] .row.step[data-step="0"]');
+  await row0.waitFor();
+  const fnA = await row0.locator('.what:not(.vs) .fn').textContent();
+  assert.ok(fnA.length > 0);
+  assert.equal(await row0.locator('.what.vs .fn').textContent(), fnA);
+  assert.equal(await row0.locator('.what.vs.differs').count(), 0);
+  await page.click('[data-testid=to-end]');
   await page.$eval('[data-testid=compare]', (el) => el.scrollIntoView());
   await page.waitForTimeout(700);
   await screenshot(page, 'compare-5.8-5.9.png');

@@ -4,7 +4,7 @@
 //! app copies is what `dioscope diagram --link URL` prints. Pure Rust: the
 //! browser side (clipboard, downloads) is in `browser.rs`.
 
-use dioscope::{diagram, link, svg};
+use dioscope::{diagram, svg};
 
 use crate::session::{Choice, Session};
 
@@ -103,6 +103,7 @@ pub fn file_stem(id: &str, title: &str) -> String {
 mod tests {
     use std::rc::Rc;
 
+    use dioscope::link;
     use dioscope::run::RunSpec;
 
     use super::*;

@@ -807,7 +807,9 @@ impl Component for Simulator {
         let cur = s.at();
         let w = s.world();
         let over = (cur >= len).then(|| {
-            let t = if w.is_done() {
+            let t = if s.cursor < span {
+                "A's run is over; B's goes on."
+            } else if w.is_done() {
                 "The run is over."
             } else {
                 "End of the recorded run."
@@ -956,8 +958,9 @@ impl Component for Simulator {
             _ => None,
         };
         let timeline = html! {
-            <Timeline run={s.run.clone()} lanes={self.lanes.clone()} cursor={cur} next={next}
+            <Timeline run={s.run.clone()} lanes={self.lanes.clone()} cursor={s.cursor} next={next}
                 {over} {row_h} {diverged_at}
+                other={s.cmp.as_ref().map(|c| (c.run.clone(), AttrValue::from(c.choice.label())))}
                 on_jump={self.on_jump.clone()} on_choose={self.on_choose.clone()} />
         };
         let right = if s.cmp.is_some() {

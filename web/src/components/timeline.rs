@@ -41,6 +41,11 @@ pub struct TimelineProps {
     pub row_h: u32,
     /// A step where the schedule stopped being possible, marked.
     pub diverged_at: Option<usize>,
+    /// Comparing: the same schedule under the other policy, and that
+    /// policy's name. Each row then shows that run's step beside this
+    /// one's, marked where the two differ.
+    #[prop_or_default]
+    pub other: Option<(Rc<Run>, AttrValue)>,
     pub on_jump: Callback<usize>,
     pub on_choose: Callback<Actor>,
 }
@@ -60,7 +65,12 @@ pub fn Timeline(p: &TimelineProps) -> Html {
     let view = use_mut_ref(|| (0i32, 480i32));
     let drawn_first = use_mut_ref(|| usize::MAX);
     let redraw = use_force_update();
-    let len = p.run.len();
+    // Comparing, the rows go on to the end of the longer run: the cursor
+    // can follow either to its end.
+    let len = match &p.other {
+        Some((o, _)) => p.run.len().max(o.len()),
+        None => p.run.len(),
+    };
     let h = p.row_h.max(1) as i32;
     let cur = p.cursor.min(len);
     // Row r's top: rows after the cursor are pushed down by the next-row.
@@ -155,8 +165,14 @@ pub fn Timeline(p: &TimelineProps) -> Html {
     let hist = p.run.hist();
     let sc = &p.run.trace.end.st.scenario;
     let nl = p.lanes.len();
-    // step number | one narrow column per lane | what happened
-    let cols = format!("--cols: 3em calc({nl} * 2.4em) minmax(0, 1fr); --nl: {nl}");
+    let other = p.other.as_ref().map(|(o, _)| &**o);
+    // step number | one narrow column per lane | what happened (| what
+    // happened under the other policy)
+    let cols = if p.other.is_some() {
+        format!("--cols: 3em calc({nl} * 2.4em) minmax(0, 1fr) minmax(0, 1fr); --nl: {nl}")
+    } else {
+        format!("--cols: 3em calc({nl} * 2.4em) minmax(0, 1fr); --nl: {nl}")
+    };
 
     // All lanes of a row are one element: each lane is a layer of its
     // background, chosen by class (`a2`: lane 2 takes the step, `b0`:
@@ -173,9 +189,59 @@ pub fn Timeline(p: &TimelineProps) -> Html {
         el("div", class.into(), Vec::new())
     };
 
+    // The other run's step i, beside this run's: who and which kernel
+    // function, marked when either differs (or one run has ended).
+    let vs_cell = |i: usize, mine: Option<(Actor, &'static str)>| -> Option<Html> {
+        let o = other?;
+        let Some(rec) = o.hist().steps.get(i) else {
+            return Some(el_t(
+                "div",
+                "what vs ended differs",
+                "(its run has ended)".into(),
+            ));
+        };
+        let differs = mine != Some((rec.actor, rec.name));
+        let class = format!(
+            "{} vs{}",
+            LANE_WHAT[lane_of(sc, rec.actor).min(7)],
+            if differs { " differs" } else { "" }
+        );
+        Some(el(
+            "div",
+            class.into(),
+            vec![
+                el_t("span", "who", o.trace.end.actor_name(rec.actor).into()),
+                el_t("span", "fn", AttrValue::Static(rec.name)),
+                el_t("span", "notes", rec.notes.join("; ").into()),
+            ],
+        ))
+    };
+
     let step_row = |i: usize| -> Html {
         let Some(rec) = hist.steps.get(i) else {
-            return Html::default();
+            // Comparing: this run has ended, the other goes on.
+            let Some(vs) = vs_cell(i, None) else {
+                return Html::default();
+            };
+            let on_jump = p.on_jump.clone();
+            let onclick = Callback::from(move |_| on_jump.emit(i + 1));
+            let style = format!("top:{}px;height:{}px", top_of_step(i), h);
+            let class = cls(
+                if i < cur {
+                    "row step past"
+                } else {
+                    "row step future"
+                },
+                &[(i + 1 == cur, "current")],
+            );
+            return html! {
+                <div {class} {style} {onclick} key={i % slots} data-step={i.to_string()}>
+                    { el_t("div", "num", i.to_string().into()) }
+                    { lanes_of(0, usize::MAX) }
+                    { el_t("div", "what ended", "(its run has ended)".into()) }
+                    { vs }
+                </div>
+            };
         };
         let lane = lane_of(sc, rec.actor);
         let busy = p.run.busy.get(i).copied().unwrap_or(0);
@@ -213,6 +279,7 @@ pub fn Timeline(p: &TimelineProps) -> Html {
                 { el_t("div", "num", i.to_string().into()) }
                 { lanes_of(busy, lane) }
                 { what }
+                { vs_cell(i, Some((rec.actor, rec.name))).unwrap_or_default() }
             </div>
         }
     };
@@ -305,7 +372,12 @@ pub fn Timeline(p: &TimelineProps) -> Html {
             <div class="lanes-head">
                 { el_t("div", "num", "step".into()) }
                 { el("div", "lane-names".into(), heads) }
-                { el_t("div", "what-head", "what the step did".into()) }
+                if let Some((_, label)) = &p.other {
+                    { el_t("div", "what-head", "A: what the step did".into()) }
+                    <div class="what-head vs-head">{"B: under "}<b>{label.clone()}</b></div>
+                } else {
+                    { el_t("div", "what-head", "what the step did".into()) }
+                }
             </div>
             <div class="scroller" ref={scroller} {onscroll} data-testid="timeline-scroller">
                 <div class="rows" style={format!("height:{total}px")}>
