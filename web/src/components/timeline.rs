@@ -8,6 +8,7 @@
 
 use std::rc::Rc;
 
+use dioscope::history::StepRecord;
 use dioscope::world::Actor;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
@@ -189,62 +190,44 @@ pub fn Timeline(p: &TimelineProps) -> Html {
         el("div", class.into(), Vec::new())
     };
 
-    // The other run's step i, beside this run's: who and which kernel
-    // function, marked when either differs (or one run has ended).
-    let vs_cell = |i: usize, mine: Option<(Actor, &'static str)>| -> Option<Html> {
-        let o = other?;
-        let Some(rec) = o.hist().steps.get(i) else {
-            return Some(el_t(
-                "div",
-                "what vs ended differs",
-                "(its run has ended)".into(),
-            ));
-        };
-        let differs = mine != Some((rec.actor, rec.name));
-        let class = format!(
-            "{} vs{}",
-            LANE_WHAT[lane_of(sc, rec.actor).min(7)],
-            if differs { " differs" } else { "" }
-        );
-        Some(el(
+    // A step of a run: who took it, the kernel function, what it changed.
+    let step_cell = |run: &Run, rec: &StepRecord, class: AttrValue| -> Html {
+        el(
             "div",
-            class.into(),
+            class,
             vec![
-                el_t("span", "who", o.trace.end.actor_name(rec.actor).into()),
+                el_t("span", "who", run.trace.end.actor_name(rec.actor).into()),
                 el_t("span", "fn", AttrValue::Static(rec.name)),
                 el_t("span", "notes", rec.notes.join("; ").into()),
             ],
-        ))
+        )
     };
+    let ended = |class: &'static str| el_t("div", class, "(its run has ended)".into());
 
     let step_row = |i: usize| -> Html {
-        let Some(rec) = hist.steps.get(i) else {
+        let mine = hist.steps.get(i);
+        // Comparing: the other run's step i beside this one's, outlined
+        // when who or which function differs, or when one run has ended.
+        let vs = other.map(|o| match o.hist().steps.get(i) {
+            Some(rec) => {
+                let differs = mine.map(|m| (m.actor, m.name)) != Some((rec.actor, rec.name));
+                let lane = LANE_WHAT[lane_of(sc, rec.actor).min(7)];
+                let class = format!("{lane} vs{}", if differs { " differs" } else { "" });
+                step_cell(o, rec, class.into())
+            }
+            None => ended("what vs ended differs"),
+        });
+        let (lanes, what) = match mine {
+            Some(rec) => {
+                let lane = lane_of(sc, rec.actor);
+                let busy = p.run.busy.get(i).copied().unwrap_or(0);
+                let class = AttrValue::Static(LANE_WHAT[lane.min(7)]);
+                (lanes_of(busy, lane), step_cell(&p.run, rec, class))
+            }
             // Comparing: this run has ended, the other goes on.
-            let Some(vs) = vs_cell(i, None) else {
-                return Html::default();
-            };
-            let on_jump = p.on_jump.clone();
-            let onclick = Callback::from(move |_| on_jump.emit(i + 1));
-            let style = format!("top:{}px;height:{}px", top_of_step(i), h);
-            let class = cls(
-                if i < cur {
-                    "row step past"
-                } else {
-                    "row step future"
-                },
-                &[(i + 1 == cur, "current")],
-            );
-            return html! {
-                <div {class} {style} {onclick} key={i % slots} data-step={i.to_string()}>
-                    { el_t("div", "num", i.to_string().into()) }
-                    { lanes_of(0, usize::MAX) }
-                    { el_t("div", "what ended", "(its run has ended)".into()) }
-                    { vs }
-                </div>
-            };
+            None if vs.is_some() => (lanes_of(0, usize::MAX), ended("what ended")),
+            None => return Html::default(),
         };
-        let lane = lane_of(sc, rec.actor);
-        let busy = p.run.busy.get(i).copied().unwrap_or(0);
         let class = cls(
             if i < cur {
                 "row step past"
@@ -256,20 +239,9 @@ pub fn Timeline(p: &TimelineProps) -> Html {
                 (p.diverged_at == Some(i), "diverged"),
             ],
         );
-        let notes = rec.notes.join("; ");
         let on_jump = p.on_jump.clone();
         let onclick = Callback::from(move |_| on_jump.emit(i + 1));
         let style = format!("top:{}px;height:{}px", top_of_step(i), h);
-        let actor = p.run.trace.end.actor_name(rec.actor);
-        let what = el(
-            "div",
-            AttrValue::Static(LANE_WHAT[lane.min(7)]),
-            vec![
-                el_t("span", "who", actor.into()),
-                el_t("span", "fn", AttrValue::Static(rec.name)),
-                el_t("span", "notes", notes.into()),
-            ],
-        );
         // Keyed by slot, not by step: after a jump the same elements show
         // other steps (patched, not rebuilt). At most `slots` consecutive
         // steps are drawn, so their keys are distinct, and a window of
@@ -277,9 +249,9 @@ pub fn Timeline(p: &TimelineProps) -> Html {
         html! {
             <div {class} {style} {onclick} key={i % slots} data-step={i.to_string()}>
                 { el_t("div", "num", i.to_string().into()) }
-                { lanes_of(busy, lane) }
+                { lanes }
                 { what }
-                { vs_cell(i, Some((rec.actor, rec.name))).unwrap_or_default() }
+                { vs.unwrap_or_default() }
             </div>
         }
     };
