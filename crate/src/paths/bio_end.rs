@@ -26,24 +26,19 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
             w.fire(Outcome::MisdirectedWrite, why);
         }
     }
-    let cache_note = |w: &World| {
-        if w.st.write_cache && !bio.fua {
+    // What a completed write did to the device, for the step's note.
+    let landed = |w: &World| {
+        let cache = if w.st.write_cache && !bio.fua {
             " (volatile cache)"
         } else {
             ""
-        }
+        };
+        format!("block {} ← {}{cache}", bio.block, w.st.label(bio.ver))
     };
     match bio.kind {
         BioKind::Writeback => {
             if done.ok {
-                w.note(|w| {
-                    format!(
-                        "block {} ← {}{}",
-                        bio.block,
-                        w.st.label(bio.ver),
-                        cache_note(w)
-                    )
-                });
+                w.note(landed);
                 // ioend completion: unwritten extent conversion
                 if let Ext::Unwritten(b, _) = w.s.ext.get(p) {
                     if b == bio.block {
@@ -136,14 +131,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
         BioKind::DioWrite => {
             let t = bio.owner.0;
             if done.ok {
-                w.note(|w| {
-                    format!(
-                        "block {} ← {}{}",
-                        bio.block,
-                        w.st.label(bio.ver),
-                        cache_note(w)
-                    )
-                });
+                w.note(landed);
             } else {
                 w.s.tasks[t as usize].dio_err = true;
                 w.note(|_| format!("write to block {} FAILED", bio.block));
