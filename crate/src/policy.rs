@@ -294,7 +294,7 @@ pub struct PresetDef {
     pub proposal: bool,
 }
 
-pub const DEFAULT_PRESET: &str = "linux-6.15";
+pub const DEFAULT_PRESET: &str = "linux-6.18";
 
 /// Kernel releases first (oldest to newest, each a diff on the one before),
 /// then one preset per proposal in the threads.
@@ -374,6 +374,15 @@ pub static PRESETS: &[PresetDef] = &[
         approx: false,
         summary: "Today: RWF_DONTCACHE buffered writes drop their folios when writeback completes (6.14; iomap and XFS 6.15).",
         set: &[("uncached_write", "dropbehind")],
+        proposal: false,
+    },
+    PresetDef {
+        name: "linux-6.18",
+        base: Some("linux-6.15"),
+        kernel: Kernel(6, 18),
+        approx: false,
+        summary: "The kernel the project's machines run, which the kernel lab (`dioscope kernel`) compares the model with.",
+        set: &[],
         proposal: false,
     },
     // ---- proposals from the threads ----
