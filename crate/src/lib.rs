@@ -44,3 +44,4 @@ pub mod svg;
 pub mod timed;
 pub mod tomlsub;
 pub mod trace;
+pub mod view;

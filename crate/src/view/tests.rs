@@ -1,0 +1,243 @@
+use super::*;
+use crate::device::BioKind;
+use crate::run::RunSpec;
+use crate::trace::Trace;
+
+fn run(id: &str, schedule: &str) -> World {
+    let sc = crate::library::find(id).unwrap().parse().unwrap();
+    let spec = RunSpec {
+        schedule: schedule.into(),
+        ..Default::default()
+    };
+    spec.run(&sc).unwrap().0
+}
+
+#[test]
+fn every_step_of_every_bundled_run_has_its_lane() {
+    for b in crate::library::bundled() {
+        let sc = b.parse().unwrap();
+        let w = RunSpec::default().run(&sc).unwrap().0;
+        let lanes = lanes(&sc);
+        let names: Vec<&str> = lanes.iter().map(|l| l.name.as_str()).collect();
+        let tasks: Vec<&str> = sc.tasks.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(&names[..sc.tasks.len()], &tasks[..], "{}", b.id());
+        assert_eq!(names[sc.tasks.len()], "dev", "{}", b.id());
+        for s in steps(&w, None) {
+            assert!(s.lane < lanes.len(), "{}: {s:?}", b.id());
+            let lane = &lanes[s.lane];
+            match lane.task {
+                Some(t) => assert_eq!(s.actor, sc.tasks[t as usize].name),
+                None => assert!(s.actor.starts_with(&lane.name), "{s:?} in {lane:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn one_step_is_the_same_as_in_the_whole_run() {
+    for b in crate::library::bundled() {
+        let sc = b.parse().unwrap();
+        let w = RunSpec::default().run(&sc).unwrap().0;
+        let all = steps(&w, None);
+        assert_eq!(all.len(), w.steps_taken());
+        for (i, s) in all.iter().enumerate() {
+            assert_eq!(step(&w, i).as_ref(), Some(s), "{} step {i}", b.id());
+        }
+        assert_eq!(step(&w, all.len()), None);
+        // Each syscall begins and returns at one of its task's steps.
+        for c in calls(&w) {
+            assert!(all[c.begin].begins, "{}: {c:?}", b.id());
+            assert_eq!(all[c.begin].actor, c.task_name);
+            if let Some(e) = c.end.filter(|_| c.ret.is_some()) {
+                assert_eq!(all[e].returns, c.ret, "{}: {c:?}", b.id());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_crash_ends_the_syscalls_it_abandons_at_its_own_step() {
+    // A's direct write has begun when B crashes the machine: A's syscall
+    // ends at B's step without a return; only B's own op returns there.
+    let text = crate::library::TEMPLATE.replace("ops = [\"mmap-write 1\"]", "ops = [\"crash\"]");
+    let sc = crate::scenario::parse("t", &text).unwrap();
+    let spec = RunSpec {
+        schedule: "A B".into(),
+        ..Default::default()
+    };
+    let w = spec.run(&sc).unwrap().0;
+    let all = steps(&w, None);
+    let c = calls(&w);
+    assert_eq!(
+        (c[0].task_name.as_str(), c[0].end, &c[0].ret),
+        ("A", Some(1), &None)
+    );
+    assert_eq!(all[1].actor, "B");
+    assert_eq!(all[1].op.as_deref(), Some("crash"));
+    assert!(all[1].begins);
+    assert_eq!(all[1].returns, c[1].ret);
+    assert!(all[1].returns.is_some());
+    assert_eq!(step(&w, 1).as_ref(), Some(&all[1]));
+}
+
+#[test]
+fn reads_are_counted_in_runs() {
+    let w = run("dio-write-vs-mmap-store", "A:3 B:3");
+    let r = RetView {
+        value: "16384".into(),
+        err: false,
+        read: ["init", "init", "zero", "init"]
+            .iter()
+            .map(|l| Ver::by_label(&w, l))
+            .collect(),
+    };
+    let runs: Vec<String> = r.read_runs().into_iter().map(|r| r.label).collect();
+    assert_eq!(runs, ["init ×2", "zero", "init"]);
+    assert_eq!(r.read_text(), "init init zero init");
+}
+
+#[test]
+fn errnos_by_number_have_the_kernel_s_names() {
+    for e in [
+        Errno::EIO,
+        Errno::EBUSY,
+        Errno::ENOTBLK,
+        Errno::EOPNOTSUPP,
+        Errno::EFAULT,
+    ] {
+        assert_eq!(errno_name(e.code()), e.to_string());
+    }
+    assert_eq!(errno_name(0), "0");
+    assert_eq!(errno_name(5), "-EIO");
+    assert_eq!(errno_name(99), "-99");
+}
+
+#[test]
+fn the_next_release_is_a_kernel_release_after_the_preset() {
+    let all = crate::policy::PRESETS;
+    for (i, p) in all.iter().enumerate() {
+        let n = next_release(p.name);
+        assert_ne!(n, p.name);
+        let j = all.iter().position(|q| q.name == n).unwrap();
+        if all[i + 1..].iter().any(|q| !q.proposal) {
+            assert!(j > i && !all[j].proposal, "{} -> {n}", p.name);
+            assert!(
+                all[i + 1..j].iter().all(|q| q.proposal),
+                "{} -> {n}",
+                p.name
+            );
+        }
+    }
+    assert_eq!(next_release("linux-5.8"), "linux-5.9");
+}
+
+#[test]
+fn the_state_view_names_what_the_core_names() {
+    // Every state of a run with bios in flight: each bio by the core's word.
+    let sc = crate::library::find("dio-write-vs-mmap-store")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let t = Trace::record(
+        &sc,
+        &sc.policy(None).unwrap(),
+        &[],
+        crate::sched::Then::First,
+    )
+    .unwrap();
+    let mut kinds = Vec::new();
+    let first = StateView::of(&t.world_at(0));
+    for i in 0..=t.len() {
+        let w = t.world_at(i);
+        let v = StateView::of(&w);
+        // The same lists, in the same order, at every step.
+        assert_eq!(v.pages.len(), first.pages.len());
+        assert_eq!(v.blocks.len(), first.blocks.len());
+        let names = |v: &StateView| -> Vec<String> {
+            v.locks
+                .iter()
+                .map(|l| l.name.clone())
+                .chain(v.numbers.iter().map(|n| n.name.clone()))
+                .collect()
+        };
+        assert_eq!(names(&v), names(&first));
+        for (b, bv) in w.s.dev.inflight().iter().zip(&v.bios) {
+            assert_eq!(bv.kind, b.kind.name());
+            assert_eq!(bv.write, b.kind.is_write());
+            kinds.push(b.kind);
+        }
+        assert_eq!(v.bios.len(), w.s.dev.inflight().len());
+        assert_eq!(v.waits.len(), w.waits().len());
+    }
+    assert!(kinds.contains(&BioKind::DioWrite), "{kinds:?}");
+    assert!(kinds.contains(&BioKind::ReadFolio), "{kinds:?}");
+}
+
+#[test]
+fn a_page_s_flags_are_words() {
+    // After A's direct write has begun, B faults page 1 in: a locked,
+    // not-uptodate folio under a read bio.
+    let sc = crate::library::find("dio-write-vs-mmap-store")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let t = Trace::record(
+        &sc,
+        &sc.policy(None).unwrap(),
+        &["A", "A", "A", "A", "A", "A", "B"].map(String::from),
+        crate::sched::Then::First,
+    )
+    .unwrap();
+    let v = StateView::of(&t.world_at(7));
+    let p1 = &v.pages[1];
+    let words: Vec<&str> = p1.badges.iter().map(|b| b.text.as_str()).collect();
+    assert_eq!(words, ["not uptodate", "locked B"], "{p1:?}");
+    assert!(!p1.uptodate);
+    assert_eq!(v.pages[0].badges[0].kind, state::BadgeKind::NotCached);
+    let bio = v.bios.iter().find(|b| b.kind == "page read").unwrap();
+    assert_eq!((bio.page, bio.owner.as_str(), bio.write), (1, "B", false));
+    assert_eq!(bio.block, Some(1));
+    assert_eq!(v.tasks[0].op.as_ref().unwrap().path, "direct write");
+    assert!(v.tasks[0].op.as_ref().unwrap().running);
+    // Views of two states compare part by part.
+    let before = StateView::of(&t.world_at(6));
+    assert_ne!(before.pages[1], v.pages[1]);
+    assert_eq!(before.pages[0], v.pages[0]);
+}
+
+#[test]
+fn who_goes_next_is_per_lane() {
+    let sc = crate::library::find("dio-write-vs-mmap-store")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let t = Trace::record(
+        &sc,
+        &sc.policy(None).unwrap(),
+        &[],
+        crate::sched::Then::First,
+    )
+    .unwrap();
+    let w = t.world_at(0);
+    let n = next(&w, t.actors.first().copied());
+    assert_eq!(n.len(), lanes(&sc).len());
+    let NextView::Go(a) = &n[0] else {
+        panic!("{n:?}")
+    };
+    assert_eq!(
+        (a[0].name.as_str(), a[0].key, a[0].recorded),
+        ("A", 1, true)
+    );
+    // At the end every task is done.
+    let end = t.world_at(t.len());
+    let n = next(&end, None);
+    assert!(n[..2].iter().all(|x| *x == NextView::Done), "{n:?}");
+}
+
+#[test]
+fn the_command_line_is_the_cli_s() {
+    assert_eq!(
+        command_line("x.toml", "linux-5.8", &[("a", "b")], "A:3 B"),
+        "dioscope run x.toml --preset linux-5.8 --set a=b --schedule \"A:3 B\""
+    );
+}
