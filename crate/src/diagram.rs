@@ -3,10 +3,13 @@
 //! each syscall returned and each read saw, the outcomes with their
 //! explanation, the schedule and the permalink. ASCII only, so it survives
 //! any mail client. The CLI (`dioscope diagram`) and the app's "Copy as
-//! text" produce exactly this.
+//! text" produce exactly this. Drawn from the core's view
+//! (`crate::view`): the same lanes, steps and results as the app and the
+//! SVG.
 
 use crate::trace::Divergence;
-use crate::world::{Actor, Lane, Ret, World};
+use crate::view::{self, RetView};
+use crate::world::World;
 
 pub const WIDTH: usize = 72;
 
@@ -82,44 +85,24 @@ fn hang(text: &str, first: &str, indent: usize) -> String {
     out
 }
 
-fn ret_text(r: Option<Ret>, read: &[String]) -> String {
-    match (r, read.is_empty()) {
-        (None, _) => "(no return)".into(),
-        (Some(Ret::Err(e)), _) => e.to_string(),
-        (Some(r), true) => r.to_string(),
-        (Some(_), false) => format!("read {}", read.join(" ")),
+fn ret_text(r: Option<&RetView>) -> String {
+    match r {
+        None => "(no return)".into(),
+        Some(r) if r.err || r.read.is_empty() => r.value.clone(),
+        Some(r) => format!("read {}", r.read_text()),
     }
 }
 
-/// The step table of a run with history.
+/// The step table of a run with history: one column per lane.
 fn table(w: &World, upto: Option<usize>) -> String {
-    let h = w
-        .hist
-        .as_ref()
-        .expect("a diagram needs a world with history");
-    let st = &w.st;
-    let steps = &h.steps[..upto.unwrap_or(h.steps.len()).min(h.steps.len())];
-    let mut cols: Vec<Lane> = (0..st.ntasks() as u8).map(Lane::Task).collect();
-    for s in steps {
-        let c = s.actor.lane();
-        if !cols.contains(&c) {
-            cols.push(c);
-        }
-    }
-    cols.sort();
-    let n = cols.len();
+    let lanes = view::lanes(&w.st.scenario);
+    let steps = view::steps(w, upto);
+    let n = lanes.len();
     let lead = 5; // "999* "
     let cw = ((WIDTH - lead - (n - 1)) / n).max(6);
-    let name = |c: Lane| match c {
-        Lane::Task(t) => st.task_name(t).to_string(),
-        Lane::Dev => "dev".into(),
-        Lane::Flush => "flush".into(),
-        Lane::Reclaim => "reclaim".into(),
-    };
     let row = |cells: &[(usize, String)], lead_text: &str| -> String {
         let mut line = format!("{lead_text:<lead$}");
-        for (i, c) in cols.iter().enumerate() {
-            let _ = c;
+        for i in 0..n {
             let cell = cells
                 .iter()
                 .find(|(k, _)| *k == i)
@@ -133,86 +116,61 @@ fn table(w: &World, upto: Option<usize>) -> String {
         line.trim_end().to_string() + "\n"
     };
     let mut out = String::new();
-    let header: Vec<(usize, String)> = cols
+    let header: Vec<(usize, String)> = lanes
         .iter()
         .enumerate()
-        .map(|(i, c)| (i, name(*c)))
+        .map(|(i, l)| (i, ascii(&l.name)))
         .collect();
     out += &row(&header, "step");
     let rule: Vec<(usize, String)> = (0..n).map(|i| (i, "-".repeat(cw.min(20)))).collect();
     out += &row(&rule, "----");
-    let fired_at: Vec<usize> = h.outcomes.iter().map(|o| o.step).collect();
-    for (i, s) in steps.iter().enumerate() {
-        let col = cols.iter().position(|c| *c == s.actor.lane()).unwrap();
+    for s in &steps {
         let mut lines: Vec<String> = Vec::new();
-        if let (Actor::Task(t), Some(op)) = (s.actor, s.op) {
-            if h.syscalls
-                .iter()
-                .any(|c| c.task == t && c.op == op && c.begin == i)
-            {
-                let text = ascii(&st.scenario.tasks[t as usize].ops[op as usize].to_string());
-                lines.extend(wrap(&format!("> {text}"), cw));
-            }
+        if let (true, Some(op)) = (s.begins, &s.op) {
+            lines.extend(wrap(&format!("> {}", ascii(op)), cw));
         }
-        let label = match s.actor {
-            Actor::Dev(k) if k > 0 => format!("dev@{k}: {}", s.name),
-            _ => s.name.to_string(),
-        };
-        lines.extend(wrap(&ascii(&label), cw));
-        if let (Actor::Task(t), Some(op)) = (s.actor, s.op) {
-            if let Some(c) = h
-                .syscalls
-                .iter()
-                .find(|c| c.task == t && c.op == op && c.end == Some(i))
-            {
-                lines.extend(wrap(&format!("= {}", ascii(&ret_text(c.ret, &c.read))), cw));
-            }
+        lines.extend(wrap(&ascii(&s.label), cw));
+        if let Some(r) = &s.returns {
+            lines.extend(wrap(&format!("= {}", ascii(&ret_text(Some(r)))), cw));
         }
         for (k, l) in lines.iter().enumerate() {
             let lead_text = if k == 0 {
-                format!("{i:>3}{}", if fired_at.contains(&i) { "*" } else { "" })
+                format!("{:>3}{}", s.i, if s.fired { "*" } else { "" })
             } else {
                 String::new()
             };
-            out += &row(&[(col, l.clone())], &lead_text);
+            out += &row(&[(s.lane, l.clone())], &lead_text);
         }
     }
     out
 }
 
 fn results_and_outcomes(w: &World, upto: Option<usize>) -> String {
-    let h = w.hist.as_ref().unwrap();
-    let st = &w.st;
     let limit = upto.unwrap_or(usize::MAX);
     let mut out = String::from("Results:\n");
-    for c in &h.syscalls {
+    for c in view::calls(w) {
         if c.begin >= limit {
             continue;
         }
         let ret = if c.end.is_some_and(|e| e < limit) {
-            ret_text(c.ret, &c.read)
+            ret_text(c.ret.as_ref())
         } else {
             "(no return)".into()
         };
         out += &hang(
-            &format!(
-                "{}: {} = {}",
-                st.task_name(c.task),
-                ascii(&c.text),
-                ascii(&ret)
-            ),
+            &format!("{}: {} = {}", c.task_name, ascii(&c.text), ascii(&ret)),
             "  ",
             6,
         );
     }
-    let outs: Vec<_> = h.outcomes.iter().filter(|o| o.step < limit).collect();
+    let outs = view::outcomes(w, upto);
     out += "Outcomes (* in the step column):\n";
     if outs.is_empty() {
         out += "  none\n";
     }
     for o in outs {
         out += &hang(
-            &format!("{} at step {}: {}", o.outcome, o.step, ascii(&o.why)),
+            &format!("{} at step {}: {}", o.name, o.step, ascii(&o.why)),
             "  ",
             4,
         );

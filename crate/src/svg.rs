@@ -6,8 +6,12 @@
 //!
 //! Coordinates are integers: formatting floats would pull float printing
 //! into the web app's wasm (about 8 KB gzipped) for nothing.
+//!
+//! Drawn from the core's view (`crate::view`): the same lanes, steps and
+//! results as the app and the email text.
 
-use crate::world::{Actor, Lane, World};
+use crate::view::{self, LaneView, OutcomeView, StepView};
+use crate::world::World;
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -48,36 +52,26 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
-/// One run's timeline as SVG elements at horizontal offset `x0`; returns
-/// the elements, the width and the height.
-fn body(w: &World, subtitle: &str, upto: Option<usize>, x0: i32) -> (String, i32, i32) {
-    let h = w.hist.as_ref().expect("an SVG needs a world with history");
-    let st = &w.st;
-    let steps = &h.steps[..upto.unwrap_or(h.steps.len()).min(h.steps.len())];
-    let mut lanes: Vec<Lane> = (0..st.ntasks() as u8).map(Lane::Task).collect();
-    for s in steps {
-        if !lanes.contains(&s.actor.lane()) {
-            lanes.push(s.actor.lane());
-        }
+fn lane_colour(lane: &LaneView) -> &'static str {
+    match lane.task {
+        Some(t) => TASK_COLOURS[t as usize % 4],
+        None => DEV_COLOUR,
     }
-    lanes.sort();
-    let width = LEFT + COLW * lanes.len() as i32 + 24;
-    let outcomes: Vec<_> = h.outcomes.iter().filter(|o| o.step < steps.len()).collect();
-    let lines_of = |text: &str| crate::diagram::wrap(text, ((width - 32) * 10 / CHAR_W10) as usize);
-    let foot: i32 = 40
-        + outcomes
-            .iter()
-            .map(|o| {
-                22 * lines_of(&format!("{} (step {}): {}", o.outcome, o.step, o.why)).len() as i32
-                    + 6
-            })
-            .sum::<i32>();
-    let height = TOP + ROWH * steps.len() as i32 + foot;
-    let mut o = String::new();
-    o += &format!("<g transform=\"translate({x0},0)\">\n");
-    o += &format!(
+}
+
+/// The outcomes' lines under the steps, wrapped to the drawing's width.
+fn outcome_lines(o: &OutcomeView, width: i32) -> Vec<String> {
+    crate::diagram::wrap(
+        &format!("{} (step {}): {}", o.name, o.step, o.why),
+        ((width - 32) * 10 / CHAR_W10) as usize,
+    )
+}
+
+/// The title, the subtitle and the lanes' heads and lines.
+fn heads(w: &World, subtitle: &str, lanes: &[LaneView], rows: usize) -> String {
+    let mut o = format!(
         "<text x=\"16\" y=\"30\" font-size=\"20\" font-weight=\"bold\" fill=\"#111\">{}</text>\n",
-        esc(&st.scenario.title)
+        esc(&w.st.scenario.title)
     );
     o += &format!(
         "<text x=\"16\" y=\"56\" font-size=\"16\" fill=\"#333\">{}</text>\n",
@@ -85,99 +79,97 @@ fn body(w: &World, subtitle: &str, upto: Option<usize>, x0: i32) -> (String, i32
     );
     for (i, l) in lanes.iter().enumerate() {
         let x = LEFT + COLW * i as i32;
-        let (name, colour) = match l {
-            Lane::Task(t) => (st.task_name(*t).to_string(), TASK_COLOURS[*t as usize % 4]),
-            Lane::Dev => ("dev".into(), DEV_COLOUR),
-            Lane::Flush => ("flush".into(), DEV_COLOUR),
-            Lane::Reclaim => ("reclaim".into(), DEV_COLOUR),
-        };
-        o += &format!("<text x=\"{}\" y=\"{}\" font-size=\"18\" font-weight=\"bold\" fill=\"{colour}\">{}</text>\n", x + 8, TOP - 12, esc(&name));
+        let colour = lane_colour(l);
+        o += &format!("<text x=\"{}\" y=\"{}\" font-size=\"18\" font-weight=\"bold\" fill=\"{colour}\">{}</text>\n", x + 8, TOP - 12, esc(&l.name));
         let mid = x + COLW / 2;
         o += &format!(
             "<line x1=\"{mid}\" y1=\"{}\" x2=\"{mid}\" y2=\"{}\" stroke=\"#ddd\"/>\n",
             TOP - 4,
-            TOP + ROWH * steps.len() as i32
+            TOP + ROWH * rows as i32
         );
     }
-    for (i, s) in steps.iter().enumerate() {
-        let li = lanes.iter().position(|l| *l == s.actor.lane()).unwrap();
-        let x = LEFT + COLW * li as i32 + 4;
-        let y = TOP + ROWH * i as i32;
-        let colour = match s.actor {
-            Actor::Task(t) => TASK_COLOURS[t as usize % 4],
-            _ => DEV_COLOUR,
-        };
-        let fired = outcomes.iter().any(|o| o.step == i);
-        let (stroke, sw) = if fired {
-            (OUTCOME_COLOUR, 3)
-        } else {
-            (colour, 1)
-        };
-        o += &format!("<text x=\"12\" y=\"{}\" fill=\"#888\">{i}</text>\n", y + 26);
+    o
+}
+
+/// One step's box in its lane: the op that begins there, the step's
+/// label, the value returned there (never cut: the label makes room).
+fn step_box(s: &StepView, lanes: &[LaneView]) -> String {
+    let x = LEFT + COLW * s.lane as i32 + 4;
+    let y = TOP + ROWH * s.i as i32;
+    let colour = lane_colour(&lanes[s.lane]);
+    let (stroke, sw) = if s.fired {
+        (OUTCOME_COLOUR, 3)
+    } else {
+        (colour, 1)
+    };
+    let mut o = format!(
+        "<text x=\"12\" y=\"{}\" fill=\"#888\">{}</text>\n",
+        y + 26,
+        s.i
+    );
+    o += &format!(
+        "<rect x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"5\" fill=\"{colour}\" fill-opacity=\"0.12\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>\n",
+        y + 3,
+        COLW - 8,
+        ROWH - 6
+    );
+    if let (true, Some(op)) = (s.begins, &s.op) {
         o += &format!(
-            "<rect x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"5\" fill=\"{colour}\" fill-opacity=\"0.12\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>\n",
-            y + 3,
-            COLW - 8,
-            ROWH - 6
-        );
-        let mut result = String::new();
-        if let (Actor::Task(t), Some(op)) = (s.actor, s.op) {
-            if h.syscalls
-                .iter()
-                .any(|c| c.task == t && c.op == op && c.begin == i)
-            {
-                let op_text = st.scenario.tasks[t as usize].ops[op as usize].to_string();
-                o += &format!(
-                    "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"{colour}\">{}</text>\n",
-                    x + 6,
-                    y + 16,
-                    esc(&clip(&op_text, 40))
-                );
-            }
-            if let Some(c) = h
-                .syscalls
-                .iter()
-                .find(|c| c.task == t && c.op == op && c.end == Some(i))
-            {
-                result = match (&c.ret, c.read.is_empty()) {
-                    (Some(r), true) => format!("= {r}"),
-                    (Some(_), false) => format!("= {}", c.read.join(" ")),
-                    (None, _) => String::new(),
-                };
-            }
-        }
-        // the result is never cut: the step name makes room for it
-        let room = ((COLW - 20) * 10 / CHAR_W10) as usize;
-        let name_room = room.saturating_sub(if result.is_empty() {
-            0
-        } else {
-            result.chars().count() + 1
-        });
-        let label = match s.actor {
-            Actor::Dev(k) if k > 0 => format!("dev@{k}: {}", s.name),
-            _ => s.name.to_string(),
-        };
-        o += &format!(
-            "<text x=\"{}\" y=\"{}\" fill=\"#111\">{}</text>\n",
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"{colour}\">{}</text>\n",
             x + 6,
-            y + 32,
-            esc(&clip(&label, name_room.max(8)))
+            y + 16,
+            esc(&clip(op, 40))
         );
-        if !result.is_empty() {
-            o += &format!(
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-weight=\"bold\" fill=\"#111\">{}</text>\n",
-                x + COLW - 14,
-                y + 32,
-                esc(&result)
-            );
-        }
+    }
+    let result = match &s.returns {
+        Some(r) if r.read.is_empty() => format!("= {}", r.value),
+        Some(r) => format!("= {}", r.read_text()),
+        None => String::new(),
+    };
+    let room = ((COLW - 20) * 10 / CHAR_W10) as usize;
+    let name_room = room.saturating_sub(if result.is_empty() {
+        0
+    } else {
+        result.chars().count() + 1
+    });
+    o += &format!(
+        "<text x=\"{}\" y=\"{}\" fill=\"#111\">{}</text>\n",
+        x + 6,
+        y + 32,
+        esc(&clip(&s.label, name_room.max(8)))
+    );
+    if !result.is_empty() {
+        o += &format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-weight=\"bold\" fill=\"#111\">{}</text>\n",
+            x + COLW - 14,
+            y + 32,
+            esc(&result)
+        );
+    }
+    o
+}
+
+/// One run's timeline as SVG elements at horizontal offset `x0`; returns
+/// the elements, the width and the height.
+fn body(w: &World, subtitle: &str, upto: Option<usize>, x0: i32) -> (String, i32, i32) {
+    let lanes = view::lanes(&w.st.scenario);
+    let steps = view::steps(w, upto);
+    let width = LEFT + COLW * lanes.len() as i32 + 24;
+    let outcomes = view::outcomes(w, Some(steps.len()));
+    let foot: i32 = 40
+        + outcomes
+            .iter()
+            .map(|o| 22 * outcome_lines(o, width).len() as i32 + 6)
+            .sum::<i32>();
+    let height = TOP + ROWH * steps.len() as i32 + foot;
+    let mut o = format!("<g transform=\"translate({x0},0)\">\n");
+    o += &heads(w, subtitle, &lanes, steps.len());
+    for s in &steps {
+        o += &step_box(s, &lanes);
     }
     let mut y = TOP + ROWH * steps.len() as i32 + 32;
-    for oc in outcomes {
-        for (k, line) in lines_of(&format!("{} (step {}): {}", oc.outcome, oc.step, oc.why))
-            .iter()
-            .enumerate()
-        {
+    for oc in &outcomes {
+        for (k, line) in outcome_lines(oc, width).iter().enumerate() {
             let weight = if k == 0 { " font-weight=\"bold\"" } else { "" };
             o += &format!(
                 "<text x=\"16\" y=\"{y}\" fill=\"{OUTCOME_COLOUR}\"{weight}>{}</text>\n",
