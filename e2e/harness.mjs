@@ -137,6 +137,23 @@ export function cliText(...args) {
   });
 }
 
+/** The payload of a permalink (what follows `#/link/`) made by the core's
+ * CLI, `dioscope link`, from its parts as given: sessions the app would
+ * never write (an unknown preset, a schedule that no longer replays, a
+ * scenario with an error) included. `scenario` is a file or a bundled id. */
+export function linkPayload({ scenario, preset, set = [], schedule, cursor, compare }) {
+  const args = ['link', scenario];
+  if (preset != null) args.push('--preset', preset);
+  for (const [k, v] of set) args.push('--set', `${k}=${v}`);
+  if (schedule != null) args.push('--schedule', schedule);
+  if (cursor != null) args.push('--cursor', String(cursor));
+  if (compare) {
+    if (compare.preset != null) args.push('--compare', compare.preset);
+    for (const [k, v] of compare.set ?? []) args.push('--compare-set', `${k}=${v}`);
+  }
+  return cliText(...args).trim();
+}
+
 /** The CLI's stderr and exit status for ARGS that are meant to fail. */
 export function cliError(...args) {
   try {

@@ -10,9 +10,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   BASE, REPO, useBrowser, grantClipboard, open, waitFor, close, cli, cliText, cliError,
-  linkOfDiagram, scratchFile, screenshot, recordMetrics,
+  linkOfDiagram, linkPayload, scratchFile, screenshot, recordMetrics,
 } from './harness.mjs';
-import { encode } from './link.mjs';
 
 useBrowser({ width: 1280, height: 800 });
 
@@ -258,13 +257,12 @@ test('a damaged, truncated or future link says what is wrong, and the app still 
 });
 
 test('a link whose schedule no longer replays, or asks for an unknown policy, says so and runs', async () => {
-  const scenario = await threadText();
-  // The test encoder writes what the CLI reads.
-  const plain = encode({ scenario, schedule: 'A:3 B:3' });
+  // Links made by the core from their parts (`dioscope link`), replayed.
+  const plain = linkPayload({ scenario: THREAD, schedule: 'A:3 B:3' });
   assert.equal(cli('run', '--link', plain).schedule, cli('run', THREAD, '--schedule', 'A:3 B:3').schedule);
 
-  const p = encode({
-    scenario,
+  const p = linkPayload({
+    scenario: THREAD,
     preset: 'linux-9.9',
     set: [['no_such_knob', 'x'], ['dio_pre_invalidate_fail', 'fail']],
     schedule: 'A:3 B:3 B:5 A',
@@ -296,7 +294,8 @@ test('a link whose schedule no longer replays, or asks for an unknown policy, sa
 test('a link whose scenario has an error shows it, and opens it in the editor', async () => {
   const scenario = (await threadText()).replace('fs = "xfs"', 'fs = "zfs"');
   const line = scenario.split('\n').findIndex((l) => l.startsWith('fs = "zfs"')) + 1;
-  const tab = await open(`#/link/${encode({ scenario, schedule: 'A:3' })}`);
+  const file = await scratchFile('zfs.toml', scenario);
+  const tab = await open(`#/link/${linkPayload({ scenario: file, schedule: 'A:3' })}`);
   const { page } = tab;
   await waitFor(tab, '[data-testid=link-error]');
   assert.equal(await page.textContent('[data-testid=link-error] h1'), 'The scenario in this link has an error');

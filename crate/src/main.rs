@@ -49,6 +49,34 @@ struct RunArgs {
     seed: Option<u64>,
 }
 
+/// What a permalink holds (see `link.rs`), for `dioscope link`.
+#[derive(clap::Args)]
+struct LinkArgs {
+    /// A scenario file, or the id of a bundled scenario: its text goes into the link as it is.
+    scenario: String,
+    /// The preset (default: the scenario's own).
+    #[arg(long, value_name = "PRESET")]
+    preset: Option<String>,
+    /// A knob override (repeatable).
+    #[arg(long = "set", value_name = "KNOB=VALUE", value_parser = parse_set)]
+    set: Vec<(String, String)>,
+    /// The run's schedule.
+    #[arg(long, value_name = "ACTORS", default_value = "")]
+    schedule: String,
+    /// The step the view opens at.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    cursor: u32,
+    /// Compare mode: the second side's preset.
+    #[arg(long, value_name = "PRESET")]
+    compare: Option<String>,
+    /// Compare mode: a knob override of the second side (repeatable).
+    #[arg(long = "compare-set", value_name = "KNOB=VALUE", value_parser = parse_set)]
+    compare_set: Vec<(String, String)>,
+    /// Print the whole link for the app at this address (else only the payload, what follows `#/link/`).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// List the bundled scenarios, the presets and the knobs.
@@ -117,6 +145,8 @@ enum Cmd {
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_STATES)]
         max_states: usize,
     },
+    /// Encode a permalink from its parts, as given and unchecked (for tests and hand-made links; `diagram` and the app write checked ones).
+    Link(LinkArgs),
     /// A lab question from the scenario library: predict, then check with -c.
     Quiz {
         /// Which question (any number; the same seed asks the same question).
@@ -315,7 +345,41 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Cmd::Check { files, max_states } => check(files, bound(max_states)),
         Cmd::Quiz { seed, compute } => quiz(seed, compute),
+        Cmd::Link(a) => link(a),
     }
+}
+
+fn link(a: LinkArgs) -> Result<ExitCode, String> {
+    let compare = (a.compare.is_some() || !a.compare_set.is_empty()).then_some(Compare {
+        preset: a.compare,
+        set: a.compare_set,
+    });
+    let s = Session {
+        scenario: scenario_text(&a.scenario)?,
+        preset: a.preset,
+        set: a.set,
+        schedule: a.schedule,
+        cursor: a.cursor,
+        compare,
+    };
+    let out = match a.base_url {
+        Some(base) => s.url(&base),
+        None => s.encode(),
+    };
+    println!("{}", out.map_err(|e| format!("error: {e}"))?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A scenario's text, unparsed: a file's, or a bundled scenario's.
+fn scenario_text(file: &str) -> Result<String, String> {
+    let path = Path::new(file);
+    if path.exists() {
+        return std::fs::read_to_string(path)
+            .map_err(|e| format!("error: cannot read {file}: {e}"));
+    }
+    dioscope::library::find(file)
+        .map(|b| b.text.to_string())
+        .ok_or_else(|| format!("error: no file `{file}`, and no bundled scenario of that name"))
 }
 
 fn list() -> Result<ExitCode, String> {
