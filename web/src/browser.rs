@@ -1,7 +1,8 @@
-//! The few browser APIs the app calls for sharing and editing: the
-//! clipboard, downloads, `localStorage`, reading an uploaded file, the
-//! page's address. Each degrades to "not available" (natively, in tests,
-//! or where the browser refuses) instead of failing: callers show a
+//! The few browser APIs the app calls for sharing, editing and playing:
+//! the clipboard, downloads, `localStorage`, reading an uploaded file, the
+//! page's address, the clock, timers and animation frames, classes on
+//! `<html>`. Each degrades to "not available" (natively, in tests, or
+//! where the browser refuses) instead of failing: callers show a
 //! fallback.
 
 use wasm_bindgen::closure::Closure;
@@ -15,6 +16,46 @@ pub fn window() -> Option<web_sys::Window> {
         web_sys::window()
     } else {
         None
+    }
+}
+
+/// Milliseconds since the page loaded (`performance.now()`); 0 natively.
+pub fn now() -> f64 {
+    window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// Sets or clears a class on `<html>` (presentation mode styles the
+/// whole page).
+pub fn html_class(class: &str, on: bool) {
+    let root = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element());
+    if let Some(el) = root {
+        let list = el.class_list();
+        let _ = if on {
+            list.add_1(class)
+        } else {
+            list.remove_1(class)
+        };
+    }
+}
+
+/// Calls `f` with the frame's time at the next animation frame.
+pub fn after_frame(f: impl FnOnce(f64) + 'static) {
+    let f = Closure::once_into_js(f);
+    if let Some(w) = window() {
+        let _ = w.request_animation_frame(f.unchecked_ref());
+    }
+}
+
+/// Calls `f` once the browser has done what it has to (a zero timeout:
+/// the page draws and takes clicks in between).
+pub fn after_task(f: impl FnOnce() + 'static) {
+    let f = Closure::once_into_js(f);
+    if let Some(w) = window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), 0);
     }
 }
 

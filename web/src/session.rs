@@ -1,21 +1,22 @@
-//! A simulator session: one scenario, a policy, a recorded run (a
-//! [`Trace`]) and a cursor into it, earlier runs kept as alternatives, and
-//! optionally a second policy to compare with.
+//! A simulation: one scenario, a policy, a recorded run (a [`Trace`]) and
+//! a cursor into it, earlier runs kept as alternatives, optionally a
+//! second policy to compare with, and the explorer run in time slices.
 //!
 //! Plain Rust over the core's API (`Trace::record`, `branch`,
-//! `replay_then`): no browser, no view. Everything the model says (steps,
-//! notes, outcomes, why a schedule cannot go on) comes from the core; this
-//! module only decides which run is on screen.
+//! `replay_then`, `Explorer::run`) and its view (`dioscope::view`): no
+//! browser, no markup, tested natively. Everything the model says (steps,
+//! notes, outcomes, state, why a schedule cannot go on) comes from the
+//! core; this module only decides which run is on screen.
 
 use std::rc::Rc;
 
-use dioscope::history::{History, OutcomeRecord};
+use dioscope::explore::{Explorer, Options, Progress, Report};
 use dioscope::link;
 use dioscope::policy::{self, Policy, PresetDef};
 use dioscope::sched::Then;
 use dioscope::trace::{Divergence, Trace};
-use dioscope::world::{Actor, World};
-use dioscope::Scenario;
+use dioscope::view::{self, CountersView, LaneView, OutcomeView, Returned, StateView, StepView};
+use dioscope::{Actor, Scenario, World};
 
 /// At most this many earlier runs are kept to go back to.
 pub const MAX_ALTS: usize = 6;
@@ -121,17 +122,12 @@ impl PartialEq for Run {
     }
 }
 
+/// Syscall results listed per task in the state view (the most recent).
+pub const LAST_CALLS: usize = 3;
+
 impl Run {
     pub fn new(trace: Trace) -> Run {
-        let mut busy = vec![0u8; trace.len()];
-        if let Some(h) = &trace.end.hist {
-            for c in &h.syscalls {
-                let end = c.end.unwrap_or(busy.len().saturating_sub(1));
-                for b in busy.iter_mut().take(end + 1).skip(c.begin) {
-                    *b |= 1 << c.task;
-                }
-            }
-        }
+        let busy = view::in_syscall(&trace.end);
         let schedule = trace.schedule().to_string();
         let mut quiet = trace.end.clone();
         quiet.hist = None;
@@ -147,23 +143,37 @@ impl Run {
         self.trace.len()
     }
 
-    pub fn hist(&self) -> &History {
-        self.trace
-            .end
-            .hist
-            .as_deref()
-            .expect("a recorded trace has history")
-    }
-
     /// Outcomes that have fired once `cursor` steps are taken.
-    pub fn outcomes_at(&self, cursor: usize) -> impl Iterator<Item = &OutcomeRecord> {
-        self.hist().outcomes.iter().filter(move |o| o.step < cursor)
+    pub fn outcomes_at(&self, cursor: usize) -> Vec<OutcomeView> {
+        view::outcomes(&self.trace.end, Some(cursor))
     }
 
     /// The world after `cursor` steps (no history; clamped to the end).
     pub fn world_at(&self, cursor: usize) -> World {
         self.quiet
             .with_state(self.trace.states[cursor.min(self.trace.len())])
+    }
+
+    /// The state after `cursor` steps, as the view shows it.
+    pub fn state_at(&self, cursor: usize) -> StateView {
+        StateView::of(&self.world_at(cursor))
+    }
+
+    /// Step `i` (`None` past the end).
+    pub fn step(&self, i: usize) -> Option<StepView> {
+        view::step(&self.trace.end, i)
+    }
+
+    /// Per task: its last few syscalls that returned before `cursor`.
+    pub fn returned_at(&self, cursor: usize) -> Vec<Returned> {
+        (0..self.trace.end.st.ntasks())
+            .map(|t| view::returned(&self.trace.end, t, cursor, LAST_CALLS))
+            .collect()
+    }
+
+    /// The run's totals.
+    pub fn counters(&self) -> CountersView {
+        view::counters(&self.trace.end)
     }
 }
 
@@ -177,7 +187,7 @@ pub struct Alt {
 }
 
 /// The second side of a comparison.
-pub struct Compare {
+pub struct Comparison {
     pub choice: Choice,
     pub policy: Policy,
     pub run: Rc<Run>,
@@ -202,7 +212,8 @@ pub enum Event {
     Link(Vec<String>),
 }
 
-pub struct Session {
+/// What is on screen (see the module's documentation).
+pub struct Simulation {
     pub sc: Rc<Scenario>,
     pub choice: Choice,
     pub policy: Policy,
@@ -217,22 +228,22 @@ pub struct Session {
     /// (the first runnable actor went): branching again there replaces
     /// them without keeping them as another run.
     auto_from: Option<usize>,
-    pub cmp: Option<Compare>,
+    pub cmp: Option<Comparison>,
 }
 
 fn record(sc: &Scenario, policy: &Policy, names: &[String], then: Then) -> Result<Trace, String> {
     Trace::record(sc, policy, names, then).map_err(|e| e.to_string())
 }
 
-impl Session {
+impl Simulation {
     /// The scenario under its own preset, run with the first runnable
     /// actor at every step (as `dioscope run` does with no schedule).
-    pub fn new(sc: Rc<Scenario>) -> Session {
+    pub fn new(sc: Rc<Scenario>) -> Simulation {
         let choice = Choice::of(&sc);
         let policy = choice.policy(&sc);
         let trace = record(&sc, &policy, &[], Then::First)
             .unwrap_or_else(|_| Trace::record(&sc, &policy, &[], Then::First).expect("runs end"));
-        Session {
+        Simulation {
             sc,
             choice,
             policy,
@@ -315,7 +326,7 @@ impl Session {
                     Some(&b) => self.run.trace.end.actor_name(b),
                     None => "nobody".into(),
                 };
-                if !self.auto_from.is_some_and(|k| c >= k) {
+                if self.auto_from.is_none_or(|k| c < k) {
                     self.push_alt(format!("step {c}: {was} went next"));
                 }
                 self.event = Some(Event::Branched { step: c, actor });
@@ -380,8 +391,7 @@ impl Session {
                 self.set_trace(t);
                 let at = outcome.and_then(|o| {
                     self.run
-                        .hist()
-                        .outcomes
+                        .outcomes_at(usize::MAX)
                         .iter()
                         .find(|r| r.outcome == o)
                         .map(|r| r.step + 1)
@@ -435,7 +445,7 @@ impl Session {
     pub fn compare(&mut self, choice: Option<Choice>) {
         self.cmp = choice.map(|choice| {
             let policy = choice.policy(&self.sc);
-            Compare {
+            Comparison {
                 choice,
                 policy,
                 run: self.run.clone(),
@@ -476,18 +486,26 @@ impl Session {
         }
     }
 
-    /// The lanes of the timeline: tasks, the device, and the background
-    /// actors the scenario enables.
-    pub fn lanes(&self) -> Vec<String> {
-        let mut l: Vec<String> = self.sc.tasks.iter().map(|t| t.name.clone()).collect();
-        l.push("dev".into());
-        if self.sc.setup.flusher {
-            l.push("flush".into());
+    /// The lanes of the timeline (the core's, as the email text and the
+    /// SVG have them).
+    pub fn lanes(&self) -> Vec<LaneView> {
+        view::lanes(&self.sc)
+    }
+
+    /// Who can go next at the cursor, per lane (nothing once the main run
+    /// is over).
+    pub fn next(&self) -> Vec<view::NextView> {
+        if self.cursor >= self.len() {
+            return Vec::new();
         }
-        if self.sc.setup.reclaim {
-            l.push("reclaim".into());
-        }
-        l
+        let recorded = self.run.trace.actors.get(self.cursor).copied();
+        view::next(&self.world(), recorded)
+    }
+
+    /// The policy to compare with when the user asks for a comparison:
+    /// the next kernel release after this one (the core's choice).
+    pub fn default_comparison(&self) -> Choice {
+        Choice::preset(view::next_release(self.choice.preset))
     }
 }
 
@@ -546,7 +564,7 @@ fn schedule_names(text: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
-impl Session {
+impl Simulation {
     /// The session as a permalink carries it, the view at step `cursor`.
     /// The preset is left out when it is the scenario's own.
     pub fn to_link(&self, cursor: u32) -> link::Session {
@@ -575,10 +593,10 @@ impl Session {
     /// mode, the cursor. Whatever cannot be restored (an unknown preset or
     /// knob, a schedule that no longer replays) is said in
     /// [`Event::Link`]; the rest is restored, and the run always ends.
-    pub fn from_link(sc: Rc<Scenario>, l: &link::Session) -> Session {
+    pub fn from_link(sc: Rc<Scenario>, l: &link::Session) -> Simulation {
         let mut problems = Vec::new();
         let choice = choice_of(&sc, l.preset.as_deref(), &l.set, &mut problems);
-        let mut s = Session::new(sc);
+        let mut s = Simulation::new(sc);
         s.choice = choice;
         s.policy = s.choice.policy(&s.sc);
         let names = schedule_names(&l.schedule).unwrap_or_else(|e| {
@@ -620,14 +638,86 @@ impl Session {
     }
 }
 
-/// The lane an actor's steps are drawn in (see [`Session::lanes`]).
-pub fn lane_of(sc: &Scenario, a: Actor) -> usize {
-    let n = sc.tasks.len();
-    match a {
-        Actor::Task(t) => t as usize,
-        Actor::Dev(_) => n,
-        Actor::Flush => n + 1,
-        Actor::Reclaim => n + 1 + usize::from(sc.setup.flusher),
+/// Milliseconds of exploring per time slice, after which the page gets
+/// the thread back (to draw, to take a click on Cancel).
+pub const SLICE_MS: f64 = 12.0;
+/// Transitions explored between two looks at the clock.
+const SLICE_STEP: usize = 64;
+
+/// The explorer at work on a simulation's scenario and policy, in slices
+/// of about [`SLICE_MS`] of computing each. The clock is the caller's (the
+/// page's `performance.now()`; a counter in the tests).
+pub struct Exploration {
+    ex: Explorer,
+    t0: f64,
+    /// Time spent computing (the rest is the page's own work).
+    busy: f64,
+    /// The policy explored, in words.
+    pub label: String,
+}
+
+/// What an exploration found.
+pub struct Explored {
+    pub report: Rc<Report>,
+    /// From start to finish, as the user waited.
+    pub ms: f64,
+    /// Of which computing.
+    pub busy: f64,
+    pub label: String,
+}
+
+impl Exploration {
+    /// Every interleaving of the simulation's scenario under its policy
+    /// (with the sleep-set reduction), from `now`.
+    pub fn start(s: &Simulation, now: f64) -> Exploration {
+        let start = World::new_quiet(&s.sc, &s.policy);
+        let opts = Options {
+            reduction: true,
+            ..Default::default()
+        };
+        Exploration {
+            ex: Explorer::new(&start, opts),
+            t0: now,
+            busy: 0.0,
+            label: s.choice.label(),
+        }
+    }
+
+    pub fn progress(&self) -> Progress {
+        self.ex.progress()
+    }
+
+    /// Explores until the search is done or [`SLICE_MS`] have passed on
+    /// `clock`; true when it is done ([`Exploration::finish`] then).
+    pub fn slice(&mut self, clock: &mut dyn FnMut() -> f64) -> bool {
+        let t = clock();
+        let mut done = false;
+        let mut now = t;
+        while !done && now - t < SLICE_MS {
+            done = self.ex.run(SLICE_STEP);
+            now = clock();
+        }
+        self.busy += now - t;
+        done
+    }
+
+    /// The verdicts so far: all of them once [`Exploration::slice`] said
+    /// done, else what the runs explored show, marked not proven.
+    pub fn finish(mut self, now: f64, cancel: bool) -> Explored {
+        if cancel {
+            self.ex.cancel();
+        }
+        Explored {
+            ms: now - self.t0,
+            busy: self.busy,
+            label: self.label,
+            report: Rc::new(self.ex.finish()),
+        }
+    }
+
+    /// Stops the search (a policy change makes it moot).
+    pub fn cancel(&mut self) {
+        self.ex.cancel();
     }
 }
 
@@ -636,9 +726,9 @@ mod tests {
     use super::*;
     use dioscope::Outcome;
 
-    fn session(id: &str) -> Session {
+    fn session(id: &str) -> Simulation {
         let sc = dioscope::library::find(id).unwrap().parse().unwrap();
-        Session::new(Rc::new(sc))
+        Simulation::new(Rc::new(sc))
     }
 
     fn names(s: &str) -> Vec<String> {
@@ -657,7 +747,8 @@ mod tests {
         assert!(s.len() > 5);
         assert!(s.run.trace.end.is_done());
         assert_eq!(s.cursor, 0);
-        assert_eq!(s.lanes(), vec!["A", "B", "dev"]);
+        let lanes: Vec<String> = s.lanes().into_iter().map(|l| l.name).collect();
+        assert_eq!(lanes, ["A", "B", "dev"]);
         assert_eq!(s.run.busy.len(), s.len());
         assert!(s.run.busy[0] & 1 != 0, "A is in a syscall at step 0");
     }
@@ -708,28 +799,37 @@ mod tests {
     fn the_thread_2020_07_schedule_gives_spurious_eio_on_5_8_and_not_on_5_9() {
         let mut s = session("dio-write-vs-mmap-store");
         s.load(&names("A:3 B:3"), Some(Outcome::SpuriousEio));
-        let fired: Vec<Outcome> = s.run.hist().outcomes.iter().map(|o| o.outcome).collect();
+        let fired: Vec<Outcome> = s
+            .run
+            .outcomes_at(usize::MAX)
+            .iter()
+            .map(|o| o.outcome)
+            .collect();
         assert!(fired.contains(&Outcome::SpuriousEio), "{fired:?}");
         // The cursor is just after it fired.
         let o = s
             .run
             .outcomes_at(s.cursor)
+            .into_iter()
             .find(|o| o.outcome == Outcome::SpuriousEio)
             .expect("visible at the cursor");
         assert_eq!(o.step + 1, s.cursor);
-        assert_eq!(
-            s.run.outcomes_at(o.step).count(),
-            s.run.outcomes_at(o.step).count()
-        );
+        assert!(o.major);
         assert!(s
             .run
             .outcomes_at(o.step)
+            .iter()
             .all(|x| x.outcome != Outcome::SpuriousEio));
 
         s.compare(Some(Choice::preset("linux-5.9")));
         let c = s.cmp.as_ref().unwrap();
         assert_eq!(c.policy, Policy::preset("linux-5.9").unwrap());
-        let other: Vec<Outcome> = c.run.hist().outcomes.iter().map(|o| o.outcome).collect();
+        let other: Vec<Outcome> = c
+            .run
+            .outcomes_at(usize::MAX)
+            .iter()
+            .map(|o| o.outcome)
+            .collect();
         assert!(!other.contains(&Outcome::SpuriousEio), "{other:?}");
         assert!(c.run.trace.end.is_done());
         // 5.9 falls back to a buffered write: the schedule cannot be
@@ -750,11 +850,11 @@ mod tests {
         assert_eq!(s.policy.get("dio_pre_invalidate_fail"), Some("fail"));
         assert_eq!(&s.names()[..6], &before[..6]);
         assert_eq!(s.cursor, 6);
-        let h = s.run.hist();
         assert!(
-            h.syscalls
+            view::calls(&s.run.trace.end)
                 .iter()
-                .any(|c| c.text == "write 0-1 direct" && c.ret.is_some_and(|r| r.is_err())),
+                .any(|c| c.text == "write 0-1 direct"
+                    && c.ret.as_ref().is_some_and(|r| r.value == "-EBUSY")),
             "the direct write fails with -EBUSY"
         );
         // Setting the preset's value back removes the override.
@@ -822,10 +922,10 @@ mod tests {
     #[test]
     fn every_bundled_scenario_opens_and_explores() {
         for b in dioscope::library::bundled() {
-            let s = Session::new(Rc::new(b.parse().unwrap()));
+            let s = Simulation::new(Rc::new(b.parse().unwrap()));
             assert!(s.run.trace.end.is_done(), "{}", b.id());
             for a in s.run.trace.actors.iter() {
-                assert!(lane_of(&s.sc, *a) < s.lanes().len(), "{}", b.id());
+                assert!(view::lane_of(&s.sc, *a) < s.lanes().len(), "{}", b.id());
             }
         }
     }
@@ -847,7 +947,7 @@ mod tests {
         assert_eq!(l.schedule, s.run.schedule);
         let back = link::Session::decode(&l.url("http://x/").unwrap()).unwrap();
         assert_eq!(back, l);
-        let t = Session::from_link(s.sc.clone(), &back);
+        let t = Simulation::from_link(s.sc.clone(), &back);
         assert_eq!(t.event, None);
         assert_eq!(t.choice, s.choice);
         assert_eq!(t.names(), s.names());
@@ -862,7 +962,7 @@ mod tests {
         // Another preset is carried by name.
         s.set_preset("linux-6.15");
         assert_eq!(s.to_link(0).preset.as_deref(), Some("linux-6.15"));
-        let u = Session::from_link(s.sc.clone(), &s.to_link(0));
+        let u = Simulation::from_link(s.sc.clone(), &s.to_link(0));
         assert_eq!(u.choice, s.choice);
         assert!(u.cmp.is_some());
     }
@@ -877,7 +977,7 @@ mod tests {
             ("dio_pre_invalidate_fail".into(), "sometimes".into()),
             ("dio_pre_invalidate_fail".into(), "fail".into()),
         ];
-        let t = Session::from_link(s.sc.clone(), &l);
+        let t = Simulation::from_link(s.sc.clone(), &l);
         let Some(Event::Link(p)) = &t.event else {
             panic!("{:?}", t.event)
         };
@@ -900,7 +1000,7 @@ mod tests {
         let mut l = s.to_link(50);
         // B has one op; a fourth step of B after three cannot be.
         l.schedule = "A:3 B:3 B:5 A".into();
-        let t = Session::from_link(s.sc.clone(), &l);
+        let t = Simulation::from_link(s.sc.clone(), &l);
         let Some(Event::Link(p)) = &t.event else {
             panic!("{:?}", t.event)
         };
@@ -913,12 +1013,90 @@ mod tests {
         // Unreadable, and absurdly long: said, never expanded.
         for bad in ["A:x", "A:100000 B:100000 A:100000"] {
             l.schedule = bad.into();
-            let t = Session::from_link(s.sc.clone(), &l);
+            let t = Simulation::from_link(s.sc.clone(), &l);
             let Some(Event::Link(p)) = &t.event else {
                 panic!("{:?}", t.event)
             };
             assert!(p[0].contains("cannot be read"), "{p:?}");
             assert!(t.run.trace.end.is_done());
         }
+    }
+
+    /// A clock that advances `ms` at every look.
+    fn ticking(ms: f64) -> impl FnMut() -> f64 {
+        let mut t = 0.0;
+        move || {
+            t += ms;
+            t
+        }
+    }
+
+    #[test]
+    fn the_explorer_runs_in_slices_and_finds_what_the_core_finds() {
+        let s = session("dio-write-vs-mmap-store");
+        // A slice looks at the clock after each batch of transitions:
+        // with a clock that moves SLICE_MS at every look, a slice is one
+        // batch.
+        let mut clock = ticking(SLICE_MS);
+        let mut e = Exploration::start(&s, clock());
+        assert_eq!(e.label, "linux-5.8");
+        let mut slices = 0;
+        while !e.slice(&mut clock) {
+            slices += 1;
+            // A slice ends once SLICE_MS have passed on the clock.
+            assert!(e.busy >= slices as f64 * SLICE_MS, "{}", e.busy);
+            assert!(e.progress().states > 0);
+        }
+        assert!(slices > 0, "one batch explored it all");
+        let x = e.finish(clock(), false);
+        assert!(x.ms >= x.busy && x.busy > 0.0);
+        // The same verdicts as the core's explorer run in one go.
+        let start = World::new_quiet(&s.sc, &s.policy);
+        let whole = dioscope::explore::explore(
+            &start,
+            &Options {
+                reduction: true,
+                ..Default::default()
+            },
+            |_| true,
+        );
+        assert!(x.report.stats.complete);
+        assert_eq!(x.report.stats.states, whole.stats.states);
+        for (a, b) in x.report.verdicts.iter().zip(&whole.verdicts) {
+            assert_eq!(
+                (a.outcome, a.verdict, a.proven),
+                (b.outcome, b.verdict, b.proven)
+            );
+            assert_eq!(a.witness, b.witness);
+        }
+    }
+
+    #[test]
+    fn a_cancelled_exploration_says_what_it_saw_and_proves_nothing() {
+        let s = session("dio-write-vs-mmap-store");
+        let mut clock = ticking(SLICE_MS / 4.0);
+        let mut e = Exploration::start(&s, clock());
+        assert!(
+            !e.slice(&mut clock),
+            "four looks at the clock are not enough"
+        );
+        let x = e.finish(clock(), true);
+        assert!(!x.report.stats.complete);
+        assert!(x.report.stats.stopped_by.is_some());
+        assert!(x
+            .report
+            .verdicts
+            .iter()
+            .all(|v| !v.proven || v.verdict == dioscope::Verdict::Sometimes));
+    }
+
+    #[test]
+    fn the_default_comparison_is_the_core_s_next_release() {
+        let s = session("dio-write-vs-mmap-store");
+        assert_eq!(s.default_comparison().preset, "linux-5.9");
+        assert_eq!(
+            s.default_comparison().preset,
+            view::next_release(s.choice.preset)
+        );
     }
 }

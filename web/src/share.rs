@@ -6,13 +6,13 @@
 
 use dioscope::{diagram, svg};
 
-use crate::session::{Choice, Session};
+use crate::session::{Choice, Simulation};
 
 /// The permalink of the session with the view at `cursor`, for the app at
 /// `base` (its address without the fragment). A link is checked by
 /// decoding it: a run too long for a link is an error, said in words,
 /// rather than a link that would not open.
-pub fn link_at(s: &Session, base: &str, cursor: usize) -> Result<String, String> {
+pub fn link_at(s: &Simulation, base: &str, cursor: usize) -> Result<String, String> {
     s.to_link(cursor.min(u32::MAX as usize) as u32)
         .url(base)
         .map_err(|e| e.to_string())
@@ -20,7 +20,7 @@ pub fn link_at(s: &Session, base: &str, cursor: usize) -> Result<String, String>
 
 /// The link that goes into the email text: the view at the end of the
 /// run, as `dioscope diagram` writes it (the text shows the whole run).
-pub fn email_link(s: &Session, base: &str) -> Result<String, String> {
+pub fn email_link(s: &Simulation, base: &str) -> Result<String, String> {
     link_at(s, base, s.len())
 }
 
@@ -31,7 +31,7 @@ fn sets(c: &Choice) -> Vec<String> {
 /// The plain text for an email: `dioscope::diagram::email` of the run, or
 /// in compare mode `diagram::compare` of both sides; `url` is the
 /// permalink printed at its end (see [`email_link`]).
-pub fn email(s: &Session, url: Option<&str>) -> String {
+pub fn email(s: &Simulation, url: Option<&str>) -> String {
     let set_a = sets(&s.choice);
     let ma = diagram::Meta {
         preset: s.choice.preset,
@@ -62,7 +62,7 @@ pub fn email(s: &Session, url: Option<&str>) -> String {
 /// The SVG of the run's timeline, with the filesystem and the policy as
 /// its subtitle (as `dioscope run --svg` writes it when no knob is
 /// changed); in compare mode both sides, side by side.
-pub fn svg(s: &Session) -> String {
+pub fn svg(s: &Simulation) -> String {
     let sub = format!("{} · {}", s.sc.setup.fs.name(), s.choice.label());
     match &s.cmp {
         None => svg::timeline(&s.run.trace.end, &sub, None),
@@ -110,9 +110,9 @@ mod tests {
 
     const BASE: &str = "http://127.0.0.1:8080/";
 
-    fn session(id: &str) -> Session {
+    fn session(id: &str) -> Simulation {
         let sc = dioscope::library::find(id).unwrap().parse().unwrap();
-        Session::new(Rc::new(sc))
+        Simulation::new(Rc::new(sc))
     }
 
     /// What `dioscope diagram --link URL` prints, made the way the CLI
@@ -227,7 +227,7 @@ mod tests {
             "title = \"<script>alert(1)</script>\"",
         );
         let sc = dioscope::scenario::parse("evil", &evil).unwrap();
-        let out = svg(&Session::new(Rc::new(sc)));
+        let out = svg(&Simulation::new(Rc::new(sc)));
         assert!(!out.contains("<script"), "{out}");
         assert!(out.contains("&lt;script&gt;"), "{out}");
     }
@@ -244,7 +244,7 @@ mod tests {
             t.push_str(&format!("[[task]]\nname = \"{n}\"\nops = [{ops}]\n"));
         }
         let sc = dioscope::scenario::parse("long", &t).unwrap();
-        let mut s = Session::new(Rc::new(sc));
+        let mut s = Simulation::new(Rc::new(sc));
         s.random(3);
         match link_at(&s, BASE, 0) {
             Ok(u) => assert!(link::Session::decode(&u).is_ok()),

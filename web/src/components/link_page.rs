@@ -44,10 +44,6 @@ pub fn open(payload: &str) -> Opened {
     };
     match scenario::parse(FILE, &session.scenario) {
         Ok(sc) => {
-            // FNV-1a: a key, not a defence (std's SipHash costs more wasm).
-            let h = payload.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-            });
             let bundled = dioscope::library::bundled()
                 .find(|b| b.text == session.scenario)
                 .map(|b| b.id());
@@ -55,7 +51,7 @@ pub fn open(payload: &str) -> Opened {
                 session: Rc::new(session),
                 scenario: Rc::new(sc),
                 bundled,
-                key: h.to_string(),
+                key: dioscope::view::link_key(payload),
             }
         }
         Err(error) => Opened::BadScenario {

@@ -1,5 +1,9 @@
-//! The app's views. Each is a function component that takes what it shows
-//! as props and calls no browser API of its own.
+//! The app's views. Most are function components or plain functions of
+//! what they show (`panels`, `state_view`, `h`). The simulator is a
+//! struct component with state of its own, and it, the timeline, the
+//! editor, the link page and the app call browser APIs (timers, the
+//! keyboard, scrolling, the clipboard, storage), mostly through
+//! `crate::browser`.
 
 pub mod editor;
 pub mod h;
@@ -92,6 +96,7 @@ mod tests {
     fn the_timeline_shows_the_core_s_steps_and_who_can_go_next() {
         use dioscope::sched::Then;
         use dioscope::trace::Trace;
+        use dioscope::view;
         let entry = catalog::load()
             .into_iter()
             .find(|e| e.id == "dio-write-vs-mmap-store")
@@ -99,15 +104,14 @@ mod tests {
         let sc = entry.scenario.clone().unwrap();
         let html = render::<ScenarioPage>(ScenarioPageProps { entry });
         let t = Trace::record(&sc, &sc.policy(None).unwrap(), &[], Then::First).unwrap();
-        let steps = &t.end.hist.as_ref().unwrap().steps;
         // The first rows (those in view) carry the core's names and notes.
-        for s in &steps[..4] {
+        for s in &view::steps(&t.end, Some(4)) {
             assert!(
-                html.contains(&format!("<span class=\"fn\">{}</span>", escape(s.name))),
+                html.contains(&format!("<span class=\"fn\">{}</span>", escape(s.func))),
                 "{}: {html}",
-                s.name
+                s.func
             );
-            assert!(html.contains(&escape(&s.notes.join("; "))), "{html}");
+            assert!(html.contains(&escape(&s.notes)), "{html}");
         }
         // Who can go first: a button per runnable actor, keyed 1, 2, ...
         let w = t.world_at(0);
@@ -122,6 +126,93 @@ mod tests {
         // Nothing has happened yet: no outcome, the start is described.
         assert!(html.contains("No outcome yet."), "{html}");
         assert!(html.contains("Nothing has happened yet"), "{html}");
+    }
+
+    /// The page, the email text and the SVG draw the same lanes, in the
+    /// same order: the core's (a flusher that never runs has its column
+    /// in all three).
+    #[test]
+    fn the_page_the_text_and_the_svg_have_the_core_s_lanes() {
+        use dioscope::view;
+        let text = dioscope::library::TEMPLATE.replace("flusher = false", "flusher = true");
+        let sc = dioscope::scenario::parse("t.toml", &text).unwrap();
+        let html = crate::testing::render::<crate::components::simulator::Simulator>(
+            crate::components::simulator::SimulatorProps {
+                scenario: Rc::new(sc.clone()),
+                id: "".into(),
+                init: None,
+            },
+        );
+        let sim = crate::session::Simulation::new(Rc::new(sc.clone()));
+        assert!(
+            !sim.run.trace.actors.contains(&dioscope::Actor::Flush),
+            "the flusher never runs in the first run"
+        );
+        let lanes: Vec<String> = view::lanes(&sc).into_iter().map(|l| l.name).collect();
+        assert_eq!(lanes, ["A", "B", "dev", "flush"]);
+        let heads: Vec<&str> = html
+            .split("class=\"lane-name lane")
+            .skip(1)
+            .map(|h| &h[h.find('>').unwrap() + 1..h.find("</div>").unwrap()])
+            .collect();
+        assert_eq!(heads, lanes);
+        let email = crate::share::email(&sim, None);
+        let header = email.lines().find(|l| l.starts_with("step ")).unwrap();
+        assert_eq!(header.split_whitespace().skip(1).collect::<Vec<_>>(), lanes);
+        let svg = crate::share::svg(&sim);
+        let svg_lanes: Vec<&str> = svg
+            .lines()
+            .filter(|l| l.contains("font-size=\"18\""))
+            .map(|l| &l[l.find('>').unwrap() + 1..l.rfind("</text>").unwrap()])
+            .collect();
+        assert_eq!(svg_lanes, lanes);
+    }
+
+    /// A bio in flight is named by the core's word in the page.
+    #[test]
+    fn the_state_view_names_bios_by_the_core_s_words() {
+        use dioscope::view::StateView;
+        let sc = dioscope::library::find("dio-write-vs-mmap-store")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let mut sim = crate::session::Simulation::new(Rc::new(sc));
+        let mut seen = Vec::new();
+        for i in 0..=sim.len() {
+            sim.jump(i);
+            let v: StateView = sim.run.state_at(i);
+            let html = crate::testing::render::<Probe>(ProbeProps {
+                html: crate::components::state_view::state_view(
+                    &v,
+                    &crate::components::state_view::Ctx {
+                        prev: None,
+                        other: None,
+                        returned: &[],
+                    },
+                ),
+            });
+            for b in &v.bios {
+                assert!(
+                    html.contains(&format!("<span class=\"what\">{}</span>", b.kind)),
+                    "{}: {html}",
+                    b.kind
+                );
+                seen.push(b.kind);
+            }
+        }
+        assert!(seen.contains(&"page read"), "{seen:?}");
+        assert!(seen.contains(&"direct write"), "{seen:?}");
+    }
+
+    #[derive(yew::Properties, PartialEq)]
+    struct ProbeProps {
+        html: yew::Html,
+    }
+
+    /// Renders a view function's output.
+    #[yew::function_component]
+    fn Probe(p: &ProbeProps) -> yew::Html {
+        p.html.clone()
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! functions of what they show (the simulator owns every state).
 
 use dioscope::explore::Report;
-use dioscope::history::OutcomeRecord;
-use dioscope::policy::{KNOBS, PRESETS};
-use dioscope::{Outcome, Scenario, Verdict, World};
+use dioscope::policy::{PresetDef, KNOBS, PRESETS};
+use dioscope::view::{CycleView, OutcomeView};
+use dioscope::{Outcome, Scenario};
 use yew::prelude::*;
 
 use crate::session::{Choice, Run};
@@ -13,7 +13,7 @@ use crate::session::{Choice, Run};
 /// A `<select>` of every preset: kernel releases, then proposals. An
 /// approximate kernel version is shown with "~".
 pub fn preset_select(id: &str, current: &str, testid: &str, onchange: Callback<String>) -> Html {
-    let option = |p: &dioscope::policy::PresetDef| {
+    let option = |p: &PresetDef| {
         // An approximate release shows as "~": "linux-6.2 (~6.2)".
         let text = if p.approx && !p.proposal {
             format!("{} (~{})", p.name, p.kernel)
@@ -95,39 +95,28 @@ pub fn outcomes_panel(
     on_jump: &Callback<usize>,
     on_explore: Option<&Callback<()>>,
 ) -> Html {
-    let fired: Vec<&OutcomeRecord> = run.outcomes_at(cursor).collect();
-    let main: Vec<&&OutcomeRecord> = fired
-        .iter()
-        .filter(|o| o.outcome != Outcome::SyscallError && o.outcome != Outcome::StaleIomap)
-        .collect();
-    let info: Vec<&&OutcomeRecord> = fired
-        .iter()
-        .filter(|o| o.outcome == Outcome::SyscallError || o.outcome == Outcome::StaleIomap)
-        .collect();
-    let w = &run.trace.end;
-    let item = |o: &OutcomeRecord, big: bool| {
+    let fired = run.outcomes_at(cursor);
+    let (main, info): (Vec<&OutcomeView>, Vec<&OutcomeView>) = fired.iter().partition(|o| o.major);
+    let item = |o: &OutcomeView| {
         let step = o.step;
         let on_jump = on_jump.clone();
         let onclick = Callback::from(move |_| on_jump.emit(step + 1));
-        let cycle = (o.outcome == Outcome::Deadlock)
-            .then(|| run.hist().deadlock.as_ref().map(|c| cycle_view(w, c)))
-            .flatten();
         html! {
-            <li class={classes!("outcome", big.then_some("big"), format!("o-{}", o.outcome.name()))}
-                data-outcome={o.outcome.name()}>
+            <li class={classes!("outcome", o.major.then_some("big"), format!("o-{}", o.name))}
+                data-outcome={o.name}>
                 <div class="o-head">
-                    <span class="o-name">{o.outcome.name()}</span>
+                    <span class="o-name">{o.name}</span>
                     <button class="linklike" {onclick} title="go to this step">{"at step "}{step}</button>
                 </div>
                 <p class="o-why">{o.why.clone()}</p>
-                if big { <p class="o-meaning">{"("}{o.outcome.meaning()}{")"}</p> }
-                { cycle.unwrap_or_default() }
+                if o.major { <p class="o-meaning">{"("}{o.meaning}{")"}</p> }
+                { o.cycle.as_ref().map(cycle_view).unwrap_or_default() }
             </li>
         }
     };
     html! {
         <section class="outcomes" data-testid="outcomes" aria-live="polite">
-            if main.is_empty() && info.is_empty() {
+            if fired.is_empty() {
                 <p class="quiet">{ if cursor >= run.len() { "No outcome: nothing went wrong in this run." } else { "No outcome yet." } }</p>
             }
             if main.is_empty() && cursor >= run.len() {
@@ -141,8 +130,8 @@ pub fn outcomes_panel(
                 }
             }
             <ul>
-                { for main.iter().map(|o| item(o, true)) }
-                { for info.iter().map(|o| item(o, false)) }
+                { for main.iter().map(|o| item(o)) }
+                { for info.iter().map(|o| item(o)) }
             </ul>
             if !main.is_empty() && !refs.is_empty() {
                 <p class="o-refs">{"Discussed in: "}
@@ -156,21 +145,19 @@ pub fn outcomes_panel(
 }
 
 /// A wait-for cycle as boxes and arrows, back to the first.
-pub fn cycle_view(w: &World, cycle: &[dioscope::world::Wait]) -> Html {
+pub fn cycle_view(cycle: &CycleView) -> Html {
     let first = cycle
+        .waits
         .first()
-        .map(|c| w.actor_name(c.actor))
+        .map(|c| c.actor.clone())
         .unwrap_or_default();
     html! {
-        <div class="cycle" data-testid="deadlock-cycle" title={w.describe_cycle(cycle)}>
-            { for cycle.iter().map(|c| {
-                let by: Vec<String> = c.by.iter().map(|b| w.actor_name(*b)).collect();
-                html! {
-                    <>
-                        <span class="c-actor">{w.actor_name(c.actor)}</span>
-                        <span class="c-edge">{"waits for "}{c.need.to_string()}{" held by "}{by.join(", ")}{" →"}</span>
-                    </>
-                }
+        <div class="cycle" data-testid="deadlock-cycle" title={cycle.text.clone()}>
+            { for cycle.waits.iter().map(|c| html! {
+                <>
+                    <span class="c-actor">{c.actor.clone()}</span>
+                    <span class="c-edge">{"waits for "}{c.need.clone()}{" held by "}{c.by.join(", ")}{" →"}</span>
+                </>
             }) }
             <span class="c-actor">{first}</span>
             <span class="c-back">{"↺ a cycle: nobody can move"}</span>
@@ -180,7 +167,6 @@ pub fn cycle_view(w: &World, cycle: &[dioscope::world::Wait]) -> Html {
 
 /// The step just taken (the one that led to the state shown), in full.
 pub fn step_detail(run: &Run, cursor: usize) -> Html {
-    let hist = run.hist();
     if cursor == 0 {
         return html! {
             <div class="step-detail" data-testid="step-detail">
@@ -189,25 +175,16 @@ pub fn step_detail(run: &Run, cursor: usize) -> Html {
             </div>
         };
     }
-    let Some(rec) = hist.steps.get(cursor - 1) else {
+    let Some(s) = run.step(cursor - 1) else {
         return Html::default();
-    };
-    let w = &run.trace.end;
-    let op = match (rec.actor, rec.op) {
-        (dioscope::Actor::Task(t), Some(o)) => w.st.scenario.tasks[t as usize]
-            .ops
-            .get(o as usize)
-            .map(|op| op.to_string())
-            .unwrap_or_default(),
-        _ => String::new(),
     };
     html! {
         <div class="step-detail" data-testid="step-detail">
-            <span class="sd-num">{"step "}{cursor - 1}</span>
-            <span class="sd-actor">{w.actor_name(rec.actor)}</span>
-            if !op.is_empty() { <code class="sd-op">{op}</code> }
-            <span class="sd-fn">{rec.name}</span>
-            <span class="sd-what">{ if rec.notes.is_empty() { "—".to_string() } else { rec.notes.join("; ") } }</span>
+            <span class="sd-num">{"step "}{s.i}</span>
+            <span class="sd-actor">{s.actor}</span>
+            if let Some(op) = s.op { <code class="sd-op">{op}</code> }
+            <span class="sd-fn">{s.func}</span>
+            <span class="sd-what">{ if s.notes.is_empty() { "—".to_string() } else { s.notes } }</span>
         </div>
     }
 }
@@ -218,11 +195,7 @@ pub fn step_detail(run: &Run, cursor: usize) -> Html {
 pub fn verdicts(report: &Report, on_open: &Callback<Outcome>) -> Html {
     let terminals = report.stats.terminal_states;
     let rows = report.verdicts.iter().map(|v| {
-        let word = match v.verdict {
-            Verdict::Always => "ALWAYS",
-            Verdict::Sometimes => "SOMETIMES",
-            Verdict::Never => "NEVER",
-        };
+        let word = v.verdict.name().to_ascii_uppercase();
         let o = v.outcome;
         let on_open = on_open.clone();
         let onclick = Callback::from(move |_| on_open.emit(o));

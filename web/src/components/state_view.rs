@@ -1,21 +1,17 @@
 //! The state view: the page cache, the extent map, the device, locks and
-//! counters, and each task's op and results, at one step. Only shows the
-//! core's state: every value here is a field of `World` or of the run's
-//! history, never something this module works out about the kernel.
+//! counts, and each task's op and results, at one step. Draws the core's
+//! view of the state (`dioscope::view::StateView`): every word in it, a
+//! folio's flags, a bio's kind, an errno, who holds a lock, is the core's.
 //!
 //! Marks what changed since the previous step (`changed`) and, when
 //! comparing, what differs from the other side at the same step
-//! (`differs`).
+//! (`differs`), by comparing the views part by part.
 
-use dioscope::device::BioKind;
-use dioscope::errseq::Errseq;
-use dioscope::extents::Ext;
-use dioscope::history::SyscallRecord;
-use dioscope::locks::{LockId, RwSem};
-use dioscope::pagecache::{DIRTY, DROPBEHIND, ORDERED, UPTODATE, WRITEBACK};
-use dioscope::paths::Path;
-use dioscope::version::Version;
-use dioscope::world::{Actor, Holder, Need, State, Wait, World, MAX_TASKS};
+use dioscope::view::state::{
+    Badge, BadgeKind, BioView, BlockView, ExtKind, ExtentView, LockView, NumberView, PageView,
+    TaskView,
+};
+use dioscope::view::{Returned, StateView, Ver, WaitView};
 use yew::prelude::*;
 
 use crate::components::h::{attr, cls, el, el_t, t, ts};
@@ -23,126 +19,179 @@ use crate::components::h::{attr, cls, el, el_t, t, ts};
 /// The colour class of a version: `init` and `zero` are neutral, each
 /// write gets the next colour of the (colour-blind safe) palette. The
 /// label is always written in the cell: colour is never the only cue.
-pub fn ver_class(v: Version) -> String {
-    match v.0 {
+pub fn ver_class(id: u8) -> String {
+    match id {
         0 => "ver v-init".into(),
         1 => "ver v-zero".into(),
         n => format!("ver v{}", (n - 2) % 7),
     }
 }
 
-fn ver(w: &World, v: Version) -> Html {
-    ver_with(w, v, "")
+fn ver(v: &Ver) -> Html {
+    ver_with(v, "")
 }
 
 /// A version label with extra classes (`big` for a cell's content).
-fn ver_with(w: &World, v: Version, extra: &str) -> Html {
-    let h = el_t("span", "", AttrValue::from(w.st.label(v).to_string()));
+fn ver_with(v: &Ver, extra: &str) -> Html {
+    let h = el_t("span", "", AttrValue::from(v.label.clone()));
     let h = attr(
         h,
         "class",
-        AttrValue::from(format!("{}{extra}", ver_class(v))),
+        AttrValue::from(format!("{}{extra}", ver_class(v.id))),
     );
-    attr(h, "title", AttrValue::from(w.st.long_label(v).to_string()))
+    attr(h, "title", AttrValue::from(v.long.clone()))
+}
+
+/// The style of a badge.
+fn badge_class(k: BadgeKind) -> &'static str {
+    match k {
+        BadgeKind::NotUptodate => "b b-notup",
+        BadgeKind::Locked => "b b-locked",
+        BadgeKind::Dirty => "b b-dirty",
+        BadgeKind::Writeback => "b b-wb",
+        BadgeKind::Ordered => "b b-ord",
+        BadgeKind::Dropbehind => "b b-drop",
+        BadgeKind::Pinned => "b b-pin",
+        BadgeKind::Mapped => "b b-map",
+        BadgeKind::DioMarker => "b b-dio",
+        BadgeKind::NotCached => "b b-none",
+        BadgeKind::VolatileCache => "b b-vcache",
+        BadgeKind::Poisoned => "b b-poison",
+        BadgeKind::FailsNext => "b b-fail",
+    }
+}
+
+fn badge(b: &Badge) -> Html {
+    match &b.ver {
+        None => el_t("span", badge_class(b.kind), b.text.clone().into()),
+        Some(v) => el(
+            "span",
+            badge_class(b.kind).into(),
+            vec![ts(format!("{} ", b.text)), ver(v)],
+        ),
+    }
 }
 
 /// A cell's badges; nothing when there are none (the state view is laid
 /// out again at every step: fewer elements, less work).
-fn badges_of(badges: Vec<Html>) -> Html {
+fn badges_of(badges: &[Badge]) -> Html {
     if badges.is_empty() {
         Html::default()
     } else {
-        el("div", "badges".into(), badges)
+        el("div", "badges".into(), badges.iter().map(badge).collect())
     }
 }
 
-fn holder_name(w: &World, h: u8) -> String {
-    w.actor_name(Actor::of_holder(Holder(h)))
+/// What a state view shows besides the state.
+pub struct Ctx<'a> {
+    /// The state before the step just taken.
+    pub prev: Option<&'a StateView>,
+    /// The other side's state at the same step, when comparing.
+    pub other: Option<&'a StateView>,
+    /// Per task: its last syscalls that returned before the cursor.
+    pub returned: &'a [Returned],
 }
 
-/// A badge.
-fn badge(class: &'static str, text: AttrValue) -> Html {
-    el_t("span", class, text)
-}
-
-fn bio_kind(k: BioKind) -> &'static str {
-    match k {
-        BioKind::Writeback => "writeback",
-        BioKind::ReadFolio => "read",
-        BioKind::DioRead => "direct read",
-        BioKind::DioWrite => "direct write",
-        BioKind::Flush => "cache flush",
-        BioKind::LogWrite => "log write",
-        BioKind::OrderedFinish => "ordered extent",
+impl Ctx<'_> {
+    /// (changed since the previous step, differs from the other side) of
+    /// the part `part` picks out of a view.
+    fn marks<T: PartialEq>(
+        &self,
+        v: &StateView,
+        part: impl Fn(&StateView) -> Option<&T>,
+    ) -> [(bool, &'static str); 2] {
+        let mine = part(v);
+        let differs = |o: Option<&StateView>| o.is_some_and(|o| part(o) != mine);
+        [
+            (differs(self.prev), "changed"),
+            (differs(self.other), "differs"),
+        ]
     }
 }
 
-fn errno(e: u8) -> String {
-    match e {
-        0 => "0".into(),
-        5 => "-EIO".into(),
-        n => format!("-{n}"),
-    }
+fn page_cell(p: &PageView, marks: [(bool, &'static str); 2]) -> Html {
+    let big = match &p.ver {
+        Some(v) => ver_with(v, if p.uptodate { " big" } else { " big stale" }),
+        None => el_t("span", "big none", "—".into()),
+    };
+    let [c, d] = marks;
+    let cell = el(
+        "div",
+        cls("cell page", &[(p.ver.is_none(), "empty"), c, d]),
+        vec![
+            el_t("div", "idx", format!("page {}", p.index).into()),
+            big,
+            badges_of(&p.badges),
+        ],
+    );
+    attr(cell, "data-page", p.index.to_string().into())
 }
 
-fn errseq(e: &Errseq) -> String {
-    format!(
-        "{} · {} · ctr {}",
-        errno(e.err),
-        if e.seen { "seen" } else { "unseen" },
-        e.ctr
-    )
+fn extent_cell(e: &ExtentView, marks: [(bool, &'static str); 2]) -> Html {
+    let mut kids = vec![el_t("span", "kind", e.name.into())];
+    if let Some(b) = e.block {
+        kids.push(el_t("span", "to", format!("→ block {b}").into()));
+    }
+    let kind_class = match e.kind {
+        ExtKind::Hole => "cell ext e-hole",
+        ExtKind::Delalloc => "cell ext e-delalloc",
+        ExtKind::Unwritten => "cell ext e-unwritten",
+        ExtKind::Written => "cell ext e-written",
+    };
+    el("div", cls(kind_class, &marks), kids)
 }
 
-fn sem(w: &World, s: &RwSem) -> String {
-    if s.is_free() {
-        return "free".into();
-    }
-    let mut out = String::new();
-    if s.writer != 0 {
-        out = format!("{} (exclusive)", holder_name(w, s.writer - 1));
-    }
-    let readers: Vec<String> = (0..8u8)
-        .filter(|i| s.readers & (1 << i) != 0)
-        .map(|i| holder_name(w, i))
-        .collect();
-    if !readers.is_empty() {
-        if !out.is_empty() {
-            out.push_str(", ");
+fn block_cell(b: &BlockView, marks: [(bool, &'static str); 2]) -> Html {
+    let cell = el(
+        "div",
+        cls("cell block", &marks),
+        vec![
+            el_t("div", "idx", format!("block {}", b.index).into()),
+            ver_with(&b.media, " big"),
+            badges_of(&b.badges),
+        ],
+    );
+    attr(cell, "data-block", b.index.to_string().into())
+}
+
+fn bio_item(b: &BioView) -> Html {
+    let mut kids = vec![
+        el_t("span", "who", b.actor.clone().into()),
+        el_t("span", "what", b.kind.into()),
+    ];
+    match (&b.ver, b.block) {
+        (Some(v), Some(block)) => {
+            kids.push(ver(v));
+            kids.push(ts(format!(" → block {block}")));
         }
-        out.push_str(&readers.join(", "));
-        out.push_str(" (shared)");
+        (None, Some(block)) => kids.push(ts(format!("block {block}"))),
+        _ => {}
     }
-    out
+    kids.push(el_t(
+        "span",
+        "page",
+        format!("page {} · {}", b.page, b.owner).into(),
+    ));
+    if b.fua {
+        kids.push(el_t("span", "b", "FUA".into()));
+    }
+    el("li", cls("bio", &[(b.write, "write")]), kids)
 }
 
-fn waiters(w: &World, waits: &[Wait], f: &dyn Fn(&Need) -> bool) -> String {
-    let v: Vec<String> = waits
-        .iter()
-        .filter(|x| f(&x.need))
-        .map(|x| w.actor_name(x.actor))
-        .collect();
-    v.join(", ")
-}
-
-/// A labelled value (a lock, a counter): `k`, `v`, and who waits.
-fn kv(
-    base: &'static str,
-    k: String,
-    v: String,
-    waiting: String,
-    marks: [bool; 3],
-    tip: &'static str,
-) -> Html {
-    let mut kids = vec![el_t("span", "k", k.into()), el_t("span", "v", v.into())];
+/// A labelled value (a lock, a count): name, value, and who waits.
+fn kv(base: &'static str, name: &str, value: &str, waiting: &[String], marks: [bool; 3]) -> Html {
+    let mut kids = vec![
+        el_t("span", "k", name.to_string().into()),
+        el_t("span", "v", value.to_string().into()),
+    ];
     if !waiting.is_empty() {
         kids.push(el_t(
             "span",
             "waiting",
-            format!("waiting: {waiting}").into(),
+            format!("waiting: {}", waiting.join(", ")).into(),
         ));
     }
-    let h = el(
+    el(
         "div",
         cls(
             base,
@@ -153,528 +202,254 @@ fn kv(
             ],
         ),
         kids,
-    );
-    if tip.is_empty() {
-        h
-    } else {
-        attr(h, "title", AttrValue::Static(tip))
-    }
-}
-
-fn lock_row(
-    w: &World,
-    name: &str,
-    cur: &RwSem,
-    prev: Option<&RwSem>,
-    other: Option<&RwSem>,
-    waiting: String,
-) -> Html {
-    kv(
-        "lock",
-        name.to_string(),
-        sem(w, cur),
-        waiting,
-        [
-            !cur.is_free(),
-            prev.is_some_and(|p| p != cur),
-            other.is_some_and(|o| o != cur),
-        ],
-        "",
     )
 }
 
-/// Syscall results listed per task (the most recent ones).
-const MAX_CALLS: usize = 3;
-
-/// What a state view shows besides the world.
-pub struct Ctx<'a> {
-    pub prev: Option<&'a State>,
-    pub other: Option<&'a State>,
-    /// The run's syscalls (only those begun before the cursor are shown).
-    pub syscalls: &'a [SyscallRecord],
-    pub cursor: usize,
+fn lock_row(l: &LockView, marks: [(bool, &'static str); 2]) -> Html {
+    kv(
+        "lock",
+        &l.name,
+        &l.value,
+        &l.waiting,
+        [l.held, marks[0].0, marks[1].0],
+    )
 }
 
-pub fn state_view(w: &World, cx: &Ctx) -> Html {
-    let s = &w.s;
-    let st = &w.st;
-    let prev = cx.prev;
-    let other = cx.other;
-    let waits = w.waits();
-    let ntasks = st.ntasks();
-    let pages = st.pages;
-    // (changed since the previous step, differs from the other side)
-    let marks = |same: &dyn Fn(&State) -> bool| -> [(bool, &'static str); 2] {
-        [
-            (prev.is_some_and(|o| !same(o)), "changed"),
-            (other.is_some_and(|o| !same(o)), "differs"),
-        ]
-    };
+fn number_cell(n: &NumberView, marks: [(bool, &'static str); 2]) -> Html {
+    let h = kv(
+        "num-cell",
+        &n.name,
+        &n.value,
+        &[],
+        [false, marks[0].0, marks[1].0],
+    );
+    attr(h, "title", AttrValue::Static(n.tip))
+}
 
-    // --- the page cache, one cell per page, the extent map under it ---
-    let mut page_cells = Vec::new();
-    let mut ext_cells = Vec::new();
-    for p in 0..pages {
-        let i = p as usize;
-        let f = s.cache.folios[i];
-        let mut mapped = String::new();
-        for t in 0..ntasks {
-            let task = &s.tasks[t];
-            if (task.pte_ro | task.pte_rw) & (1 << p) != 0 {
-                if !mapped.is_empty() {
-                    mapped.push_str(", ");
-                }
-                mapped.push_str(st.task_name(t as u8));
-                if task.pte_rw & (1 << p) != 0 {
-                    mapped.push_str(" rw");
-                }
-            }
-        }
-        let same = |o: &State| {
-            o.cache.folios[i] == f
-                && o.cache.markers[i] == s.cache.markers[i]
-                && (0..MAX_TASKS).all(|t| {
-                    (o.tasks[t].pte_ro | o.tasks[t].pte_rw) & (1 << p)
-                        == (s.tasks[t].pte_ro | s.tasks[t].pte_rw) & (1 << p)
-                })
-        };
-        let [c, d] = marks(&same);
-        let mut badges = Vec::new();
-        let big;
-        match f {
-            Some(f) => {
-                let up = f.has(UPTODATE);
-                big = ver_with(w, f.ver, if up { " big" } else { " big stale" });
-                if !up {
-                    badges.push(badge("b b-notup", "not uptodate".into()));
-                }
-                if f.locked() {
-                    badges.push(badge(
-                        "b b-locked",
-                        format!("locked {}", holder_name(w, f.lock - 1)).into(),
-                    ));
-                }
-                for (flag, class, label) in [
-                    (DIRTY, "b b-dirty", "dirty"),
-                    (WRITEBACK, "b b-wb", "writeback"),
-                    (ORDERED, "b b-ord", "ordered"),
-                    (DROPBEHIND, "b b-drop", "dropbehind"),
-                ] {
-                    if f.has(flag) {
-                        badges.push(badge(class, label.into()));
-                    }
-                }
-                if f.pins > 0 {
-                    badges.push(badge("b b-pin", "pinned".into()));
-                }
-            }
-            None => {
-                big = el_t("span", "big none", "—".into());
-                badges.push(badge("b b-none", "not cached".into()));
-            }
-        }
-        if !mapped.is_empty() {
-            badges.push(badge("b b-map", format!("mapped {mapped}").into()));
-        }
-        if let Some(h) = s.cache.marker(p) {
-            badges.push(badge(
-                "b b-dio",
-                format!("DIO in progress {}", holder_name(w, h.0)).into(),
-            ));
-        }
-        let cell = el(
-            "div",
-            cls("cell page", &[(f.is_none(), "empty"), c, d]),
-            vec![
-                el_t("div", "idx", format!("page {p}").into()),
-                big,
-                badges_of(badges),
-            ],
-        );
-        page_cells.push(attr(cell, "data-page", p.to_string().into()));
-
-        let e = s.ext.get(p);
-        let [c, d] = marks(&|o: &State| o.ext.get(p) == e);
-        let mut kids = vec![el_t("span", "kind", e.kind().into())];
-        if let Ext::Unwritten(b, _) | Ext::Written(b) = e {
-            kids.push(el_t("span", "to", format!("→ block {b}").into()));
-        }
-        let kind_class = match e {
-            Ext::Hole(_) => "cell ext e-hole",
-            Ext::Delalloc(_) => "cell ext e-delalloc",
-            Ext::Unwritten(..) => "cell ext e-unwritten",
-            Ext::Written(_) => "cell ext e-written",
-        };
-        ext_cells.push(el("div", cls(kind_class, &[c, d]), kids));
-    }
-
-    // --- the device ---
-    let mut blocks = Vec::new();
-    for b in 0..st.nblocks {
-        let i = b as usize;
-        let bit = 1u32 << b;
-        let key = |o: &State| {
-            (
-                o.dev.media[i],
-                o.dev.vcache[i],
-                o.dev.poison & bit,
-                o.dev.fail & bit,
-            )
-        };
-        let [c, d] = marks(&|o: &State| key(o) == key(s));
-        let mut badges = Vec::new();
-        if let Some(v) = s.dev.vcache[i] {
-            badges.push(el(
-                "span",
-                "b b-vcache".into(),
-                vec![t("volatile cache "), ver(w, v)],
-            ));
-        }
-        if s.dev.poison & bit != 0 {
-            badges.push(badge("b b-poison", "poisoned".into()));
-        }
-        if s.dev.fail & bit != 0 {
-            badges.push(badge("b b-fail", "next write fails".into()));
-        }
-        let cell = el(
-            "div",
-            cls("cell block", &[c, d]),
-            vec![
-                el_t("div", "idx", format!("block {b}").into()),
-                ver_with(w, s.dev.media[i], " big"),
-                badges_of(badges),
-            ],
-        );
-        blocks.push(attr(cell, "data-block", b.to_string().into()));
-    }
-    let mut bios = Vec::new();
-    for (k, b) in s.dev.inflight().iter().enumerate() {
-        let mut kids = vec![
-            el_t("span", "who", w.actor_name(Actor::Dev(k as u8)).into()),
-            el_t("span", "what", bio_kind(b.kind).into()),
-        ];
-        match b.kind {
-            BioKind::Writeback | BioKind::DioWrite => {
-                kids.push(ver(w, b.ver));
-                kids.push(ts(format!(" → block {}", b.block)));
-            }
-            BioKind::ReadFolio | BioKind::DioRead => kids.push(ts(format!("block {}", b.block))),
-            _ => {}
-        }
+fn wait_item(x: &WaitView) -> Html {
+    let mut kids = vec![
+        el_t("b", "", x.actor.clone().into()),
+        ts(format!(" waits for {}", x.need)),
+    ];
+    if !x.by.is_empty() {
         kids.push(el_t(
             "span",
-            "page",
-            format!("page {} · {}", b.page, holder_name(w, b.owner.0)).into(),
+            "by",
+            format!(" (held by {})", x.by.join(", ")).into(),
         ));
-        if b.fua {
-            kids.push(badge("b", "FUA".into()));
-        }
-        bios.push(el("li", cls("bio", &[(b.kind.is_write(), "write")]), kids));
     }
+    el("li", "".into(), kids)
+}
 
-    // --- locks, and who waits ---
-    let l = &s.locks;
-    let pl = prev.map(|o| &o.locks);
-    let ol = other.map(|o| &o.locks);
-    let mut locks: Vec<Html> = Vec::new();
-    let mut sems: Vec<(String, LockId, &RwSem, bool)> = vec![
-        ("i_rwsem".into(), LockId::IRwsem, &l.i_rwsem, true),
-        (
-            "invalidate_lock".into(),
-            LockId::InvalidateLock,
-            &l.invalidate_lock,
-            true,
-        ),
-        ("dio_rwsem".into(), LockId::DioRwsem, &l.dio_rwsem, false),
-    ];
-    for t in 0..ntasks {
-        sems.push((
-            format!("mmap_lock of {}", st.task_name(t as u8)),
-            LockId::MmapLock(t as u8),
-            &l.mmap_lock[t],
-            false,
-        ));
-    }
-    for (name, id, cur, always) in sems {
-        let wt = waiters(w, &waits, &|n| matches!(n, Need::Lock(x, _) if *x == id));
-        if always || !cur.is_free() || !wt.is_empty() {
-            let get = |x: &dioscope::locks::Locks| *x.get(id);
-            let p = pl.map(get);
-            let o = ol.map(get);
-            locks.push(lock_row(w, &name, cur, p.as_ref(), o.as_ref(), wt));
-        }
-    }
-    let mut ext_held = Vec::new();
-    for p in 0..pages {
-        let o = l.extent[p as usize];
-        if o != 0 {
-            ext_held.push(format!("{p}: {}", holder_name(w, o - 1)));
-        }
-    }
-    let ext_wait = waiters(w, &waits, &|n| matches!(n, Need::ExtentLock(..)));
-    if !ext_held.is_empty() || !ext_wait.is_empty() {
-        locks.push(kv(
-            "lock",
-            "extent locks".into(),
-            if ext_held.is_empty() {
-                "free".into()
-            } else {
-                ext_held.join(", ")
-            },
-            ext_wait,
-            [
-                !ext_held.is_empty(),
-                pl.is_some_and(|x| x.extent != l.extent),
-                ol.is_some_and(|x| x.extent != l.extent),
-            ],
-            "",
-        ));
-    }
-    let mut wait_list = Vec::new();
-    for x in &waits {
-        let by: Vec<String> = x.by.iter().map(|b| w.actor_name(*b)).collect();
-        let mut kids = vec![
-            el_t("b", "", w.actor_name(x.actor).into()),
-            ts(format!(" waits for {}", x.need)),
-        ];
-        if !by.is_empty() {
-            kids.push(el_t(
-                "span",
-                "by",
-                format!(" (held by {})", by.join(", ")).into(),
-            ));
-        }
-        wait_list.push(el("li", "".into(), kids));
-    }
-
-    // --- numbers ---
-    let num = |label: String, value: String, same: &dyn Fn(&State) -> bool, tip: &'static str| {
-        let [c, d] = marks(same);
-        kv(
-            "num-cell",
-            label,
-            value,
-            String::new(),
-            [false, c.0, d.0],
-            tip,
-        )
-    };
-    let mut dio_tasks = Vec::new();
-    for t in 0..MAX_TASKS as u8 {
-        if s.dio & (1 << t) != 0 {
-            dio_tasks.push(holder_name(w, t));
-        }
-    }
-    let mut numbers = vec![
-        num(
-            "i_size".into(),
-            format!("{} pages", s.i_size),
-            &|o| o.i_size == s.i_size,
-            "the file size",
-        ),
-        num(
-            "i_dio_count".into(),
-            if dio_tasks.is_empty() {
-                "0".into()
-            } else {
-                format!("{} ({})", dio_tasks.len(), dio_tasks.join(", "))
-            },
-            &|o| o.dio == s.dio,
-            "direct I/Os in flight (inode_dio_begin .. inode_dio_end)",
-        ),
-        num(
-            "wb_err".into(),
-            errseq(&s.wb_err),
-            &|o| o.wb_err == s.wb_err,
-            "mapping->wb_err: the errseq_t that fsync reports writeback errors from",
-        ),
-    ];
-    for t in 0..ntasks {
-        let c = s.tasks[t].cursor;
-        numbers.push(num(
-            format!("{}'s file cursor", st.task_name(t as u8)),
-            errseq(&c),
-            &|o| o.tasks[t].cursor == c,
-            "file->f_wb_err: what this open file has already been told",
-        ));
-    }
-    if st.policy.get("wb_error_report") == Some("as-eio-flag") || s.as_eio {
-        numbers.push(num(
-            "AS_EIO".into(),
-            if s.as_eio { "set" } else { "clear" }.into(),
-            &|o| o.as_eio == s.as_eio,
-            "the legacy per-mapping error bit",
-        ));
-    }
-
-    // --- tasks: the op each is in, what its syscalls returned ---
-    let mut tasks = Vec::new();
-    for ti in 0..ntasks {
-        let task = &s.tasks[ti];
-        let ops = &st.scenario.tasks[ti].ops;
-        let now = match ops.get(task.op as usize) {
-            Some(op) => el(
+/// A task: the op it is at, and what its last syscalls returned.
+fn task_block(task: &TaskView, returned: Option<&Returned>) -> Html {
+    let now = match &task.op {
+        Some(op) => {
+            let h = el(
                 "span",
                 "op".into(),
                 vec![
                     ts(format!(
                         "{} op {}/{}: ",
-                        if task.path == Path::Idle {
-                            "next"
-                        } else {
-                            "in"
-                        },
-                        task.op + 1,
-                        ops.len()
+                        if op.running { "in" } else { "next" },
+                        op.n,
+                        op.of
                     )),
-                    el_t("code", "", op.to_string().into()),
+                    el_t("code", "", op.text.clone().into()),
                 ],
-            ),
-            None => el_t("span", "op done", "done".into()),
-        };
-        // What its syscalls returned: the last few (a long run would
-        // otherwise list hundreds, at every step).
-        let done: Vec<&SyscallRecord> = cx
-            .syscalls
-            .iter()
-            .filter(|c| c.task as usize == ti && c.end.is_some_and(|e| e < cx.cursor))
-            .collect();
-        let mut calls = Vec::new();
-        if done.len() > MAX_CALLS {
+            );
+            if op.path.is_empty() {
+                h
+            } else {
+                attr(h, "title", format!("path: {}", op.path).into())
+            }
+        }
+        None => el_t("span", "op done", "done".into()),
+    };
+    let mut calls = Vec::new();
+    if let Some(r) = returned {
+        if r.earlier > 0 {
             calls.push(el_t(
                 "li",
                 "earlier",
-                format!("… {} earlier", done.len() - MAX_CALLS).into(),
+                format!("… {} earlier", r.earlier).into(),
             ));
         }
-        for c in &done[done.len().saturating_sub(MAX_CALLS)..] {
-            let ret = c.ret.map(|r| r.to_string()).unwrap_or_default();
-            let err = c.ret.is_some_and(|r| r.is_err());
+        for c in &r.calls {
+            let (value, err, runs) = match &c.ret {
+                Some(r) => (r.value.clone(), r.err, r.read_runs()),
+                None => (String::new(), false, Vec::new()),
+            };
             let mut kids = vec![
                 el_t("code", "", c.text.clone().into()),
                 t(" = "),
-                el_t("b", "", ret.into()),
+                el_t("b", "", value.into()),
             ];
-            if !c.read.is_empty() {
+            if !runs.is_empty() {
                 // What each page read: runs of the same version once, with
                 // a count ("init ×16").
                 kids.push(t(" read "));
-                let mut k = 0;
-                while k < c.read.len() {
-                    let v = &c.read[k];
-                    let n = c.read[k..].iter().take_while(|x| *x == v).count();
-                    let label = if n > 1 {
-                        format!("{v} ×{n}")
-                    } else {
-                        v.clone()
-                    };
+                for run in runs {
                     kids.push(attr(
-                        el_t("span", "", label.into()),
+                        el_t("span", "", run.label.into()),
                         "class",
-                        read_class(w, v).into(),
+                        ver_class(run.ver.id).into(),
                     ));
                     kids.push(t(" "));
-                    k += n;
                 }
             }
             calls.push(el("li", cls("", &[(err, "err")]), kids));
         }
-        tasks.push(el(
-            "div",
-            "task".into(),
-            vec![
-                el(
-                    "div",
-                    "task-head".into(),
-                    vec![
-                        el_t("b", "", st.task_name(ti as u8).to_string().into()),
-                        t(" "),
-                        now,
-                    ],
-                ),
-                el("ul", "calls".into(), calls),
-            ],
-        ));
     }
+    el(
+        "div",
+        "task".into(),
+        vec![
+            el(
+                "div",
+                "task-head".into(),
+                vec![el_t("b", "", task.name.clone().into()), t(" "), now],
+            ),
+            el("ul", "calls".into(), calls),
+        ],
+    )
+}
 
-    let h3 = |title: &'static str, small: &'static str| {
-        el(
-            "h3",
-            "".into(),
-            vec![t(title), el_t("small", "", small.into())],
-        )
-    };
-    let testid = |h: Html, id: &'static str| attr(h, "data-testid", id.into());
-    let bios_none = if s.dev.nbios == 0 {
+fn h3(title: &'static str, small: &'static str) -> Html {
+    el(
+        "h3",
+        "".into(),
+        vec![t(title), el_t("small", "", small.into())],
+    )
+}
+
+fn testid(h: Html, id: &'static str) -> Html {
+    attr(h, "data-testid", id.into())
+}
+
+/// The page cache over the extent map.
+fn cache_section(v: &StateView, cx: &Ctx) -> Html {
+    let pages = v
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| page_cell(p, cx.marks(v, |s| s.pages.get(i))))
+        .collect();
+    let extents = v
+        .extents
+        .iter()
+        .enumerate()
+        .map(|(i, e)| extent_cell(e, cx.marks(v, |s| s.extents.get(i))))
+        .collect();
+    el(
+        "section",
+        "pc".into(),
+        vec![
+            h3("Page cache", " (one folio per page)"),
+            testid(el("div", "cells".into(), pages), "page-cache"),
+            h3("Extent map", " (file page → disk block)"),
+            testid(el("div", "cells".into(), extents), "extents"),
+        ],
+    )
+}
+
+/// The device's blocks and the bios in flight.
+fn device_section(v: &StateView, cx: &Ctx) -> Html {
+    let blocks = v
+        .blocks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| block_cell(b, cx.marks(v, |s| s.blocks.get(i))))
+        .collect();
+    let none = if v.bios.is_empty() {
         el_t("span", "none", "no bio".into())
     } else {
         Html::default()
     };
-    let wait_ul = if waits.is_empty() {
-        Html::default()
-    } else {
-        testid(el("ul", "waits".into(), wait_list), "waits")
-    };
-    let mut lock_kids = vec![
+    let bios = v.bios.iter().map(bio_item).collect();
+    el(
+        "section",
+        "dev".into(),
+        vec![
+            h3(
+                "Device",
+                if v.write_cache {
+                    " (with a volatile write cache)"
+                } else {
+                    ""
+                },
+            ),
+            testid(el("div", "cells blocks".into(), blocks), "device"),
+            el(
+                "div",
+                "inflight".into(),
+                vec![
+                    el_t("span", "k", "in flight: ".into()),
+                    none,
+                    testid(el("ul", "bios".into(), bios), "bios"),
+                ],
+            ),
+        ],
+    )
+}
+
+/// Errors and counts, the locks, and who waits for what.
+fn locks_section(v: &StateView, cx: &Ctx) -> Html {
+    let numbers = v
+        .numbers
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.shown)
+        .map(|(i, n)| number_cell(n, cx.marks(v, |s| s.numbers.get(i).map(|n| &n.value))))
+        .collect();
+    let mut kids = vec![
         h3("Errors, counts", ""),
         el("div", "numbers".into(), numbers),
         h3("Locks", ""),
     ];
-    lock_kids.extend(locks);
-    lock_kids.push(wait_ul);
-    let mut task_kids = vec![h3("Tasks", "")];
-    task_kids.extend(tasks);
+    kids.extend(
+        v.locks
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.shown)
+            .map(|(i, l)| lock_row(l, cx.marks(v, |s| s.locks.get(i).map(|l| &l.value)))),
+    );
+    if !v.waits.is_empty() {
+        kids.push(testid(
+            el(
+                "ul",
+                "waits".into(),
+                v.waits.iter().map(wait_item).collect(),
+            ),
+            "waits",
+        ));
+    }
+    el("section", "locks".into(), kids)
+}
+
+fn tasks_section(v: &StateView, cx: &Ctx) -> Html {
+    let mut kids = vec![h3("Tasks", "")];
+    kids.extend(
+        v.tasks
+            .iter()
+            .enumerate()
+            .map(|(i, task)| task_block(task, cx.returned.get(i))),
+    );
+    el("section", "tasks".into(), kids)
+}
+
+pub fn state_view(v: &StateView, cx: &Ctx) -> Html {
     testid(
         el(
             "div",
             "state".into(),
             vec![
-                el(
-                    "section",
-                    "pc".into(),
-                    vec![
-                        h3("Page cache", " (one folio per page)"),
-                        testid(el("div", "cells".into(), page_cells), "page-cache"),
-                        h3("Extent map", " (file page → disk block)"),
-                        testid(el("div", "cells".into(), ext_cells), "extents"),
-                    ],
-                ),
-                el(
-                    "section",
-                    "dev".into(),
-                    vec![
-                        h3(
-                            "Device",
-                            if st.write_cache {
-                                " (with a volatile write cache)"
-                            } else {
-                                ""
-                            },
-                        ),
-                        testid(el("div", "cells blocks".into(), blocks), "device"),
-                        el(
-                            "div",
-                            "inflight".into(),
-                            vec![
-                                el_t("span", "k", "in flight: ".into()),
-                                bios_none,
-                                testid(el("ul", "bios".into(), bios), "bios"),
-                            ],
-                        ),
-                    ],
-                ),
-                el("section", "locks".into(), lock_kids),
-                el("section", "tasks".into(), task_kids),
+                cache_section(v, cx),
+                device_section(v, cx),
+                locks_section(v, cx),
+                tasks_section(v, cx),
             ],
         ),
         "state",
     )
-}
-
-/// A read's version label (as the history gives it) with its colour.
-fn read_class(w: &World, label: &str) -> String {
-    (0..w.st.versions.len())
-        .find(|&i| w.st.versions[i].label == label)
-        .map(|i| ver_class(Version(i as u8)))
-        .unwrap_or_else(|| "ver".into())
 }
