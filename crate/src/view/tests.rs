@@ -241,3 +241,44 @@ fn the_command_line_is_the_cli_s() {
         "dioscope run x.toml --preset linux-5.8 --set a=b --schedule \"A:3 B\""
     );
 }
+
+/// The email text and the SVG have the view's lanes, in its order, for
+/// every bundled scenario's run (runs where the device never completes
+/// anything included), and its outcomes by name.
+#[test]
+fn the_text_and_the_svg_draw_the_view_s_lanes() {
+    for b in crate::library::bundled() {
+        let sc = b.parse().unwrap();
+        let w = RunSpec::default().run(&sc).unwrap().0;
+        let lanes: Vec<String> = lanes(&sc).into_iter().map(|l| l.name).collect();
+        let meta = crate::diagram::Meta {
+            preset: &sc.setup.preset,
+            set: &[],
+            link: None,
+        };
+        let text = crate::diagram::email(&w, &meta, "");
+        let header = text.lines().find(|l| l.starts_with("step ")).unwrap();
+        let cols: Vec<&str> = header.split_whitespace().skip(1).collect();
+        assert_eq!(cols, lanes, "{}", b.id());
+        let svg = crate::svg::timeline(&w, "", None);
+        let heads: Vec<&str> = svg
+            .lines()
+            .filter(|l| l.contains("font-size=\"18\""))
+            .map(|l| &l[l.find('>').unwrap() + 1..l.rfind("</text>").unwrap()])
+            .collect();
+        assert_eq!(heads, lanes, "{}", b.id());
+        // Each outcome, with the view's name, in both.
+        for o in outcomes(&w, None) {
+            assert!(
+                text.contains(&format!("{} at step {}", o.name, o.step)),
+                "{}",
+                b.id()
+            );
+            assert!(
+                svg.contains(&format!("{} (step {})", o.name, o.step)),
+                "{}",
+                b.id()
+            );
+        }
+    }
+}
