@@ -166,9 +166,7 @@ impl Run {
 
     /// Per task: its last few syscalls that returned before `cursor`.
     pub fn returned_at(&self, cursor: usize) -> Vec<Returned> {
-        (0..self.trace.end.st.ntasks())
-            .map(|t| view::returned(&self.trace.end, t, cursor, LAST_CALLS))
-            .collect()
+        view::returned(&self.trace.end, cursor, LAST_CALLS)
     }
 
     /// The run's totals.

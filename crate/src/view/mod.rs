@@ -343,26 +343,32 @@ pub fn calls(w: &World) -> Vec<CallView> {
     h.syscalls.iter().map(|c| call_view(w, c)).collect()
 }
 
-/// A task's syscalls that returned before step `before`: the last `last`
-/// of them, and how many came earlier.
+/// A task's syscalls that returned before a step: the last few of them,
+/// and how many came earlier.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Returned {
     pub earlier: usize,
     pub calls: Vec<CallView>,
 }
 
-pub fn returned(w: &World, task: usize, before: usize, last: usize) -> Returned {
+/// Per task of a run: its last `last` syscalls that returned before step
+/// `before`.
+pub fn returned(w: &World, before: usize, last: usize) -> Vec<Returned> {
     let h = w.hist.as_ref().expect("a view of syscalls needs history");
-    let done: Vec<&SyscallRecord> = h
-        .syscalls
-        .iter()
-        .filter(|c| c.task as usize == task && c.end.is_some_and(|e| e < before))
-        .collect();
-    let earlier = done.len().saturating_sub(last);
-    Returned {
-        earlier,
-        calls: done[earlier..].iter().map(|c| call_view(w, c)).collect(),
-    }
+    (0..w.st.ntasks())
+        .map(|task| {
+            let done: Vec<&SyscallRecord> = h
+                .syscalls
+                .iter()
+                .filter(|c| c.task as usize == task && c.end.is_some_and(|e| e < before))
+                .collect();
+            let earlier = done.len().saturating_sub(last);
+            Returned {
+                earlier,
+                calls: done[earlier..].iter().map(|c| call_view(w, c)).collect(),
+            }
+        })
+        .collect()
 }
 
 /// An actor that cannot go on, and why.

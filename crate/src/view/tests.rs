@@ -282,3 +282,21 @@ fn the_text_and_the_svg_draw_the_view_s_lanes() {
         }
     }
 }
+
+#[test]
+fn each_task_s_last_results_before_a_step() {
+    let w = run("dio-write-vs-mmap-store", "A:3 B:3");
+    let all = calls(&w);
+    let end = w.steps_taken();
+    let r = returned(&w, end, 1);
+    assert_eq!(r.len(), 2);
+    // A: write, fsync; the last one shown, one earlier.
+    assert_eq!((r[0].earlier, r[0].calls.len()), (1, 1));
+    assert_eq!(r[0].calls[0].text, "fsync");
+    assert_eq!(r[1].calls[0].task_name, "B");
+    // Before anything returned: nothing.
+    let first_end = all.iter().filter_map(|c| c.end).min().unwrap();
+    assert!(returned(&w, first_end, 3)
+        .iter()
+        .all(|t| t.calls.is_empty()));
+}
