@@ -129,9 +129,21 @@ impl Fs {
         self == Fs::Btrfs
     }
 
-    /// XFS refuses to write over a delalloc extent found after the flush:
-    /// "Direct I/O collision with buffered writes!" (-EIO).
-    pub fn dio_delalloc_is_eio(self) -> bool {
-        self == Fs::Xfs
+    /// Whether a direct read that finds a delalloc extent after its flush
+    /// (an mmap store dirtied the page in between) fails with -EIO: iomap's
+    /// "Direct I/O collision with buffered writes!" (iomap_dio_iter,
+    /// IOMAP_DELALLOC). XFS hands delalloc mappings to direct reads
+    /// (xfs_read_iomap_begin); ext4 does since its delalloc became
+    /// IOMAP_DELALLOC in ext4_set_iomap (in 6.12, not in 6.1; older ext4
+    /// maps it as a hole and the read returns zeroes); btrfs never
+    /// (btrfs_dio_iomap_begin returns holes or mapped extents only). Direct
+    /// *writes* never see delalloc: xfs_direct_write_iomap_begin allocates
+    /// over it (imap_needs_alloc), ext4 and btrfs allocate too.
+    pub fn dio_read_delalloc_is_eio(self, k: Kernel) -> bool {
+        match self {
+            Fs::Xfs => true,
+            Fs::Ext4 => k >= Kernel(6, 12),
+            Fs::Btrfs => false,
+        }
     }
 }

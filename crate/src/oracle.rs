@@ -7,7 +7,13 @@
 //!   superseded at p are the union of `pred[W]` over them (`sup[p]`).
 //! - A read of p returning v is stale when v is in `pred[W]` for some W in
 //!   `written[p]` that had returned when the read began.
-//! - Page p is intact when its content is not superseded.
+//! - Page p is intact when the data it will keep is not superseded. What it
+//!   keeps is the folio's data while the folio is dirty or under writeback
+//!   (writeback will carry it to the device), and otherwise the device's:
+//!   a clean folio is dropped sooner or later. That matters when writeback
+//!   fails: the folio ends clean and uptodate with data the device never got
+//!   (iomap_finish_ioend → mapping_set_error, folio_end_writeback), so the
+//!   -EIO that fsync reports is the truth, not a spurious error.
 
 use crate::outcome::Outcome;
 use crate::version::{iter_set, Version};
@@ -118,10 +124,24 @@ impl World {
         }
     }
 
+    /// What page `p` will hold if nothing else happens: the folio's data if
+    /// writeback still has to carry it to the device (dirty, or under
+    /// writeback), else the device's. A clean folio is dropped sooner or
+    /// later; if its data differs from the device's (its writeback failed,
+    /// or a direct write went around it), the device's copy is what stays.
+    pub fn surviving(&self, p: u8) -> Version {
+        if let Some(f) = self.s.cache.get(p) {
+            if f.uptodate() && (f.dirty() || f.writeback()) {
+                return f.ver;
+            }
+        }
+        self.disk_content(p)
+    }
+
     fn lost_now(&self) -> u16 {
         let mut lost = 0u16;
         for p in 0..self.st.pages {
-            if self.s.oracle.superseded(p) & self.content(p).bit() != 0 {
+            if self.s.oracle.superseded(p) & self.surviving(p).bit() != 0 {
                 lost |= 1 << p;
             }
         }
@@ -204,7 +224,7 @@ impl World {
         let gone = o.unreported & o.lost;
         if gone != 0 {
             let p = gone.trailing_zeros() as u8;
-            let c = self.content(p);
+            let c = self.surviving(p);
             let newest = iter_set(o.written[p as usize])
                 .filter(|w| o.pred[w.0 as usize] & c.bit() != 0)
                 .last();

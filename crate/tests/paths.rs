@@ -138,14 +138,23 @@ fn invalidation_of_a_page_dirtied_after_the_flush_fails_with_ebusy() {
 }
 
 #[test]
-fn xfs_fails_a_direct_write_over_delalloc_found_after_the_flush() {
-    // B's write fault creates delalloc over the hole between A's
-    // invalidation and A's iomap_begin
+fn xfs_direct_write_allocates_over_delalloc_a_direct_read_fails_on_it() {
+    // B's write fault creates delalloc over the hole between A's flush and
+    // A's iomap_begin. A direct write allocates over it
+    // (xfs_direct_write_iomap_begin: imap_needs_alloc); a direct read gets
+    // the delalloc mapping and iomap_dio_iter fails it with -EIO.
     let toml = setup(
         "fs = \"xfs\"\npages = 1\non_disk = \"hole\"\ncached = \"0\"",
         &[("A", &["write 0 direct"]), ("B", &["mmap-write 0"])],
     );
     let w = run(&toml, None, "A:3 B:3 A");
+    assert_eq!(result(&w, 0, 0).0, "4096", "{}", text(&w));
+    assert!(!notes(&w).contains("Direct I/O collision"), "{}", text(&w));
+    let toml = setup(
+        "fs = \"xfs\"\npages = 1\non_disk = \"hole\"\ncached = \"0\"",
+        &[("A", &["read 0 direct"]), ("B", &["mmap-write 0"])],
+    );
+    let w = run(&toml, None, "A:2 B:2 A B");
     assert!(
         notes(&w).contains("Direct I/O collision with buffered writes!"),
         "{}",

@@ -295,11 +295,11 @@ impl DioRead {
             Pc::Begin => {
                 dio::dio_begin(w, t);
                 let name = w.st.fs.names().dio_read_iomap_begin;
-                if w.st.fs.dio_delalloc_is_eio() {
+                if w.st.fs.dio_read_delalloc_is_eio(w.st.policy.kernel) {
                     if let Some(p) = (self.lo..=self.hi).find(|&p| {
                         self.served & (1 << p) == 0 && matches!(w.s.ext.get(p), Ext::Delalloc(_))
                     }) {
-                        w.note(|_| format!("page {p} is delalloc after the flush → -EIO"));
+                        w.note(|_| format!("page {p} is delalloc after the flush: \"Direct I/O collision with buffered writes!\" → -EIO"));
                         return (name, self.fail(w, t, Errno::EIO));
                     }
                 }

@@ -10,8 +10,7 @@
 //!    falls back to a buffered write (5.9), fail, or serve the cached pages
 //!    through the cache (2020 proposal);
 //! 4. `inode_dio_begin`; `->iomap_begin` (allocate unwritten blocks over
-//!    holes; XFS fails on a delalloc extent: "Direct I/O collision with
-//!    buffered writes!");
+//!    holes and over delalloc reservations: `imap_needs_alloc()`);
 //! 5. pin the user pages and submit bios (FUA for O_DSYNC overwrites);
 //! 6. on completion `->end_io` (unwritten → written, i_size) and
 //!    `kiocb_invalidate_post_direct_write` — in this order since the
@@ -500,22 +499,9 @@ impl DioWrite {
                     self.unwritten |= 1 << p;
                     b
                 }
-                Ext::Delalloc(z) if !w.st.fs.dio_delalloc_is_eio() => {
-                    match w.s.ext.alloc(w.st.nblocks) {
-                        Some(b) => {
-                            w.s.ext.set(p, Ext::Unwritten(b, z));
-                            self.unwritten |= 1 << p;
-                            allocated |= 1 << p;
-                            b
-                        }
-                        None => return (name, self.fail(w, t, Errno::EIO)),
-                    }
-                }
-                Ext::Delalloc(_) => {
-                    w.note(|_| format!("page {p} is delalloc: \"Direct I/O collision with buffered writes!\" → -EIO"));
-                    return (name, self.fail(w, t, Errno::EIO));
-                }
-                Ext::Hole(z) => match w.s.ext.alloc(w.st.nblocks) {
+                // imap_needs_alloc() is true for holes and for delalloc
+                // (DELAYSTARTBLOCK): the write allocates over both
+                Ext::Delalloc(z) | Ext::Hole(z) => match w.s.ext.alloc(w.st.nblocks) {
                     Some(b) => {
                         w.s.ext.set(p, Ext::Unwritten(b, z));
                         self.unwritten |= 1 << p;
