@@ -39,6 +39,11 @@ pub struct Oracle {
     pub unreported: u16,
     /// An fsync returned -EIO with every page intact, and nothing was lost since.
     pub spurious: bool,
+    /// Tasks whose fsync has not reported an error since some page was
+    /// last lost: their next -EIO reports that loss, even if a newer write
+    /// has replaced the lost data since (errseq reports the error once per
+    /// open file, whatever happened after it).
+    pub unseen: u8,
     /// Outcomes that fired, as bits.
     pub fired: u16,
 }
@@ -113,8 +118,10 @@ impl World {
             None => self.s.oracle.durable |= began,
             Some(e) => {
                 let lost = self.lost_now();
+                let told_before = self.s.oracle.unseen & (1 << t) == 0;
+                self.s.oracle.unseen &= !(1 << t);
                 self.s.oracle.unreported = 0;
-                if e == crate::world::Errno::EIO && lost == 0 {
+                if e == crate::world::Errno::EIO && lost == 0 && told_before {
                     self.s.oracle.spurious = true;
                     if let Some(h) = &mut self.hist {
                         h.spurious_at = Some((h.steps.len().saturating_sub(1), t));
@@ -153,6 +160,9 @@ impl World {
         let lost = self.lost_now();
         let o = &mut self.s.oracle;
         let new = lost & !o.lost;
+        if new != 0 {
+            o.unseen = u8::MAX;
+        }
         o.unreported = (o.unreported | new) & lost;
         o.lost = lost;
         if lost != 0 {
@@ -196,6 +206,7 @@ impl World {
             o.sup[p] = iter_set(o.written[p]).fold(0u32, |m, w| m | o.pred[w.0 as usize]);
         }
         o.spurious = false;
+        o.unseen = 0;
         let lost = self.lost_now();
         let o = &mut self.s.oracle;
         o.lost = lost;

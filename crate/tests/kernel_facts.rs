@@ -94,3 +94,46 @@ fn only_direct_reads_collide_with_delalloc() {
     assert_eq!(eio("ext4", "linux-6.18"), Verdict::Sometimes);
     assert_eq!(eio("btrfs", "linux-6.18"), Verdict::Never);
 }
+
+/// kernel-facts.md "Flush errors before a direct write": since the kiocb
+/// helpers (6.5) a writeback error found by the direct write's flush
+/// becomes -ENOTBLK and a buffered fallback: the write succeeds and the
+/// error waits in wb_err for fsync. Before 6.5 the write returned it.
+#[test]
+fn a_flush_error_before_a_direct_write_falls_back_since_6_5() {
+    let ops: &[&str] = &["fail-writes 0", "write 0", "writeback", "write 0 direct", "fsync"];
+    for fs in ["xfs", "ext4"] {
+        let toml = setup(
+            &format!("fs = \"{fs}\"\npages = 1\non_disk = \"written\"\nwrite_cache = false"),
+            &[("A", ops)],
+        );
+        let w = run(&toml, Some("linux-6.2"), "A:6 dev");
+        assert_eq!(result(&w, 0, 3).0, "-EIO", "{fs}\n{}", text(&w));
+        let w = run(&toml, Some("linux-6.18"), "A:6 dev");
+        assert_eq!(result(&w, 0, 3).0, "4096", "{fs}\n{}", text(&w));
+        assert!(notes(&w).contains("-ENOTBLK"), "{}", text(&w));
+        // the error is still in wb_err: the next fsync reports it
+        assert_eq!(result(&w, 0, 4).0, "-EIO", "{fs}\n{}", text(&w));
+    }
+}
+
+/// The -EIO of a failed writeback is a true report even when a newer
+/// write has replaced the lost data by the time fsync runs: errseq
+/// reports the error once per open file (kernel-facts.md "errseq"). (If
+/// the newer write replaced the data before the writeback failed, nothing
+/// was ever lost, and the -EIO is spurious: SOMETIMES over all schedules.)
+#[test]
+fn an_eio_for_data_lost_and_then_rewritten_is_not_spurious() {
+    let toml = setup(
+        "fs = \"xfs\"\npages = 1\non_disk = \"written\"\nwrite_cache = false",
+        &[("A", &["fail-writes 0", "write 0", "writeback", "write 0", "fsync"])],
+    );
+    // the writeback fails (dev) before A's second write
+    let w = run(&toml, Some("linux-6.18"), "A:5 dev");
+    assert_eq!(result(&w, 0, 4).0, "-EIO", "{}", text(&w));
+    assert!(!fired(&w, "spurious-eio"), "{}", text(&w));
+    // the writeback fails after A's second write replaced the data
+    let w = run(&toml, Some("linux-6.18"), "A:8 dev");
+    assert_eq!(result(&w, 0, 4).0, "-EIO", "{}", text(&w));
+    assert!(fired(&w, "spurious-eio"), "{}", text(&w));
+}

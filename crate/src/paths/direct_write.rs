@@ -253,6 +253,12 @@ impl DioWrite {
                 (n, Sub::Running) => (n, Progress::Continue),
                 (n, Sub::Done(())) => {
                     if check_as_eio(w) {
+                        if crate::release::dio_write_flush_error_falls_back(w.st.policy.kernel) {
+                            w.note(|_| {
+                                "kiocb_invalidate_pages: the flush failed → -ENOTBLK".to_string()
+                            });
+                            return (n, self.enotblk(w, t));
+                        }
                         return (n, self.fail(w, t, Errno::EIO));
                     }
                     self.inval = Inval::new(self.lo, self.hi);
