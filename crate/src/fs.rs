@@ -91,9 +91,13 @@ impl Fs {
     /// (failed invalidation) as of `k`: fall back to a buffered write, or
     /// pass the error to the caller.
     ///
-    /// ext4 and btrfs always fell back; XFS only since 5.9 (80e543ae24db,
-    /// "xfs: use ENOTBLK for direct I/O to buffered I/O fallback"): before,
-    /// "XFS doesn't implement buffered write fallback" (Wong, 2020-06).
+    /// iomap_dio_rw() returns -ENOTBLK for a failed invalidation only
+    /// since 5.9 (60263d5889e6), which landed with XFS's handling of it
+    /// (80e543ae24db, "xfs: use ENOTBLK for direct I/O to buffered I/O
+    /// fallback"), and ext4's and gfs2's in the same commit: no release
+    /// passed it to user space. The answer for XFS before 5.9 only matters
+    /// for a knob set by hand: that XFS did not know -ENOTBLK (its CoW
+    /// fallback used -EREMCHG).
     pub fn falls_back_on_enotblk(self, k: Kernel) -> bool {
         match self {
             Fs::Xfs => k >= Kernel(5, 9),
@@ -108,12 +112,17 @@ impl Fs {
         matches!(self, Fs::Ext4 | Fs::Btrfs)
     }
 
-    /// Whether a direct write takes i_rwsem exclusive.
-    /// XFS: only to extend the file (or unaligned, never here); ext4: unless
-    /// it is an overwrite of written blocks within EOF; btrfs: to extend.
+    /// Whether an aligned direct write takes i_rwsem exclusive from the
+    /// start. XFS never (xfs_file_dio_write_aligned takes the IOLOCK shared,
+    /// also to extend the file; xfs_file_write_checks upgrades only to zero
+    /// a gap past EOF, and demotes before the I/O); ext4 unless it is an
+    /// overwrite of allocated blocks within EOF (ext4_dio_write_checks),
+    /// held through the I/O; btrfs (iomap) to extend the file
+    /// (btrfs_direct_write: shared only if pos + count <= i_size).
     pub fn dio_write_excl(self, extending: bool, overwrite: bool) -> bool {
         match self {
-            Fs::Xfs | Fs::Btrfs => extending,
+            Fs::Xfs => false,
+            Fs::Btrfs => extending,
             Fs::Ext4 => extending || !overwrite,
         }
     }
@@ -127,6 +136,15 @@ impl Fs {
     /// (btrfs lock_extent()): a page fault on that range deadlocks.
     pub fn dio_extent_lock(self) -> bool {
         self == Fs::Btrfs
+    }
+
+    /// Whether an O_DIRECT write goes through the page cache instead. btrfs
+    /// since 6.15 (968f19c5b1b7, "btrfs: always fallback to buffered write
+    /// if the inode requires checksum"; stable 6.12.77): a user buffer can
+    /// change under the I/O and no longer match the checksum. The model's
+    /// files have data checksums (the default; no NOCOW files).
+    pub fn dio_write_goes_buffered(self, k: Kernel) -> bool {
+        self == Fs::Btrfs && k >= Kernel(6, 15)
     }
 
     /// Whether a direct read that finds a delalloc extent after its flush

@@ -79,6 +79,14 @@ impl RwSem {
         self.readers &= !(1 << me.0);
     }
 
+    /// downgrade_write() (xfs_ilock_demote): the writer becomes a reader.
+    pub fn demote(&mut self, me: Holder) {
+        if self.writer == me.0 + 1 {
+            self.writer = 0;
+            self.readers |= 1 << me.0;
+        }
+    }
+
     pub fn held_by(&self, me: Holder) -> Option<Mode> {
         if self.writer == me.0 + 1 {
             Some(Mode::Excl)
@@ -107,9 +115,16 @@ pub struct Locks {
     pub invalidate_lock: RwSem,
     pub dio_rwsem: RwSem,
     pub mmap_lock: [RwSem; MAX_TASKS],
-    /// btrfs `lock_extent()` range locks, per page: holder id + 1.
+    /// btrfs `lock_extent()` range locks, per page: holder id + 1, or
+    /// [`ORDERED_EXTENT`].
     pub extent: [u8; MAX_PAGES],
 }
+
+/// An `extent` entry held by a direct write's ordered extent rather than by
+/// a task: btrfs_dio_iomap_begin unlocks a write's range once the ordered
+/// extent exists, but readers (btrfs_lock_and_flush_ordered_range) still
+/// wait for it until btrfs_finish_ordered_io has run after the bio.
+pub const ORDERED_EXTENT: u8 = u8::MAX;
 
 impl Locks {
     pub fn get(&self, id: LockId) -> &RwSem {
@@ -154,6 +169,20 @@ impl Locks {
     pub fn extent_take(&mut self, lo: u8, hi: u8, me: Holder) {
         for p in lo..=hi {
             self.extent[p as usize] = me.0 + 1;
+        }
+    }
+
+    /// The write's range is unlocked, its ordered extents stay (see
+    /// [`ORDERED_EXTENT`]) for pages `mask`.
+    pub fn extent_to_ordered(&mut self, lo: u8, hi: u8, mask: u32, me: Holder) {
+        for p in lo..=hi {
+            if self.extent[p as usize] == me.0 + 1 {
+                self.extent[p as usize] = if mask & (1 << p) != 0 {
+                    ORDERED_EXTENT
+                } else {
+                    0
+                };
+            }
         }
     }
 

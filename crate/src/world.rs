@@ -869,7 +869,11 @@ impl World {
                 for p in lo..=hi {
                     let o = self.s.locks.extent[p as usize];
                     if o != 0 {
-                        let a = Actor::of_holder(Holder(o - 1));
+                        let a = if o == crate::locks::ORDERED_EXTENT {
+                            Actor::Dev(0)
+                        } else {
+                            Actor::of_holder(Holder(o - 1))
+                        };
                         if !by.contains(&a) {
                             by.push(a);
                         }

@@ -101,7 +101,13 @@ fn only_direct_reads_collide_with_delalloc() {
 /// error waits in wb_err for fsync. Before 6.5 the write returned it.
 #[test]
 fn a_flush_error_before_a_direct_write_falls_back_since_6_5() {
-    let ops: &[&str] = &["fail-writes 0", "write 0", "writeback", "write 0 direct", "fsync"];
+    let ops: &[&str] = &[
+        "fail-writes 0",
+        "write 0",
+        "writeback",
+        "write 0 direct",
+        "fsync",
+    ];
     for fs in ["xfs", "ext4"] {
         let toml = setup(
             &format!("fs = \"{fs}\"\npages = 1\non_disk = \"written\"\nwrite_cache = false"),
@@ -126,7 +132,10 @@ fn a_flush_error_before_a_direct_write_falls_back_since_6_5() {
 fn an_eio_for_data_lost_and_then_rewritten_is_not_spurious() {
     let toml = setup(
         "fs = \"xfs\"\npages = 1\non_disk = \"written\"\nwrite_cache = false",
-        &[("A", &["fail-writes 0", "write 0", "writeback", "write 0", "fsync"])],
+        &[(
+            "A",
+            &["fail-writes 0", "write 0", "writeback", "write 0", "fsync"],
+        )],
     );
     // the writeback fails (dev) before A's second write
     let w = run(&toml, Some("linux-6.18"), "A:5 dev");
@@ -136,4 +145,157 @@ fn an_eio_for_data_lost_and_then_rewritten_is_not_spurious() {
     let w = run(&toml, Some("linux-6.18"), "A:8 dev");
     assert_eq!(result(&w, 0, 4).0, "-EIO", "{}", text(&w));
     assert!(fired(&w, "spurious-eio"), "{}", text(&w));
+}
+
+/// kernel-facts.md "btrfs direct I/O, 5.7 to 5.9": the conversion to
+/// iomap_dio_rw() was in the 5.8 merge window only; released 5.7 and 5.8
+/// ran fs/direct-io.c, which falls back to a buffered write when the
+/// pre-write invalidation fails, takes no i_rwsem for direct reads and
+/// never invalidates for them.
+#[test]
+fn released_5_8_btrfs_runs_the_old_direct_io_code() {
+    use dioscope::policy::{BtrfsDioPath, Policy, PRESETS};
+    let path = |p: &str| Policy::preset(p).unwrap().btrfs_dio_path;
+    assert_eq!(path("linux-5.7"), BtrfsDioPath::DirectIo);
+    assert_eq!(path("linux-5.8"), BtrfsDioPath::DirectIo);
+    assert_eq!(path("linux-5.8-merge-window"), BtrfsDioPath::Iomap);
+    assert_eq!(path("linux-5.9"), BtrfsDioPath::Iomap);
+    // no release's description says the conversion shipped in 5.8
+    let p58 = PRESETS.iter().find(|p| p.name == "linux-5.8").unwrap();
+    assert!(p58.summary.contains("reverted"), "{}", p58.summary);
+    // a direct read: no inode lock, no invalidation
+    let toml = setup(
+        "fs = \"btrfs\"\npages = 1\non_disk = \"written\"\ncached = \"0\"",
+        &[("A", &["read 0 direct"])],
+    );
+    let w = run(&toml, Some("linux-5.8"), "");
+    let names = step_names(&w);
+    assert_eq!(names[0], "generic_file_read_iter", "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("inode_lock")), "{names:?}");
+    assert!(w.s.cache.get(0).is_some(), "the read invalidated the page");
+    // the same read on the merge-window tree: iomap, which invalidated then
+    let w = run(&toml, Some("linux-5.8-merge-window"), "");
+    assert!(w.s.cache.get(0).is_none(), "{}", text(&w));
+}
+
+/// kernel-facts.md "2020-06/07 proposals": no preset lets -ENOTBLK reach
+/// user space from the 2020 race on xfs, ext4 or btrfs.
+#[test]
+fn enotblk_never_reaches_user_space() {
+    use dioscope::policy::PRESETS;
+    for fs in ["xfs", "ext4", "btrfs"] {
+        let toml = setup(
+            &format!("fs = \"{fs}\"\npages = 2\non_disk = \"written\"\ncached = \"0-1\""),
+            &[
+                ("A", &["write 0-1 direct", "fsync"]),
+                ("B", &["mmap-write 1"]),
+            ],
+        );
+        let sc = scenario(&toml);
+        for p in PRESETS.iter().filter(|p| !p.name.starts_with("2016")) {
+            let r = verdicts(&toml, Some(p.name));
+            let start = World::new(&sc, &sc.policy(Some(p.name)).unwrap());
+            assert!(!r.results.is_empty());
+            for t in &r.results {
+                let w = dioscope::explore::replay(&start, &t.witness);
+                let h = w.hist.as_ref().unwrap();
+                assert!(h.syscalls.iter().all(|c| c.ret.is_some()));
+                assert!(
+                    !h.syscalls
+                        .iter()
+                        .any(|c| c.ret.unwrap().to_string() == "-ENOTBLK"),
+                    "{fs} {}: {}",
+                    p.name,
+                    text(&w)
+                );
+            }
+        }
+    }
+}
+
+/// kernel-facts.md "nofault": only btrfs (and gfs2) pin with FOLL_NOFAULT
+/// and retry; XFS and ext4 let get_user_pages() fault, without deadlock.
+/// btrfs keeps the inode lock across the retry.
+#[test]
+fn only_btrfs_retries_without_faulting_and_keeps_its_inode_lock() {
+    for fs in ["xfs", "ext4"] {
+        let toml = setup(
+            &format!("fs = \"{fs}\"\npages = 1\non_disk = \"written\""),
+            &[("A", &["read 0 direct into-mmap 0"])],
+        );
+        let w = run(&toml, Some("linux-6.18"), "");
+        assert!(!notes(&w).contains("FOLL_NOFAULT"), "{}", text(&w));
+        assert!(
+            notes(&w).contains("get_user_pages: user page 0"),
+            "{}",
+            text(&w)
+        );
+        assert_eq!(result(&w, 0, 0).0, "4096", "{}", text(&w));
+        let r = verdicts(&toml, Some("linux-6.18"));
+        assert_eq!(verdict(&r, Outcome::Deadlock), Verdict::Never, "{fs}");
+    }
+    let toml = setup(
+        "fs = \"btrfs\"\npages = 2\non_disk = \"written\"",
+        &[("A", &["read 1 direct into-mmap 0"])],
+    );
+    let sc = scenario(&toml);
+    let mut w = World::new(&sc, &sc.policy(Some("linux-6.18")).unwrap());
+    let mut held_during_retry = false;
+    while !w.is_done() {
+        let a = w.enabled().get(0);
+        w.step(a).unwrap();
+        let last = w.hist.as_ref().unwrap().steps.last().unwrap();
+        if last.notes.iter().any(|n| n.contains("short read")) {
+            held_during_retry =
+                w.s.locks
+                    .i_rwsem
+                    .held_by(dioscope::world::Holder(0))
+                    .is_some();
+        }
+    }
+    assert!(notes(&w).contains("FOLL_NOFAULT"), "{}", text(&w));
+    assert!(held_during_retry, "{}", text(&w));
+}
+
+/// kernel-facts.md "Direct-write i_rwsem modes": an aligned XFS direct
+/// write holds the IOLOCK shared, also when it appends; one that starts
+/// past EOF takes it exclusive to zero the gap and demotes it before the
+/// I/O. ext4 holds it exclusive to extend the file.
+#[test]
+fn xfs_direct_writes_run_under_a_shared_iolock() {
+    let mode_at_submit = |toml: &str| {
+        let sc = scenario(toml);
+        let mut w = World::new(&sc, &sc.policy(Some("linux-6.18")).unwrap());
+        let mut mode = None;
+        while !w.is_done() {
+            let a = w.enabled().get(0);
+            let info = w.step(a).unwrap();
+            if info.name.contains("submit_bio") && mode.is_none() {
+                mode = w.s.locks.i_rwsem.held_by(dioscope::world::Holder(0));
+            }
+        }
+        (mode, step_names(&w).join(" "))
+    };
+    use dioscope::locks::Mode;
+    // append (pos == EOF): shared, no upgrade
+    let (m, names) = mode_at_submit(&setup(
+        "fs = \"xfs\"\npages = 2\nsize = 1\non_disk = \"written\"",
+        &[("A", &["write 1 direct"])],
+    ));
+    assert_eq!(m, Some(Mode::Shared), "{names}");
+    assert!(!names.contains("xfs_ilock(IOLOCK_EXCL)"), "{names}");
+    // past EOF (a gap): exclusive to zero it, then demoted
+    let (m, names) = mode_at_submit(&setup(
+        "fs = \"xfs\"\npages = 3\nsize = 1\non_disk = \"written\"",
+        &[("A", &["write 2 direct"])],
+    ));
+    assert_eq!(m, Some(Mode::Shared), "{names}");
+    assert!(names.contains("xfs_ilock(IOLOCK_EXCL)"), "{names}");
+    assert!(names.contains("xfs_ilock_demote"), "{names}");
+    // ext4 extends under the exclusive lock
+    let (m, names) = mode_at_submit(&setup(
+        "fs = \"ext4\"\npages = 2\nsize = 1\non_disk = \"written\"",
+        &[("A", &["write 1 direct"])],
+    ));
+    assert_eq!(m, Some(Mode::Excl), "{names}");
 }

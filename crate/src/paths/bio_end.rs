@@ -111,6 +111,9 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
         }
         BioKind::DioRead => {
             let t = bio.owner.0;
+            // btrfs_dio_end_io (btrfs_endio_direct_read before 5.9): a
+            // read's range is unlocked when its bio completes
+            w.s.locks.extent_release(p, p, bio.owner);
             if done.ok {
                 w.read_value(t, p, done.data);
                 w.note(|w| {
@@ -126,7 +129,11 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                 w.s.tasks[t as usize].dio_err = true;
                 w.note(|_| format!("read of block {} FAILED", bio.block));
             }
-            "iomap_dio_bio_end_io"
+            if super::dio::legacy_btrfs(w) == Some(true) {
+                "btrfs_endio_direct_read"
+            } else {
+                "iomap_dio_bio_end_io"
+            }
         }
         BioKind::DioWrite => {
             let t = bio.owner.0;
@@ -136,11 +143,41 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                 w.s.tasks[t as usize].dio_err = true;
                 w.note(|_| format!("write to block {} FAILED", bio.block));
             }
-            "iomap_dio_bio_end_io"
+            if w.s.locks.extent[p as usize] == crate::locks::ORDERED_EXTENT {
+                // btrfs_finish_ordered_extent: btrfs_finish_ordered_io runs
+                // later, in a worker
+                w.s.dev.submit(crate::device::Bio {
+                    kind: BioKind::OrderedFinish,
+                    block: bio.block,
+                    page: p,
+                    ver: bio.ver,
+                    fua: true,
+                    owner: bio.owner,
+                });
+                w.note(|_| {
+                    format!("ordered extent of page {p} pending (btrfs_finish_ordered_io queued)")
+                });
+            }
+            if super::dio::legacy_btrfs(w) == Some(true) {
+                "btrfs_endio_direct_write"
+            } else {
+                "iomap_dio_bio_end_io"
+            }
         }
         BioKind::Flush => {
             w.note(|_| "volatile write cache flushed to media".to_string());
             "blkdev_issue_flush: done"
+        }
+        BioKind::OrderedFinish if bio.fua => {
+            if w.s.locks.extent[p as usize] == crate::locks::ORDERED_EXTENT {
+                w.s.locks.extent[p as usize] = 0;
+            }
+            w.note(|_| {
+                format!(
+                    "the direct write's ordered extent for page {p} finished; readers may go on"
+                )
+            });
+            "btrfs_finish_ordered_io"
         }
         BioKind::OrderedFinish => {
             if let Some(f) = w.s.cache.get_mut(p) {

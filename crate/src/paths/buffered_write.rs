@@ -64,6 +64,9 @@ pub struct BufWrite {
     uncached: bool,
     /// This is the buffered fallback of a direct write.
     fallback: bool,
+    /// The caller holds i_rwsem exclusive and keeps it until the op returns
+    /// (btrfs's old direct I/O path falls back inside btrfs_file_write_iter).
+    locked: bool,
     /// Pages to report as written (a fallback finishing a partial direct write).
     total: u8,
     pc: Pc,
@@ -82,6 +85,7 @@ impl BufWrite {
             dsync,
             uncached,
             fallback: false,
+            locked: false,
             total: r.hi - r.lo + 1,
             pc: Pc::Lock,
             iomap: Iomap {
@@ -101,6 +105,16 @@ impl BufWrite {
         BufWrite {
             fallback: true,
             ..BufWrite::new(r, dsync, false)
+        }
+    }
+
+    /// The fallback of btrfs's old direct I/O path: i_rwsem is already held
+    /// (exclusive) and stays held through the write-back that follows.
+    pub fn fallback_locked(r: Range, dsync: bool) -> BufWrite {
+        BufWrite {
+            locked: true,
+            pc: Pc::IomapBegin,
+            ..BufWrite::fallback_of(r, dsync)
         }
     }
 
@@ -379,7 +393,9 @@ impl BufWrite {
     }
 
     fn unlock(&mut self, w: &mut World, t: u8) -> Progress {
-        w.s.locks.i_rwsem.release(Holder(t));
+        if !self.locked {
+            w.s.locks.i_rwsem.release(Holder(t));
+        }
         self.post_unlock(w, t)
     }
 
