@@ -261,12 +261,13 @@ impl DioWrite {
     }
 
     /// The filesystem writes the whole range through the page cache instead.
-    fn fall_back(&mut self, w: &mut World, t: u8) -> Progress {
+    /// `why` prefixes the note ("-ENOTBLK: ").
+    fn fall_back(&mut self, w: &mut World, t: u8, why: &str) -> Progress {
         dio::release_all(w, t);
         if let Some(c) = w.counters() {
             c.dio_fallbacks += 1;
         }
-        w.note(|w| format!("{} falls back to a buffered write", w.st.fs.name()));
+        w.note(|w| format!("{why}{} falls back to a buffered write", w.st.fs.name()));
         let r = Range {
             lo: self.base,
             hi: self.hi,
@@ -279,8 +280,7 @@ impl DioWrite {
     fn enotblk(&mut self, w: &mut World, t: u8) -> Progress {
         let k = w.st.policy.kernel;
         if w.st.fs.falls_back_on_enotblk(k) {
-            w.note(|_| "-ENOTBLK".to_string());
-            self.fall_back(w, t)
+            self.fall_back(w, t, "-ENOTBLK: ")
         } else {
             w.note(|w| format!("-ENOTBLK: {} (as of {}) has no buffered fallback; the direct writer gets the error", w.st.fs.name(), k));
             self.fail(w, t, Errno::ENOTBLK)
@@ -307,7 +307,7 @@ impl DioWrite {
                         "the file has data checksums: btrfs writes it through the page cache"
                             .to_string()
                     });
-                    return (name, self.fall_back(w, t));
+                    return (name, self.fall_back(w, t, ""));
                 }
                 if w.st.fs == Fs::Xfs && !excl && self.lo > w.s.i_size {
                     // xfs_file_write_checks(): the gap between EOF and the
@@ -565,7 +565,7 @@ impl DioWrite {
                     });
                     return Progress::Return(Ret::Pages(0));
                 }
-                self.fall_back(w, t)
+                self.fall_back(w, t, "")
             }
             DioPreInvalidateFail::NoStalePagecache => {
                 if w.st.fs == Fs::Btrfs {
@@ -574,7 +574,7 @@ impl DioWrite {
                     w.note(|_| {
                         "btrfs passed IOMAP_DIO_RWF_NO_STALE_PAGECACHE: no direct I/O".to_string()
                     });
-                    self.fall_back(w, t)
+                    self.fall_back(w, t, "")
                 } else {
                     warn_stale_pagecache(w);
                     self.pc = Pc::Begin;
