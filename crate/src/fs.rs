@@ -138,6 +138,33 @@ impl Fs {
         self == Fs::Btrfs
     }
 
+    /// Whether the filesystem sets FOP_DONTCACHE, without which
+    /// RWF_DONTCACHE reads and writes fail with -EOPNOTSUPP
+    /// (kiocb_set_rw_flags): XFS since the flag exists (6.14,
+    /// 974c5e6139db), ext4 since ~6.17; btrfs not as of 6.18 (checked on
+    /// the 6.18 kernel: -EOPNOTSUPP for both).
+    pub fn dontcache(self, k: Kernel) -> bool {
+        match self {
+            Fs::Xfs => k >= Kernel(6, 14),
+            Fs::Ext4 => k >= Kernel(6, 17),
+            Fs::Btrfs => false,
+        }
+    }
+
+    /// Whether writeback completion runs in task context for a folio whose
+    /// extent needed no conversion, so that a dropbehind folio can be
+    /// dropped there (folio_end_dropbehind() only acts in_task()): XFS
+    /// completes its ioends in a workqueue; ext4 only defers completions
+    /// that convert unwritten extents, a pure overwrite ends in the bio's
+    /// interrupt (checked on 6.18: an ext4 RWF_DONTCACHE overwrite stays
+    /// cached).
+    pub fn wb_end_in_task(self, converts: bool) -> bool {
+        match self {
+            Fs::Xfs => true,
+            Fs::Ext4 | Fs::Btrfs => converts,
+        }
+    }
+
     /// Whether an O_DIRECT write goes through the page cache instead. btrfs
     /// since 6.15 (968f19c5b1b7, "btrfs: always fallback to buffered write
     /// if the inode requires checksum"; stable 6.12.77): a user buffer can

@@ -299,3 +299,77 @@ fn xfs_direct_writes_run_under_a_shared_iolock() {
     ));
     assert_eq!(m, Some(Mode::Excl), "{names}");
 }
+
+/// kernel-facts.md "btrfs direct writes to checksummed files": since 6.15
+/// btrfs writes them through the page cache (and then writes back and
+/// invalidates the range); direct reads stay direct.
+#[test]
+fn btrfs_direct_writes_go_buffered_since_6_15() {
+    let toml = setup(
+        "fs = \"btrfs\"\npages = 1\non_disk = \"written\"",
+        &[("A", &["write 0 direct", "read 0 direct"])],
+    );
+    let w = run(&toml, Some("linux-6.18"), "");
+    assert_eq!(w.hist.as_ref().unwrap().counters.dio_fallbacks, 1, "{}", text(&w));
+    assert!(notes(&w).contains("data checksums"), "{}", text(&w));
+    assert!(step_names(&w).contains(&"iomap_dio_bio_iter"), "{}", text(&w));
+    assert_eq!(result(&w, 0, 1), ("4096".into(), vec!["A1".into()]));
+    let w = run(&toml, Some("linux-6.2"), "");
+    assert_eq!(w.hist.as_ref().unwrap().counters.dio_fallbacks, 0, "{}", text(&w));
+}
+
+/// kernel-facts.md "RWF_DONTCACHE": the flag needs FOP_DONTCACHE, which
+/// XFS sets since 6.14, ext4 since ~6.17 and btrfs not as of 6.18
+/// (-EOPNOTSUPP, checked on the 6.18 kernel).
+#[test]
+fn rwf_dontcache_depends_on_the_filesystem_and_the_release() {
+    let ret = |fs: &str, preset: &str, op: &str| {
+        let toml = setup(
+            &format!("fs = \"{fs}\"\npages = 1\non_disk = \"written\""),
+            &[("A", &[op])],
+        );
+        result(&run(&toml, Some(preset), ""), 0, 0).0
+    };
+    for op in ["write 0 dontcache", "read 0 dontcache"] {
+        assert_eq!(ret("xfs", "linux-6.15", op), "4096", "{op}");
+        assert_eq!(ret("ext4", "linux-6.15", op), "-EOPNOTSUPP", "{op}");
+        assert_eq!(ret("ext4", "linux-6.18", op), "4096", "{op}");
+        assert_eq!(ret("btrfs", "linux-6.18", op), "-EOPNOTSUPP", "{op}");
+        assert_eq!(ret("xfs", "linux-6.2", op), "-EOPNOTSUPP", "{op}");
+    }
+}
+
+/// kernel-facts.md "RWF_DONTCACHE": a dropbehind folio is dropped when
+/// its writeback completes in task context (XFS; ext4 only when the
+/// completion converts an unwritten extent, checked on 6.18), unmapped
+/// first if it is mapped; a write fault's lookup clears the mark.
+#[test]
+fn dropbehind_folios_go_when_writeback_ends_in_task_context() {
+    let cached_after = |fs: &str, on_disk: &str, ops: &[&str]| {
+        let toml = setup(
+            &format!("fs = \"{fs}\"\npages = 1\non_disk = \"{on_disk}\"\nwrite_cache = false"),
+            &[("A", ops)],
+        );
+        let w = run(&toml, Some("linux-6.18"), "");
+        (w.s.cache.get(0).is_some(), text(&w))
+    };
+    // an overwrite of a written block
+    assert!(!cached_after("xfs", "written", &["write 0 dontcache"]).0);
+    let (c, t) = cached_after("ext4", "written", &["write 0 dontcache"]);
+    assert!(c, "{t}");
+    // a new block (delalloc → unwritten → converted in a workqueue)
+    let (c, t) = cached_after("ext4", "hole", &["write 0 dontcache"]);
+    assert!(!c, "{t}");
+    // mapped by a read fault (fault-around does not clear the mark): the
+    // folio is unmapped and dropped when writeback ends
+    let toml = setup(
+        "fs = \"xfs\"\npages = 1\non_disk = \"written\"\nwrite_cache = false",
+        &[("A", &["write 0 dontcache", "mmap-read 0", "writeback"])],
+    );
+    let w = run(&toml, Some("linux-6.18"), "A:6 dev");
+    assert!(w.s.cache.get(0).is_none(), "{}", text(&w));
+    assert_eq!(w.s.tasks[0].pte_ro, 0, "{}", text(&w));
+    // a write fault clears the mark: the folio stays
+    let (c, t) = cached_after("xfs", "written", &["write 0 dontcache", "mmap-write 0", "fsync"]);
+    assert!(c, "{t}");
+}

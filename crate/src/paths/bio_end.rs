@@ -4,7 +4,7 @@
 use crate::device::BioKind;
 use crate::extents::Ext;
 use crate::outcome::Outcome;
-use crate::pagecache::{DIRTY, DROPBEHIND, ORDERED, UPTODATE, WRITEBACK};
+use crate::pagecache::{DROPBEHIND, ORDERED, UPTODATE, WRITEBACK};
 use crate::world::World;
 
 pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
@@ -37,12 +37,14 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
     };
     match bio.kind {
         BioKind::Writeback => {
+            let mut unwritten_converted = false;
             if done.ok {
                 w.note(landed);
                 // ioend completion: unwritten extent conversion
                 if let Ext::Unwritten(b, _) = w.s.ext.get(p) {
                     if b == bio.block {
                         w.s.ext.set(p, Ext::Written(b));
+                        unwritten_converted = true;
                         w.note(|_| format!("page {p}: unwritten → written"));
                     }
                 }
@@ -67,22 +69,16 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                     format!("folio {p}: ordered extent pending (btrfs_finish_ordered_io queued)")
                 });
             }
+            let converted = done.ok && unwritten_converted;
             if let Some(f) = w.s.cache.get_mut(p) {
                 f.clear(WRITEBACK);
-                let f = *f;
-                let mapped =
-                    w.s.tasks
-                        .iter()
-                        .any(|t| (t.pte_ro | t.pte_rw) & (1 << p) != 0);
                 if f.has(DROPBEHIND)
-                    && !f.has(DIRTY)
-                    && !f.has(ORDERED)
-                    && !f.locked()
-                    && f.pins == 0
-                    && !mapped
+                    && super::invalidate::dropbehind_droppable(w, p)
+                    && w.st.fs.wb_end_in_task(converted)
                 {
-                    // folio_end_dropbehind(): RWF_DONTCACHE folios go once clean
-                    w.s.cache.folios[p as usize] = None;
+                    // folio_end_dropbehind(): RWF_DONTCACHE folios go once
+                    // clean, unmapped first if mapped
+                    super::invalidate::remove_folio(w, p);
                     w.note(|_| format!("folio {p} dropped (dropbehind)"));
                 }
             }

@@ -131,11 +131,22 @@ impl BufWrite {
         }
     }
 
+    /// RWF_UNCACHED / RWF_DONTCACHE refused: the kernel has no such flag,
+    /// or (RWF_DONTCACHE) the filesystem does not set FOP_DONTCACHE.
+    fn refused(&self, w: &World) -> bool {
+        self.uncached
+            && match w.st.policy.uncached_write {
+                UncachedWrite::Unsupported => true,
+                UncachedWrite::Dropbehind => !w.st.fs.dontcache(w.st.policy.kernel),
+                UncachedWrite::PerPageDrop | UncachedWrite::PerIoFlush => false,
+            }
+    }
+
     pub fn need(&self, w: &World, t: u8) -> Need {
         let me = Holder(t);
         match self.pc {
             Pc::Lock => {
-                if self.uncached && w.st.policy.uncached_write == UncachedWrite::Unsupported {
+                if self.refused(w) {
                     Need::None
                 } else {
                     Need::Lock(LockId::IRwsem, Mode::Excl)
@@ -156,9 +167,17 @@ impl BufWrite {
         let me = Holder(t);
         match self.pc {
             Pc::Lock => {
-                if self.uncached && w.st.policy.uncached_write == UncachedWrite::Unsupported {
-                    w.note(|_| {
-                        "RWF_UNCACHED / RWF_DONTCACHE is not supported: -EOPNOTSUPP".to_string()
+                if self.refused(w) {
+                    w.note(|w| {
+                        if w.st.policy.uncached_write == UncachedWrite::Unsupported {
+                            "RWF_UNCACHED / RWF_DONTCACHE is not supported: -EOPNOTSUPP".to_string()
+                        } else {
+                            format!(
+                                "{} does not set FOP_DONTCACHE (as of {}): -EOPNOTSUPP",
+                                w.st.fs.name(),
+                                w.st.policy.kernel
+                            )
+                        }
                     });
                     return (
                         "kiocb_set_rw_flags",
@@ -317,6 +336,10 @@ impl BufWrite {
         let created = w.s.cache.get(p).is_none();
         if created {
             add_for_write(w, me, p, dropbehind);
+        } else if !dropbehind {
+            // __filemap_get_folio without FGP_DONTCACHE: "not an uncached
+            // lookup, clear uncached if set"
+            w.s.cache.get_mut(p).unwrap().clear(crate::pagecache::DROPBEHIND);
         }
         // iomap_write_begin: the folio is locked; is the cached mapping
         // still what the extent map says?

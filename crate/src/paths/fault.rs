@@ -185,6 +185,9 @@ impl Fault {
                 }
                 let f = w.s.cache.get_mut(p).unwrap();
                 let was_dirty = f.dirty();
+                // filemap_fault's lookup (__filemap_get_folio, no
+                // FGP_DONTCACHE) cleared a dropbehind mark
+                f.clear(crate::pagecache::DROPBEHIND);
                 f.flags |= DIRTY;
                 f.lock = 0;
                 self.map(w, me, true);
