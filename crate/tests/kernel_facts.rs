@@ -373,3 +373,71 @@ fn dropbehind_folios_go_when_writeback_ends_in_task_context() {
     let (c, t) = cached_after("xfs", "written", &["write 0 dontcache", "mmap-write 0", "fsync"]);
     assert!(c, "{t}");
 }
+
+/// kernel-facts.md "2020-07: serve from the page cache" (Wilcox, Hellwig):
+/// never invalidate for direct I/O. A direct write copies into the pages
+/// that are cached, writes them back and leaves them cached, serialised
+/// like a buffered write; only the uncached pages go direct. A direct
+/// read copies cached pages out of the cache with no flush.
+#[test]
+fn serve_from_cache_copies_cached_pages_and_never_invalidates() {
+    use dioscope::locks::Mode;
+    let toml = setup(
+        "fs = \"xfs\"\npages = 2\non_disk = \"written\"\ncached = \"0\"",
+        &[("A", &["write 0-1 direct"])],
+    );
+    let sc = scenario(&toml);
+    let mut w = World::new(&sc, &sc.policy(Some("2020-serve-from-cache")).unwrap());
+    let a = w.enabled().get(0);
+    w.step(a).unwrap();
+    assert_eq!(
+        w.s.locks.i_rwsem.held_by(dioscope::world::Holder(0)),
+        Some(Mode::Excl),
+        "a cached page makes the direct write serialise"
+    );
+    while !w.is_done() {
+        let a = w.enabled().get(0);
+        w.step(a).unwrap();
+    }
+    let f = w.s.cache.get(0).expect("the cached page stays cached");
+    assert!(!f.dirty() && w.st.label(f.ver) == "A1", "{}", text(&w));
+    assert!(w.s.cache.get(1).is_none(), "{}", text(&w));
+    let c = &w.hist.as_ref().unwrap().counters;
+    assert_eq!(c.cpu_bytes, 4096, "one page copied by the CPU\n{}", text(&w));
+    assert!(!step_names(&w).contains(&"invalidate_inode_pages2_range"));
+    assert_eq!(w.disk_content(0), w.disk_content(1));
+    // mainline copies nothing and drops the page
+    let w = run(&toml, Some("linux-5.8"), "");
+    assert_eq!(w.hist.as_ref().unwrap().counters.cpu_bytes, 0);
+    assert!(w.s.cache.get(0).is_none());
+    // a direct read of a dirty cached page: copied from the cache, no flush
+    let toml = setup(
+        "fs = \"xfs\"\npages = 1\non_disk = \"written\"",
+        &[("A", &["write 0", "read 0 direct"])],
+    );
+    let w = run(&toml, Some("2020-serve-from-cache"), "");
+    assert_eq!(result(&w, 0, 1), ("4096".into(), vec!["A1".into()]));
+    assert!(w.s.cache.get(0).unwrap().dirty(), "{}", text(&w));
+    assert_eq!(w.hist.as_ref().unwrap().counters.device_ios, 0, "{}", text(&w));
+}
+
+/// Chinner's objection to serving direct I/O from the cache is cost: the
+/// CPU copies and the serialisation show on the timed clock.
+#[test]
+fn serve_from_cache_costs_cpu_copies_on_the_timed_clock() {
+    use dioscope::timed::{run as timed, Costs, NVME};
+    let toml = setup(
+        "fs = \"xfs\"\npages = 2\non_disk = \"written\"\ncached = \"0-1\"",
+        &[("A", &["write 0-1 direct"]), ("B", &["write 0-1 direct"])],
+    );
+    let sc = scenario(&toml);
+    let cpu = |p: &str| {
+        let t = timed(&sc, &sc.policy(Some(p)).unwrap(), Costs::new(NVME, 2));
+        (t.cpu_ns, t.world.hist.as_ref().unwrap().counters.cpu_bytes)
+    };
+    let (mainline_ns, mainline_bytes) = cpu("linux-5.8");
+    let (served_ns, served_bytes) = cpu("2020-serve-from-cache");
+    assert_eq!(mainline_bytes, 0);
+    assert!(served_bytes >= 2 * 4096, "{served_bytes}");
+    assert!(served_ns > mainline_ns, "{served_ns} vs {mainline_ns}");
+}
