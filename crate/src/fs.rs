@@ -38,8 +38,14 @@ pub struct Names {
     pub dio_end_io: &'static str,
     pub page_mkwrite: &'static str,
     pub fsync_commit: &'static str,
+    /// The completion of the journal (log) write that commits an fsync.
+    pub log_done: &'static str,
+    /// The completion of a writeback bio.
+    pub wb_done: &'static str,
     pub free_extents: &'static str,
     pub alloc_extents: &'static str,
+    /// Freeing the blocks past a truncate's new size.
+    pub truncate_extents: &'static str,
 }
 
 impl Fs {
@@ -55,8 +61,11 @@ impl Fs {
                 dio_end_io: "xfs_dio_write_end_io",
                 page_mkwrite: "xfs_write_fault → iomap_page_mkwrite",
                 fsync_commit: "xfs_log_force_seq",
+                log_done: "xlog_ioend_work",
+                wb_done: "iomap_finish_ioend",
                 free_extents: "xfs_free_file_space",
                 alloc_extents: "xfs_alloc_file_space",
+                truncate_extents: "xfs_itruncate_extents",
             },
             Fs::Ext4 => &Names {
                 ilock_shared: "inode_lock_shared",
@@ -68,8 +77,11 @@ impl Fs {
                 dio_end_io: "ext4_dio_write_end_io",
                 page_mkwrite: "ext4_page_mkwrite",
                 fsync_commit: "jbd2_complete_transaction",
+                log_done: "journal_end_buffer_io_sync",
+                wb_done: "ext4_end_bio",
                 free_extents: "ext4_punch_hole",
                 alloc_extents: "ext4_alloc_file_blocks",
+                truncate_extents: "ext4_truncate",
             },
             Fs::Btrfs => &Names {
                 ilock_shared: "btrfs_inode_lock(SHARED)",
@@ -81,8 +93,11 @@ impl Fs {
                 dio_end_io: "btrfs_dio_end_io",
                 page_mkwrite: "btrfs_page_mkwrite",
                 fsync_commit: "btrfs_sync_log",
+                log_done: "btrfs_end_super_write",
+                wb_done: "end_bbio_data_write",
                 free_extents: "btrfs_punch_hole",
                 alloc_extents: "btrfs_fallocate",
+                truncate_extents: "btrfs_truncate",
             },
         }
     }
@@ -136,6 +151,14 @@ impl Fs {
     /// (btrfs lock_extent()): a page fault on that range deadlocks.
     pub fn dio_extent_lock(self) -> bool {
         self == Fs::Btrfs
+    }
+
+    /// Whether btrfs_page_mkwrite takes btrfs's own i_mmap_lock (Bacik,
+    /// "btrfs: add a i_mmap_lock to our inode", ~5.12), which hole punching
+    /// and fallocate take exclusive. It was not replaced by invalidate_lock
+    /// in 5.15: btrfs still has it in 6.18.
+    pub fn btrfs_mmap_lock(self, k: Kernel) -> bool {
+        self == Fs::Btrfs && k >= Kernel(5, 12)
     }
 
     /// Whether the filesystem sets FOP_DONTCACHE, without which

@@ -16,6 +16,9 @@ pub enum LockId {
     InvalidateLock,
     /// The rwsem of Wilcox's 2019 proposal (never merged).
     DioRwsem,
+    /// btrfs's own `BTRFS_I(inode)->i_mmap_lock` (~5.12): taken shared by
+    /// btrfs_page_mkwrite, exclusive by fallocate and hole punching.
+    BtrfsMmap,
     /// A task's `mm->mmap_lock`.
     MmapLock(u8),
 }
@@ -26,6 +29,7 @@ impl LockId {
             LockId::IRwsem => "i_rwsem".into(),
             LockId::InvalidateLock => "invalidate_lock".into(),
             LockId::DioRwsem => "dio_rwsem".into(),
+            LockId::BtrfsMmap => "i_mmap_lock".into(),
             LockId::MmapLock(t) => format!("mmap_lock[{t}]"),
         }
     }
@@ -114,6 +118,7 @@ pub struct Locks {
     pub i_rwsem: RwSem,
     pub invalidate_lock: RwSem,
     pub dio_rwsem: RwSem,
+    pub btrfs_mmap: RwSem,
     pub mmap_lock: [RwSem; MAX_TASKS],
     /// btrfs `lock_extent()` range locks, per page: holder id + 1, or
     /// [`ORDERED_EXTENT`].
@@ -132,6 +137,7 @@ impl Locks {
             LockId::IRwsem => &self.i_rwsem,
             LockId::InvalidateLock => &self.invalidate_lock,
             LockId::DioRwsem => &self.dio_rwsem,
+            LockId::BtrfsMmap => &self.btrfs_mmap,
             LockId::MmapLock(t) => &self.mmap_lock[t as usize],
         }
     }
@@ -141,6 +147,7 @@ impl Locks {
             LockId::IRwsem => &mut self.i_rwsem,
             LockId::InvalidateLock => &mut self.invalidate_lock,
             LockId::DioRwsem => &mut self.dio_rwsem,
+            LockId::BtrfsMmap => &mut self.btrfs_mmap,
             LockId::MmapLock(t) => &mut self.mmap_lock[t as usize],
         }
     }
@@ -150,6 +157,7 @@ impl Locks {
         self.i_rwsem.release(me);
         self.invalidate_lock.release(me);
         self.dio_rwsem.release(me);
+        self.btrfs_mmap.release(me);
         for l in &mut self.mmap_lock {
             l.release(me);
         }

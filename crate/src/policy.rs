@@ -174,10 +174,12 @@ knobs! {
 
     /// XFS speculative post-EOF preallocation.
     speculative_prealloc: SpeculativePrealloc = "speculative_prealloc",
-        "XFS speculative preallocation: an extending buffered write reserves delalloc blocks \
-         beyond EOF, so writeback changes the extent map beyond the written range (thread 2019-12)." {
-        On = "on", "Reserve delalloc beyond EOF on extending writes (XFS default).";
-        Off = "off", "No preallocation (allocsize=4k, or ext4 and btrfs).";
+        "XFS speculative preallocation: a buffered write that extends the file at its last \
+         extent reserves delalloc blocks beyond EOF, so writeback changes the extent map beyond \
+         the written range (thread 2019-12). xfs_iomap_prealloc_size()." {
+        Dynamic = "dynamic", "The default: nothing for a file smaller than 64 KiB (m_allocsize), which every model file is; larger files get about as much again as the extents before the write.";
+        Allocsize = "allocsize", "mount -o allocsize=16k: a fixed 16 KiB (4 pages) of delalloc past EOF on every extending write, whatever the file's size.";
+        Off = "off", "No speculative preallocation at all (as on ext4 and btrfs).";
     }
 
     /// O_DIRECT on a DAX mount.
@@ -333,7 +335,7 @@ pub static PRESETS: &[PresetDef] = &[
             ("fault_lock", "fs-private"),
             ("uncached_write", "unsupported"),
             ("iomap_validity", "none"),
-            ("speculative_prealloc", "on"),
+            ("speculative_prealloc", "dynamic"),
             ("dax_odirect", "dax-path"),
             ("dax_poison_write", "fail"),
             ("wb_error_report", "errseq"),

@@ -766,8 +766,8 @@ impl World {
     }
 
     /// Locks that a writer is queued on (Linux rwsems then block new readers).
-    fn writers_waiting(&self) -> u8 {
-        let mut ww = 0u8;
+    fn writers_waiting(&self) -> u16 {
+        let mut ww = 0u16;
         let mut note = |need: Option<Need>, h: Holder| {
             if let Some(Need::Lock(l, Mode::Excl)) = need {
                 let sem = self.s.locks.get(l);
@@ -782,7 +782,7 @@ impl World {
         ww
     }
 
-    pub(crate) fn satisfied(&self, need: Need, me: Holder, ww: u8) -> bool {
+    pub(crate) fn satisfied(&self, need: Need, me: Holder, ww: u16) -> bool {
         let folio = |p: u8| self.s.cache.get(p);
         match need {
             Need::None => true,
@@ -808,7 +808,7 @@ impl World {
         }
     }
 
-    fn blockers(&self, need: Need, me: Holder, ww: u8) -> Vec<Actor> {
+    fn blockers(&self, need: Need, me: Holder, ww: u16) -> Vec<Actor> {
         let mut by: Vec<Actor> = Vec::new();
         let dev_for = |p: u8, kinds: &[BioKind]| -> bool {
             self.s
@@ -1143,12 +1143,13 @@ impl World {
     }
 }
 
-fn lock_bit(l: LockId) -> u8 {
+fn lock_bit(l: LockId) -> u16 {
     match l {
         LockId::IRwsem => 1,
         LockId::InvalidateLock => 2,
         LockId::DioRwsem => 4,
-        LockId::MmapLock(t) => 8 << t,
+        LockId::BtrfsMmap => 8,
+        LockId::MmapLock(t) => 16 << t,
     }
 }
 

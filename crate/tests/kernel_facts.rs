@@ -310,12 +310,26 @@ fn btrfs_direct_writes_go_buffered_since_6_15() {
         &[("A", &["write 0 direct", "read 0 direct"])],
     );
     let w = run(&toml, Some("linux-6.18"), "");
-    assert_eq!(w.hist.as_ref().unwrap().counters.dio_fallbacks, 1, "{}", text(&w));
+    assert_eq!(
+        w.hist.as_ref().unwrap().counters.dio_fallbacks,
+        1,
+        "{}",
+        text(&w)
+    );
     assert!(notes(&w).contains("data checksums"), "{}", text(&w));
-    assert!(step_names(&w).contains(&"iomap_dio_bio_iter"), "{}", text(&w));
+    assert!(
+        step_names(&w).contains(&"iomap_dio_bio_iter"),
+        "{}",
+        text(&w)
+    );
     assert_eq!(result(&w, 0, 1), ("4096".into(), vec!["A1".into()]));
     let w = run(&toml, Some("linux-6.2"), "");
-    assert_eq!(w.hist.as_ref().unwrap().counters.dio_fallbacks, 0, "{}", text(&w));
+    assert_eq!(
+        w.hist.as_ref().unwrap().counters.dio_fallbacks,
+        0,
+        "{}",
+        text(&w)
+    );
 }
 
 /// kernel-facts.md "RWF_DONTCACHE": the flag needs FOP_DONTCACHE, which
@@ -370,7 +384,11 @@ fn dropbehind_folios_go_when_writeback_ends_in_task_context() {
     assert!(w.s.cache.get(0).is_none(), "{}", text(&w));
     assert_eq!(w.s.tasks[0].pte_ro, 0, "{}", text(&w));
     // a write fault clears the mark: the folio stays
-    let (c, t) = cached_after("xfs", "written", &["write 0 dontcache", "mmap-write 0", "fsync"]);
+    let (c, t) = cached_after(
+        "xfs",
+        "written",
+        &["write 0 dontcache", "mmap-write 0", "fsync"],
+    );
     assert!(c, "{t}");
 }
 
@@ -403,7 +421,12 @@ fn serve_from_cache_copies_cached_pages_and_never_invalidates() {
     assert!(!f.dirty() && w.st.label(f.ver) == "A1", "{}", text(&w));
     assert!(w.s.cache.get(1).is_none(), "{}", text(&w));
     let c = &w.hist.as_ref().unwrap().counters;
-    assert_eq!(c.cpu_bytes, 4096, "one page copied by the CPU\n{}", text(&w));
+    assert_eq!(
+        c.cpu_bytes,
+        4096,
+        "one page copied by the CPU\n{}",
+        text(&w)
+    );
     assert!(!step_names(&w).contains(&"invalidate_inode_pages2_range"));
     assert_eq!(w.disk_content(0), w.disk_content(1));
     // mainline copies nothing and drops the page
@@ -418,7 +441,12 @@ fn serve_from_cache_copies_cached_pages_and_never_invalidates() {
     let w = run(&toml, Some("2020-serve-from-cache"), "");
     assert_eq!(result(&w, 0, 1), ("4096".into(), vec!["A1".into()]));
     assert!(w.s.cache.get(0).unwrap().dirty(), "{}", text(&w));
-    assert_eq!(w.hist.as_ref().unwrap().counters.device_ios, 0, "{}", text(&w));
+    assert_eq!(
+        w.hist.as_ref().unwrap().counters.device_ios,
+        0,
+        "{}",
+        text(&w)
+    );
 }
 
 /// Chinner's objection to serving direct I/O from the cache is cost: the

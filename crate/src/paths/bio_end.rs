@@ -82,7 +82,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                     w.note(|_| format!("folio {p} dropped (dropbehind)"));
                 }
             }
-            "iomap_finish_ioend"
+            w.st.fs.names().wb_done
         }
         BioKind::ReadFolio => {
             if let Some(f) = w.s.cache.get_mut(p) {
@@ -187,7 +187,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
             let size = w.s.i_size;
             w.s.ext.commit(size);
             w.note(|_| "log write done: cache flushed, extent map and size committed".to_string());
-            "xlog_ioend_work"
+            w.st.fs.names().log_done
         }
     }
 }

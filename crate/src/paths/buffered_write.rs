@@ -283,15 +283,23 @@ impl BufWrite {
                 reserved |= 1 << q;
             }
         }
-        // XFS speculative preallocation: an extending write reserves as
-        // much again beyond EOF (xfs_iomap_prealloc_size grows with size).
+        // XFS speculative preallocation (xfs_iomap_prealloc_size): nothing
+        // by default below 64 KiB, which a model file never reaches; a
+        // fixed 4 pages with -o allocsize=16k.
         let mut prealloc = 0u32;
-        if w.st.fs == Fs::Xfs
-            && w.st.policy.speculative_prealloc == SpeculativePrealloc::On
-            && self.hi >= w.s.i_size
-        {
-            let len = self.hi - self.lo + 1;
-            let end = (self.hi + len).min(w.st.pages - 1);
+        let prealloc_pages = match w.st.policy.speculative_prealloc {
+            // 0 while i_size < m_allocsize (64 KiB); then about twice the
+            // file (the contiguous extents before the write), rounded down
+            // to a power of two, at least m_allocsize
+            SpeculativePrealloc::Dynamic if w.s.i_size >= 16 => {
+                let twice = u32::from(w.s.i_size) * 2;
+                (1u32 << (31 - twice.leading_zeros())).max(16)
+            }
+            SpeculativePrealloc::Dynamic | SpeculativePrealloc::Off => 0,
+            SpeculativePrealloc::Allocsize => 4,
+        };
+        if w.st.fs == Fs::Xfs && prealloc_pages > 0 && self.hi >= w.s.i_size {
+            let end = (u32::from(self.hi) + prealloc_pages).min(u32::from(w.st.pages) - 1) as u8;
             for q in self.hi + 1..=end {
                 if let Ext::Hole(z) = w.s.ext.get(q) {
                     w.s.ext.set(q, Ext::Delalloc(z));
@@ -311,7 +319,13 @@ impl BufWrite {
             seq: w.s.ext.seq,
         };
         w.note(|w| {
-            let mut s = format!("iomap {cur}-{hi}: {kind}, cookie {}", w.s.ext.seq);
+            let mut s = if w.st.fs == Fs::Xfs {
+                format!("iomap {cur}-{hi}: {kind}, cookie {}", w.s.ext.seq)
+            } else if cur == hi {
+                format!("page {cur}: {kind}")
+            } else {
+                format!("pages {cur}-{hi}: {kind}")
+            };
             if reserved != 0 {
                 s += &format!(
                     "; delalloc reserved over {}",
@@ -339,11 +353,16 @@ impl BufWrite {
         } else if !dropbehind {
             // __filemap_get_folio without FGP_DONTCACHE: "not an uncached
             // lookup, clear uncached if set"
-            w.s.cache.get_mut(p).unwrap().clear(crate::pagecache::DROPBEHIND);
+            w.s.cache
+                .get_mut(p)
+                .unwrap()
+                .clear(crate::pagecache::DROPBEHIND);
         }
         // iomap_write_begin: the folio is locked; is the cached mapping
-        // still what the extent map says?
-        if w.s.ext.seq != self.iomap.seq {
+        // still what the extent map says? Only XFS writes through iomap
+        // with a mapping cached across folios: ext4 (ext4_da_write_begin)
+        // and btrfs map each folio as they go, and have no ->iomap_valid.
+        if w.st.fs == Fs::Xfs && w.s.ext.seq != self.iomap.seq {
             if w.st.policy.iomap_validity == IomapValidity::Cookie {
                 w.s.cache.get_mut(p).unwrap().lock = 0;
                 w.note(|w| {
