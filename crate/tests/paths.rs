@@ -44,14 +44,26 @@ fn buffered_write_reserves_delalloc_and_dirties_the_folio() {
         "",
     );
     assert_eq!(w.s.ext.get(0).kind(), "delalloc");
-    // speculative preallocation past EOF
-    assert_eq!(w.s.ext.get(1).kind(), "delalloc");
+    // no speculative preallocation for a file under 64 KiB
+    // (xfs_iomap_prealloc_size: i_size < m_allocsize)
+    assert_eq!(w.s.ext.get(1).kind(), "hole");
     assert_eq!(w.s.i_size, 1);
     let f = w.s.cache.get(0).unwrap();
     assert!(f.dirty() && f.uptodate());
     assert_eq!(w.st.label(f.ver), "A1");
     // nothing reached the device
     assert_eq!(w.hist.as_ref().unwrap().counters.device_ios, 0);
+    // -o allocsize=16k: 4 pages past EOF, whatever the size
+    let w = run(
+        &setup(
+            "fs = \"xfs\"\npages = 8\nsize = 0\non_disk = \"hole\"\n[policy]\nspeculative_prealloc = \"allocsize\"",
+            &[("A", &["write 0"])],
+        ),
+        None,
+        "",
+    );
+    assert!((1..=4).all(|p| w.s.ext.get(p).kind() == "delalloc"));
+    assert_eq!(w.s.ext.get(5).kind(), "hole");
 }
 
 #[test]
