@@ -33,6 +33,9 @@ pub struct Names {
     pub ilock_excl: &'static str,
     pub writepage: &'static str,
     pub buffered_iomap_begin: &'static str,
+    /// A buffered write's copy into one folio: iomap's write loop on XFS;
+    /// ext4 and btrfs write through their own loops, not iomap.
+    pub buffered_copy: &'static str,
     pub dio_read_iomap_begin: &'static str,
     pub dio_write_iomap_begin: &'static str,
     pub dio_end_io: &'static str,
@@ -56,6 +59,7 @@ impl Fs {
                 ilock_excl: "xfs_ilock(IOLOCK_EXCL)",
                 writepage: "iomap_writepage_map",
                 buffered_iomap_begin: "xfs_buffered_write_iomap_begin",
+                buffered_copy: "iomap_write_iter",
                 dio_read_iomap_begin: "xfs_read_iomap_begin",
                 dio_write_iomap_begin: "xfs_direct_write_iomap_begin",
                 dio_end_io: "xfs_dio_write_end_io",
@@ -72,6 +76,7 @@ impl Fs {
                 ilock_excl: "inode_lock",
                 writepage: "mpage_submit_folio",
                 buffered_iomap_begin: "ext4_da_write_begin",
+                buffered_copy: "generic_perform_write",
                 dio_read_iomap_begin: "ext4_iomap_begin",
                 dio_write_iomap_begin: "ext4_iomap_overwrite_begin",
                 dio_end_io: "ext4_dio_write_end_io",
@@ -88,6 +93,7 @@ impl Fs {
                 ilock_excl: "btrfs_inode_lock",
                 writepage: "extent_writepage",
                 buffered_iomap_begin: "btrfs_buffered_write",
+                buffered_copy: "btrfs_copy_from_user",
                 dio_read_iomap_begin: "btrfs_dio_iomap_begin",
                 dio_write_iomap_begin: "btrfs_dio_iomap_begin",
                 dio_end_io: "btrfs_dio_end_io",

@@ -563,9 +563,17 @@ impl World {
                 }
             }
         };
-        if let Some(h) = &mut self.hist {
+        let info = if let Some(h) = &mut self.hist {
+            // name the step as the preset's kernel spelled it
+            let info = StepInfo {
+                name: crate::release::step_name(info.name, self.st.fs, self.st.policy.kernel),
+                ..info
+            };
             h.end_step(info);
-        }
+            info
+        } else {
+            info
+        };
         self.after_step();
         Ok(info)
     }

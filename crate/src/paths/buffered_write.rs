@@ -408,7 +408,7 @@ impl BufWrite {
             }
             s
         });
-        let name = "iomap_write_iter";
+        let name = w.st.fs.names().buffered_copy;
         if self.mode(w) == UncachedWrite::PerPageDrop {
             self.flush = Flush::new(p, p, true);
             self.pc = Pc::DropFlush;

@@ -218,11 +218,14 @@ impl Fault {
                 f.lock = 0;
                 self.map(w, me, true);
                 self.finish(w, me);
-                w.note(|_| {
+                w.note(|w| {
                     if was_dirty {
                         format!("folio {p} already dirty; mapped writable")
                     } else {
-                        format!("folio {p} dirtied (folio_mark_dirty); mapped writable")
+                        format!(
+                            "folio {p} dirtied ({}); mapped writable",
+                            crate::release::mark_dirty(w.st.policy.kernel)
+                        )
                     }
                 });
                 (name, Sub::Done(Ok(())))
