@@ -54,6 +54,9 @@ pub struct Bio {
     pub page: u8,
     /// Data written (writes only).
     pub ver: Version,
+    /// REQ_FUA for writes. For `OrderedFinish`: the ordered extent is a
+    /// direct write's (it holds the range against readers, see
+    /// [`crate::locks::ORDERED_EXTENT`]) rather than a folio's.
     pub fua: bool,
     /// Who submitted it (and, for direct I/O and flushes, who waits on it).
     pub owner: Holder,

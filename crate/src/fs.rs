@@ -33,13 +33,22 @@ pub struct Names {
     pub ilock_excl: &'static str,
     pub writepage: &'static str,
     pub buffered_iomap_begin: &'static str,
+    /// A buffered write's copy into one folio: iomap's write loop on XFS;
+    /// ext4 and btrfs write through their own loops, not iomap.
+    pub buffered_copy: &'static str,
     pub dio_read_iomap_begin: &'static str,
     pub dio_write_iomap_begin: &'static str,
     pub dio_end_io: &'static str,
     pub page_mkwrite: &'static str,
     pub fsync_commit: &'static str,
+    /// The completion of the journal (log) write that commits an fsync.
+    pub log_done: &'static str,
+    /// The completion of a writeback bio.
+    pub wb_done: &'static str,
     pub free_extents: &'static str,
     pub alloc_extents: &'static str,
+    /// Freeing the blocks past a truncate's new size.
+    pub truncate_extents: &'static str,
 }
 
 impl Fs {
@@ -50,39 +59,51 @@ impl Fs {
                 ilock_excl: "xfs_ilock(IOLOCK_EXCL)",
                 writepage: "iomap_writepage_map",
                 buffered_iomap_begin: "xfs_buffered_write_iomap_begin",
+                buffered_copy: "iomap_write_iter",
                 dio_read_iomap_begin: "xfs_read_iomap_begin",
                 dio_write_iomap_begin: "xfs_direct_write_iomap_begin",
                 dio_end_io: "xfs_dio_write_end_io",
                 page_mkwrite: "xfs_write_fault → iomap_page_mkwrite",
                 fsync_commit: "xfs_log_force_seq",
+                log_done: "xlog_ioend_work",
+                wb_done: "iomap_finish_ioend",
                 free_extents: "xfs_free_file_space",
                 alloc_extents: "xfs_alloc_file_space",
+                truncate_extents: "xfs_itruncate_extents",
             },
             Fs::Ext4 => &Names {
                 ilock_shared: "inode_lock_shared",
                 ilock_excl: "inode_lock",
                 writepage: "mpage_submit_folio",
                 buffered_iomap_begin: "ext4_da_write_begin",
+                buffered_copy: "generic_perform_write",
                 dio_read_iomap_begin: "ext4_iomap_begin",
                 dio_write_iomap_begin: "ext4_iomap_overwrite_begin",
                 dio_end_io: "ext4_dio_write_end_io",
                 page_mkwrite: "ext4_page_mkwrite",
                 fsync_commit: "jbd2_complete_transaction",
+                log_done: "journal_end_buffer_io_sync",
+                wb_done: "ext4_end_bio",
                 free_extents: "ext4_punch_hole",
                 alloc_extents: "ext4_alloc_file_blocks",
+                truncate_extents: "ext4_truncate",
             },
             Fs::Btrfs => &Names {
                 ilock_shared: "btrfs_inode_lock(SHARED)",
                 ilock_excl: "btrfs_inode_lock",
                 writepage: "extent_writepage",
                 buffered_iomap_begin: "btrfs_buffered_write",
+                buffered_copy: "btrfs_copy_from_user",
                 dio_read_iomap_begin: "btrfs_dio_iomap_begin",
                 dio_write_iomap_begin: "btrfs_dio_iomap_begin",
                 dio_end_io: "btrfs_dio_end_io",
                 page_mkwrite: "btrfs_page_mkwrite",
                 fsync_commit: "btrfs_sync_log",
+                log_done: "btrfs_end_super_write",
+                wb_done: "end_bbio_data_write",
                 free_extents: "btrfs_punch_hole",
                 alloc_extents: "btrfs_fallocate",
+                truncate_extents: "btrfs_truncate",
             },
         }
     }
@@ -91,9 +112,13 @@ impl Fs {
     /// (failed invalidation) as of `k`: fall back to a buffered write, or
     /// pass the error to the caller.
     ///
-    /// ext4 and btrfs always fell back; XFS only since 5.9 (80e543ae24db,
-    /// "xfs: use ENOTBLK for direct I/O to buffered I/O fallback"): before,
-    /// "XFS doesn't implement buffered write fallback" (Wong, 2020-06).
+    /// iomap_dio_rw() returns -ENOTBLK for a failed invalidation only
+    /// since 5.9 (60263d5889e6), which landed with XFS's handling of it
+    /// (80e543ae24db, "xfs: use ENOTBLK for direct I/O to buffered I/O
+    /// fallback"), and ext4's and gfs2's in the same commit: no release
+    /// passed it to user space. The answer for XFS before 5.9 only matters
+    /// for a knob set by hand: that XFS did not know -ENOTBLK (its CoW
+    /// fallback used -EREMCHG).
     pub fn falls_back_on_enotblk(self, k: Kernel) -> bool {
         match self {
             Fs::Xfs => k >= Kernel(5, 9),
@@ -108,12 +133,17 @@ impl Fs {
         matches!(self, Fs::Ext4 | Fs::Btrfs)
     }
 
-    /// Whether a direct write takes i_rwsem exclusive.
-    /// XFS: only to extend the file (or unaligned, never here); ext4: unless
-    /// it is an overwrite of written blocks within EOF; btrfs: to extend.
+    /// Whether an aligned direct write takes i_rwsem exclusive from the
+    /// start. XFS never (xfs_file_dio_write_aligned takes the IOLOCK shared,
+    /// also to extend the file; xfs_file_write_checks upgrades only to zero
+    /// a gap past EOF, and demotes before the I/O); ext4 unless it is an
+    /// overwrite of allocated blocks within EOF (ext4_dio_write_checks),
+    /// held through the I/O; btrfs (iomap) to extend the file
+    /// (btrfs_direct_write: shared only if pos + count <= i_size).
     pub fn dio_write_excl(self, extending: bool, overwrite: bool) -> bool {
         match self {
-            Fs::Xfs | Fs::Btrfs => extending,
+            Fs::Xfs => false,
+            Fs::Btrfs => extending,
             Fs::Ext4 => extending || !overwrite,
         }
     }
@@ -129,9 +159,65 @@ impl Fs {
         self == Fs::Btrfs
     }
 
-    /// XFS refuses to write over a delalloc extent found after the flush:
-    /// "Direct I/O collision with buffered writes!" (-EIO).
-    pub fn dio_delalloc_is_eio(self) -> bool {
-        self == Fs::Xfs
+    /// Whether btrfs_page_mkwrite takes btrfs's own i_mmap_lock (Bacik,
+    /// "btrfs: add a i_mmap_lock to our inode", ~5.12), which hole punching
+    /// and fallocate take exclusive. It was not replaced by invalidate_lock
+    /// in 5.15: btrfs still has it in 6.18.
+    pub fn btrfs_mmap_lock(self, k: Kernel) -> bool {
+        self == Fs::Btrfs && k >= Kernel(5, 12)
+    }
+
+    /// Whether the filesystem sets FOP_DONTCACHE, without which
+    /// RWF_DONTCACHE reads and writes fail with -EOPNOTSUPP
+    /// (kiocb_set_rw_flags): XFS since the flag exists (6.14,
+    /// 974c5e6139db), ext4 since ~6.17; btrfs not as of 6.18 (checked on
+    /// the 6.18 kernel: -EOPNOTSUPP for both).
+    pub fn dontcache(self, k: Kernel) -> bool {
+        match self {
+            Fs::Xfs => k >= Kernel(6, 14),
+            Fs::Ext4 => k >= Kernel(6, 17),
+            Fs::Btrfs => false,
+        }
+    }
+
+    /// Whether writeback completion runs in task context for a folio whose
+    /// extent needed no conversion, so that a dropbehind folio can be
+    /// dropped there (folio_end_dropbehind() only acts in_task()): XFS
+    /// completes its ioends in a workqueue; ext4 only defers completions
+    /// that convert unwritten extents, a pure overwrite ends in the bio's
+    /// interrupt (checked on 6.18: an ext4 RWF_DONTCACHE overwrite stays
+    /// cached).
+    pub fn wb_end_in_task(self, converts: bool) -> bool {
+        match self {
+            Fs::Xfs => true,
+            Fs::Ext4 | Fs::Btrfs => converts,
+        }
+    }
+
+    /// Whether an O_DIRECT write goes through the page cache instead. btrfs
+    /// since 6.15 (968f19c5b1b7, "btrfs: always fallback to buffered write
+    /// if the inode requires checksum"; stable 6.12.77): a user buffer can
+    /// change under the I/O and no longer match the checksum. The model's
+    /// files have data checksums (the default; no NOCOW files).
+    pub fn dio_write_goes_buffered(self, k: Kernel) -> bool {
+        self == Fs::Btrfs && k >= Kernel(6, 15)
+    }
+
+    /// Whether a direct read that finds a delalloc extent after its flush
+    /// (an mmap store dirtied the page in between) fails with -EIO: iomap's
+    /// "Direct I/O collision with buffered writes!" (iomap_dio_iter,
+    /// IOMAP_DELALLOC). XFS hands delalloc mappings to direct reads
+    /// (xfs_read_iomap_begin); ext4 does since its delalloc became
+    /// IOMAP_DELALLOC in ext4_set_iomap (in 6.12, not in 6.1; older ext4
+    /// maps it as a hole and the read returns zeroes); btrfs never
+    /// (btrfs_dio_iomap_begin returns holes or mapped extents only). Direct
+    /// *writes* never see delalloc: xfs_direct_write_iomap_begin allocates
+    /// over it (imap_needs_alloc), ext4 and btrfs allocate too.
+    pub fn dio_read_delalloc_is_eio(self, k: Kernel) -> bool {
+        match self {
+            Fs::Xfs => true,
+            Fs::Ext4 => k >= Kernel(6, 12),
+            Fs::Btrfs => false,
+        }
     }
 }

@@ -10,6 +10,7 @@ pub mod library;
 pub mod ops;
 pub mod outcome;
 pub mod policy;
+pub mod release;
 pub mod scenario;
 pub mod util;
 

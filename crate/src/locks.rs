@@ -16,6 +16,9 @@ pub enum LockId {
     InvalidateLock,
     /// The rwsem of Wilcox's 2019 proposal (never merged).
     DioRwsem,
+    /// btrfs's own `BTRFS_I(inode)->i_mmap_lock` (~5.12): taken shared by
+    /// btrfs_page_mkwrite, exclusive by fallocate and hole punching.
+    BtrfsMmap,
     /// A task's `mm->mmap_lock`.
     MmapLock(u8),
 }
@@ -26,6 +29,7 @@ impl LockId {
             LockId::IRwsem => "i_rwsem".into(),
             LockId::InvalidateLock => "invalidate_lock".into(),
             LockId::DioRwsem => "dio_rwsem".into(),
+            LockId::BtrfsMmap => "i_mmap_lock".into(),
             LockId::MmapLock(t) => format!("mmap_lock[{t}]"),
         }
     }
@@ -79,6 +83,14 @@ impl RwSem {
         self.readers &= !(1 << me.0);
     }
 
+    /// downgrade_write() (xfs_ilock_demote): the writer becomes a reader.
+    pub fn demote(&mut self, me: Holder) {
+        if self.writer == me.0 + 1 {
+            self.writer = 0;
+            self.readers |= 1 << me.0;
+        }
+    }
+
     pub fn held_by(&self, me: Holder) -> Option<Mode> {
         if self.writer == me.0 + 1 {
             Some(Mode::Excl)
@@ -106,10 +118,18 @@ pub struct Locks {
     pub i_rwsem: RwSem,
     pub invalidate_lock: RwSem,
     pub dio_rwsem: RwSem,
+    pub btrfs_mmap: RwSem,
     pub mmap_lock: [RwSem; MAX_TASKS],
-    /// btrfs `lock_extent()` range locks, per page: holder id + 1.
+    /// btrfs `lock_extent()` range locks, per page: holder id + 1, or
+    /// [`ORDERED_EXTENT`].
     pub extent: [u8; MAX_PAGES],
 }
+
+/// An `extent` entry held by a direct write's ordered extent rather than by
+/// a task: btrfs_dio_iomap_begin unlocks a write's range once the ordered
+/// extent exists, but readers (btrfs_lock_and_flush_ordered_range) still
+/// wait for it until btrfs_finish_ordered_io has run after the bio.
+pub const ORDERED_EXTENT: u8 = u8::MAX;
 
 impl Locks {
     pub fn get(&self, id: LockId) -> &RwSem {
@@ -117,6 +137,7 @@ impl Locks {
             LockId::IRwsem => &self.i_rwsem,
             LockId::InvalidateLock => &self.invalidate_lock,
             LockId::DioRwsem => &self.dio_rwsem,
+            LockId::BtrfsMmap => &self.btrfs_mmap,
             LockId::MmapLock(t) => &self.mmap_lock[t as usize],
         }
     }
@@ -126,6 +147,7 @@ impl Locks {
             LockId::IRwsem => &mut self.i_rwsem,
             LockId::InvalidateLock => &mut self.invalidate_lock,
             LockId::DioRwsem => &mut self.dio_rwsem,
+            LockId::BtrfsMmap => &mut self.btrfs_mmap,
             LockId::MmapLock(t) => &mut self.mmap_lock[t as usize],
         }
     }
@@ -135,6 +157,7 @@ impl Locks {
         self.i_rwsem.release(me);
         self.invalidate_lock.release(me);
         self.dio_rwsem.release(me);
+        self.btrfs_mmap.release(me);
         for l in &mut self.mmap_lock {
             l.release(me);
         }
@@ -154,6 +177,20 @@ impl Locks {
     pub fn extent_take(&mut self, lo: u8, hi: u8, me: Holder) {
         for p in lo..=hi {
             self.extent[p as usize] = me.0 + 1;
+        }
+    }
+
+    /// The write's range is unlocked, its ordered extents stay (see
+    /// [`ORDERED_EXTENT`]) for pages `mask`.
+    pub fn extent_to_ordered(&mut self, lo: u8, hi: u8, mask: u32, me: Holder) {
+        for p in lo..=hi {
+            if self.extent[p as usize] == me.0 + 1 {
+                self.extent[p as usize] = if mask & (1 << p) != 0 {
+                    ORDERED_EXTENT
+                } else {
+                    0
+                };
+            }
         }
     }
 

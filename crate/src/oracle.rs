@@ -7,7 +7,13 @@
 //!   superseded at p are the union of `pred[W]` over them (`sup[p]`).
 //! - A read of p returning v is stale when v is in `pred[W]` for some W in
 //!   `written[p]` that had returned when the read began.
-//! - Page p is intact when its content is not superseded.
+//! - Page p is intact when the data it will keep is not superseded. What it
+//!   keeps is the folio's data while the folio is dirty or under writeback
+//!   (writeback will carry it to the device), and otherwise the device's:
+//!   a clean folio is dropped sooner or later. That matters when writeback
+//!   fails: the folio ends clean and uptodate with data the device never got
+//!   (iomap_finish_ioend → mapping_set_error, folio_end_writeback), so the
+//!   -EIO that fsync reports is the truth, not a spurious error.
 
 use crate::outcome::Outcome;
 use crate::version::{iter_set, Version};
@@ -33,6 +39,11 @@ pub struct Oracle {
     pub unreported: u16,
     /// An fsync returned -EIO with every page intact, and nothing was lost since.
     pub spurious: bool,
+    /// Tasks whose fsync has not reported an error since some page was
+    /// last lost: their next -EIO reports that loss, even if a newer write
+    /// has replaced the lost data since (errseq reports the error once per
+    /// open file, whatever happened after it).
+    pub unseen: u8,
     /// Outcomes that fired, as bits.
     pub fired: u16,
 }
@@ -107,8 +118,10 @@ impl World {
             None => self.s.oracle.durable |= began,
             Some(e) => {
                 let lost = self.lost_now();
+                let told_before = self.s.oracle.unseen & (1 << t) == 0;
+                self.s.oracle.unseen &= !(1 << t);
                 self.s.oracle.unreported = 0;
-                if e == crate::world::Errno::EIO && lost == 0 {
+                if e == crate::world::Errno::EIO && lost == 0 && told_before {
                     self.s.oracle.spurious = true;
                     if let Some(h) = &mut self.hist {
                         h.spurious_at = Some((h.steps.len().saturating_sub(1), t));
@@ -118,10 +131,24 @@ impl World {
         }
     }
 
+    /// What page `p` will hold if nothing else happens: the folio's data if
+    /// writeback still has to carry it to the device (dirty, or under
+    /// writeback), else the device's. A clean folio is dropped sooner or
+    /// later; if its data differs from the device's (its writeback failed,
+    /// or a direct write went around it), the device's copy is what stays.
+    pub fn surviving(&self, p: u8) -> Version {
+        if let Some(f) = self.s.cache.get(p) {
+            if f.uptodate() && (f.dirty() || f.writeback()) {
+                return f.ver;
+            }
+        }
+        self.disk_content(p)
+    }
+
     fn lost_now(&self) -> u16 {
         let mut lost = 0u16;
         for p in 0..self.st.pages {
-            if self.s.oracle.superseded(p) & self.content(p).bit() != 0 {
+            if self.s.oracle.superseded(p) & self.surviving(p).bit() != 0 {
                 lost |= 1 << p;
             }
         }
@@ -133,6 +160,9 @@ impl World {
         let lost = self.lost_now();
         let o = &mut self.s.oracle;
         let new = lost & !o.lost;
+        if new != 0 {
+            o.unseen = u8::MAX;
+        }
         o.unreported = (o.unreported | new) & lost;
         o.lost = lost;
         if lost != 0 {
@@ -176,6 +206,7 @@ impl World {
             o.sup[p] = iter_set(o.written[p]).fold(0u32, |m, w| m | o.pred[w.0 as usize]);
         }
         o.spurious = false;
+        o.unseen = 0;
         let lost = self.lost_now();
         let o = &mut self.s.oracle;
         o.lost = lost;
@@ -204,7 +235,7 @@ impl World {
         let gone = o.unreported & o.lost;
         if gone != 0 {
             let p = gone.trailing_zeros() as u8;
-            let c = self.content(p);
+            let c = self.surviving(p);
             let newest = iter_set(o.written[p as usize])
                 .filter(|w| o.pred[w.0 as usize] & c.bit() != 0)
                 .last();

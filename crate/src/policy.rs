@@ -92,14 +92,17 @@ knobs! {
 
     /// What a direct write does when invalidation fails before the write.
     dio_pre_invalidate_fail: DioPreInvalidateFail = "dio_pre_invalidate_fail",
-        "What a direct write does when invalidate_inode_pages2_range() fails before the write \
-         (a page was dirtied again after the flush). Threads 2020-06 (generic/547) and 2020-07 \
-         (IOMAP_DIO_RWF_NO_STALE_PAGECACHE)." {
-        Ignore = "ignore", "Carry on with the direct write and say nothing (before 2017).";
-        WarnEio = "warn-eio", "dio_warn_stale_pagecache(): log, errseq_set(wb_err, -EIO), carry on (5a9d929d6e13, 2017 to 5.8).";
-        FallbackBuffered = "fallback-buffered", "iomap returns -ENOTBLK and the filesystem falls back to a buffered write, if it can (60263d5889e6, 5.9).";
-        Fail = "fail", "Fail the direct write with -EBUSY (one reading of Hellwig's 2020-07 suggestion).";
-        ServeFromCache = "serve-from-cache", "Write the still-cached pages through the page cache and write them back, leaving them cached; the rest goes direct (Wilcox and Hellwig, 2020-07).";
+        "What iomap_dio_rw() does when invalidate_inode_pages2_range() fails before a direct \
+         write (a page was dirtied again after the flush). Threads 2020-06 (generic/547) and \
+         2020-07 (IOMAP_DIO_RWF_NO_STALE_PAGECACHE). btrfs's old direct I/O path (btrfs_dio_path \
+         = direct-io) does not use iomap: generic_file_direct_write() always falls back to a \
+         buffered write there." {
+        Ignore = "ignore", "Carry on with the direct write and say nothing (before 2018).";
+        WarnEio = "warn-eio", "dio_warn_stale_pagecache(): log, errseq_set(wb_err, -EIO), carry on (5a9d929d6e13, ~4.18 to 5.8).";
+        ReturnZero = "return-zero", "Rodrigues, 2020-05-28 (not merged): return 0 without doing any I/O. ext4 and btrfs notice the short direct write and finish it with buffered I/O; XFS has no buffered fallback and returns the short write, 0 bytes, to the caller (Wong: \"now we make the direct writer lose\").";
+        NoStalePagecache = "no-stale-pagecache", "Rodrigues' IOMAP_DIO_RWF_NO_STALE_PAGECACHE (2020-06, not merged): a caller that passes the flag gets no I/O and falls back to a buffered write; only btrfs passed it, so xfs and ext4 still warn and set -EIO.";
+        FallbackBuffered = "fallback-buffered", "Return -ENOTBLK and every filesystem falls back to a buffered write (Hellwig, 60263d5889e6, with XFS's 80e543ae24db; 5.9).";
+        Fail = "fail", "Fail the direct write with invalidation's -EBUSY (Manana, 2020-06: \"either return an error or fallback to buffered IO\"; never merged).";
     }
 
     /// What a direct write does when invalidation fails after the write.
@@ -107,7 +110,7 @@ knobs! {
         "What a direct write does when invalidation fails after the data reached the device: \
          the cache now really is stale. Wong, 2020-06: set EIO only in this case." {
         Ignore = "ignore", "Say nothing.";
-        WarnEio = "warn-eio", "dio_warn_stale_pagecache(): errseq_set(wb_err, -EIO) (2017 and later).";
+        WarnEio = "warn-eio", "dio_warn_stale_pagecache(): errseq_set(wb_err, -EIO) (5a9d929d6e13, ~4.18 and later).";
     }
 
     /// Order of ->end_io and the post-write invalidation.
@@ -125,16 +128,20 @@ knobs! {
          entries in i_pages (Lutomirski) and Wilcox's rwsem; Chinner's reply shows both deadlock \
          when get_user_pages() faults on an mmap of the same file." {
         FlushInvalidate = "flush-invalidate", "Mainline: flush and invalidate the range around the I/O.";
+        ServeFromCache = "serve-from-cache", "Wilcox and Hellwig, 2020-07 (not merged): never invalidate for direct I/O. A direct read copies every cached page from the page cache; a direct write copies into the cached pages, writes them back and leaves them cached, serialised behind the page cache (i_rwsem exclusive); only uncached pages go direct.";
         DioMarker = "dio-marker", "2019 proposal: cached pages are served by the cache, uncached ones get a \"DIO in progress\" entry that buffered I/O and faults wait on.";
         Rwsem = "rwsem", "2019 proposal (Wilcox): with an empty i_pages, direct I/O holds a new rwsem shared and inserting a page takes it exclusive; otherwise markers.";
     }
 
     /// Whether get_user_pages() may fault while the I/O holds its locks.
     dio_gup_fault: DioGupFault = "dio_gup_fault",
-        "How direct I/O pins a user buffer that is not mapped yet. Gruenbacher's nofault series \
-         (~5.16: FOLL_NOFAULT, IOMAP_DIO_PARTIAL) fixed the gfs2 and btrfs deadlocks." {
+        "How btrfs direct I/O pins a user buffer that is not mapped yet. Gruenbacher's nofault \
+         series (5.16: FOLL_NOFAULT, IOMAP_DIO_PARTIAL; btrfs 51bd9563b678) fixed the gfs2 and \
+         btrfs deadlocks. Only btrfs and gfs2 pass IOMAP_DIO_PARTIAL: XFS and ext4 always let \
+         get_user_pages() fault, which is safe there because their faults take invalidate_lock \
+         (MMAPLOCK), never the IOLOCK / i_rwsem the direct I/O holds." {
         Fault = "fault", "get_user_pages() faults the page in while the I/O holds its locks.";
-        NofaultRetry = "nofault-retry", "Pin without faulting; on a miss finish the part done, drop the locks, fault the buffer in, retry the rest (~5.16).";
+        NofaultRetry = "nofault-retry", "btrfs (5.16): pin without faulting; on a miss complete the part done, fault the rest of the buffer in still holding the inode lock (\"to prevent races with truncate\"), retry; no progress → buffered.";
     }
 
     /// Which lock a page fault takes against truncate and hole punching.
@@ -143,8 +150,8 @@ knobs! {
          punch removes them. XFS MMAPLOCK (4.1), ext4 i_mmap_sem (4.10); generalised as \
          mapping->invalidate_lock in 5.15 (Jan Kara)." {
         None = "none", "Faults take no such lock.";
-        FsPrivate = "fs-private", "XFS and ext4 take their private lock; btrfs takes none (before 5.15).";
-        InvalidateLock = "invalidate-lock", "Every filesystem: faults and readahead take invalidate_lock shared (5.15 and later).";
+        FsPrivate = "fs-private", "Before 5.15: XFS takes MMAPLOCK shared in every fault (4.1), ext4 i_mmap_sem (~4.5); btrfs only takes its own i_mmap_lock in page_mkwrite (~5.12).";
+        InvalidateLock = "invalidate-lock", "5.15 and later: filemap_fault takes invalidate_lock shared to read a folio in, and XFS and ext4 page_mkwrite take it; btrfs page_mkwrite still takes its own i_mmap_lock (~5.12).";
     }
 
     /// RWF_UNCACHED / RWF_DONTCACHE buffered writes.
@@ -167,10 +174,12 @@ knobs! {
 
     /// XFS speculative post-EOF preallocation.
     speculative_prealloc: SpeculativePrealloc = "speculative_prealloc",
-        "XFS speculative preallocation: an extending buffered write reserves delalloc blocks \
-         beyond EOF, so writeback changes the extent map beyond the written range (thread 2019-12)." {
-        On = "on", "Reserve delalloc beyond EOF on extending writes (XFS default).";
-        Off = "off", "No preallocation (allocsize=4k, or ext4 and btrfs).";
+        "XFS speculative preallocation: a buffered write that extends the file at its last \
+         extent reserves delalloc blocks beyond EOF, so writeback changes the extent map beyond \
+         the written range (thread 2019-12). xfs_iomap_prealloc_size()." {
+        Dynamic = "dynamic", "The default: nothing for a file smaller than 64 KiB (m_allocsize), which every model file is; larger files get about as much again as the extents before the write.";
+        Allocsize = "allocsize", "mount -o allocsize=16k: a fixed 16 KiB (4 pages) of delalloc past EOF on every extending write, whatever the file's size.";
+        Off = "off", "No speculative preallocation at all (as on ext4 and btrfs).";
     }
 
     /// O_DIRECT on a DAX mount.
@@ -185,6 +194,15 @@ knobs! {
         "A DAX write over a block with a media error (~5.19: DAX_RECOVERY_WRITE)." {
         Fail = "fail", "The write fails with -EIO and the poison stays.";
         RecoveryWrite = "recovery-write", "Retry with DAX_RECOVERY_WRITE, which clears the poison (~5.19).";
+    }
+
+    /// Which direct I/O code btrfs runs.
+    btrfs_dio_path: BtrfsDioPath = "btrfs_dio_path",
+        "The direct I/O code btrfs runs. btrfs moved to iomap_dio_rw() in the 5.8 merge window \
+         (a43a67a2d715), was reverted before 5.8-rc1 (55e20bd12a56: \"fsync will fail, though \
+         there's no real error\") and moved for good in 5.9 (f85781fb505e). Thread 2020-06." {
+        DirectIo = "direct-io", "fs/direct-io.c: generic_file_direct_write() + __blockdev_direct_IO(); a failed pre-write invalidation falls back to a buffered write; direct reads take no i_rwsem and never invalidate (up to released 5.8).";
+        Iomap = "iomap", "iomap_dio_rw(), like xfs and ext4 (5.9; and the 5.8 merge-window tree).";
     }
 
     /// How writeback errors reach fsync.
@@ -296,7 +314,8 @@ pub struct PresetDef {
 
 pub const DEFAULT_PRESET: &str = "linux-6.18";
 
-/// Kernel releases first (oldest to newest, each a diff on the one before),
+/// Kernel trees first, oldest to newest (each a diff on its `base`; the 5.8
+/// merge-window tree is a branch off 5.7 that released 5.8 did not keep),
 /// then one preset per proposal in the threads.
 pub static PRESETS: &[PresetDef] = &[
     PresetDef {
@@ -304,8 +323,9 @@ pub static PRESETS: &[PresetDef] = &[
         base: None,
         kernel: Kernel(5, 7),
         approx: false,
-        summary: "Before the 2020 threads: failed invalidation warns and sets -EIO in wb_err; direct reads invalidate too.",
+        summary: "Before the 2020 threads: on xfs and ext4 (iomap) a failed pre-write invalidation warns and sets -EIO in wb_err, and direct reads invalidate too; btrfs runs the old fs/direct-io.c code, which falls back to a buffered write instead.",
         set: &[
+            ("btrfs_dio_path", "direct-io"),
             ("dio_read_invalidate", "yes"),
             ("dio_pre_invalidate_fail", "warn-eio"),
             ("dio_post_invalidate_fail", "warn-eio"),
@@ -315,7 +335,7 @@ pub static PRESETS: &[PresetDef] = &[
             ("fault_lock", "fs-private"),
             ("uncached_write", "unsupported"),
             ("iomap_validity", "none"),
-            ("speculative_prealloc", "on"),
+            ("speculative_prealloc", "dynamic"),
             ("dax_odirect", "dax-path"),
             ("dax_poison_write", "fail"),
             ("wb_error_report", "errseq"),
@@ -323,11 +343,20 @@ pub static PRESETS: &[PresetDef] = &[
         proposal: false,
     },
     PresetDef {
+        name: "linux-5.8-merge-window",
+        base: Some("linux-5.7"),
+        kernel: Kernel(5, 8),
+        approx: false,
+        summary: "Linus' tree in the 5.8 merge window (June 2020), never released: btrfs direct I/O on iomap_dio_rw() (a43a67a2d715) inherits iomap's answer to a failed invalidation, a warning and -EIO in wb_err, and generic/547 fails. Reverted before 5.8-rc1 (55e20bd12a56).",
+        set: &[("btrfs_dio_path", "iomap")],
+        proposal: false,
+    },
+    PresetDef {
         name: "linux-5.8",
         base: Some("linux-5.7"),
         kernel: Kernel(5, 8),
         approx: false,
-        summary: "btrfs direct I/O moves to iomap_dio_rw() and inherits its answer to a failed invalidation: a warning and -EIO in wb_err (generic/547 fails).",
+        summary: "As released: the btrfs conversion to iomap_dio_rw() was reverted before -rc1 (55e20bd12a56), so btrfs still runs the old direct I/O code; nothing the model covers changed since 5.7.",
         set: &[],
         proposal: false,
     },
@@ -336,8 +365,12 @@ pub static PRESETS: &[PresetDef] = &[
         base: Some("linux-5.8"),
         kernel: Kernel(5, 9),
         approx: false,
-        summary: "Failed pre-write invalidation returns -ENOTBLK and filesystems fall back to buffered I/O (60263d5889e6, 80e543ae24db); direct reads stop invalidating (54752de928c4).",
-        set: &[("dio_read_invalidate", "no"), ("dio_pre_invalidate_fail", "fallback-buffered")],
+        summary: "A failed pre-write invalidation returns -ENOTBLK and xfs, ext4 and btrfs fall back to buffered I/O (60263d5889e6 with 80e543ae24db); direct reads stop invalidating (54752de928c4); btrfs moves to iomap_dio_rw() for good (f85781fb505e).",
+        set: &[
+            ("dio_read_invalidate", "no"),
+            ("dio_pre_invalidate_fail", "fallback-buffered"),
+            ("btrfs_dio_path", "iomap"),
+        ],
         proposal: false,
     },
     PresetDef {
@@ -353,8 +386,8 @@ pub static PRESETS: &[PresetDef] = &[
         name: "linux-5.16",
         base: Some("linux-5.15"),
         kernel: Kernel(5, 16),
-        approx: true,
-        summary: "Direct I/O pins user pages without faulting and retries after faulting them in (Gruenbacher; gfs2 and btrfs).",
+        approx: false,
+        summary: "btrfs and gfs2 direct I/O pins user pages without faulting and retries after faulting them in (Gruenbacher; btrfs 51bd9563b678); xfs and ext4 keep faulting, safely.",
         set: &[("dio_gup_fault", "nofault-retry")],
         proposal: false,
     },
@@ -372,7 +405,7 @@ pub static PRESETS: &[PresetDef] = &[
         base: Some("linux-6.2"),
         kernel: Kernel(6, 15),
         approx: false,
-        summary: "Today: RWF_DONTCACHE buffered writes drop their folios when writeback completes (6.14; iomap and XFS 6.15).",
+        summary: "RWF_DONTCACHE: folios a buffered read or write creates are dropped once clean (6.14, FOP_DONTCACHE on xfs; ext4 ~6.17; not btrfs). btrfs direct writes to checksummed files fall back to buffered writes (968f19c5b1b7, 6.15).",
         set: &[("uncached_write", "dropbehind")],
         proposal: false,
     },
@@ -432,26 +465,35 @@ pub static PRESETS: &[PresetDef] = &[
         proposal: true,
     },
     PresetDef {
-        name: "2020-no-stale-pagecache",
-        base: Some("linux-5.8"),
+        name: "2020-dio-return-zero",
+        base: Some("linux-5.8-merge-window"),
         kernel: Kernel(5, 8),
         approx: false,
-        summary: "Rodrigues, 2020-06/07: on failed invalidation return to the filesystem to fall back to buffered I/O; XFS of the time has no fallback, so its direct writer gets the error.",
-        set: &[("dio_pre_invalidate_fail", "fallback-buffered")],
+        summary: "Rodrigues, 2020-05-28, on the 5.8 merge-window tree: a failed invalidation makes iomap_dio_rw() return 0; ext4 and btrfs finish with a buffered write, XFS returns the short write (Wong: \"now we make the direct writer lose\"). Not merged.",
+        set: &[("dio_pre_invalidate_fail", "return-zero")],
+        proposal: true,
+    },
+    PresetDef {
+        name: "2020-no-stale-pagecache",
+        base: Some("linux-5.8-merge-window"),
+        kernel: Kernel(5, 8),
+        approx: false,
+        summary: "Rodrigues, 2020-06: IOMAP_DIO_RWF_NO_STALE_PAGECACHE, on the 5.8 merge-window tree: btrfs passes the flag and falls back to a buffered write when invalidation fails; xfs and ext4 do not pass it and still warn and set -EIO (not merged).",
+        set: &[("dio_pre_invalidate_fail", "no-stale-pagecache")],
         proposal: true,
     },
     PresetDef {
         name: "2020-serve-from-cache",
-        base: Some("linux-5.8"),
+        base: Some("linux-5.8-merge-window"),
         kernel: Kernel(5, 8),
         approx: false,
-        summary: "Wilcox and Hellwig, 2020-07: serve the cached part of a direct I/O from the page cache and write it back, leaving it cached (not merged).",
-        set: &[("dio_pre_invalidate_fail", "serve-from-cache")],
+        summary: "Wilcox and Hellwig, 2020-07: never invalidate for direct I/O; serve every cached part of a direct read from the page cache, write into the cached pages of a direct write, write them back and leave them cached (not merged).",
+        set: &[("dio_coherency", "serve-from-cache")],
         proposal: true,
     },
     PresetDef {
         name: "2020-eio-after-write",
-        base: Some("linux-5.8"),
+        base: Some("linux-5.8-merge-window"),
         kernel: Kernel(5, 8),
         approx: false,
         summary: "Wong, 2020-06: carry on quietly when invalidation fails before the write; set -EIO only when it fails after the write.",
@@ -488,6 +530,7 @@ impl Policy {
             dio_post_invalidate_order: DioPostInvalidateOrder::ALL[0],
             dio_coherency: DioCoherency::ALL[0],
             dio_gup_fault: DioGupFault::ALL[0],
+            btrfs_dio_path: BtrfsDioPath::ALL[0],
             fault_lock: FaultLock::ALL[0],
             uncached_write: UncachedWrite::ALL[0],
             iomap_validity: IomapValidity::ALL[0],

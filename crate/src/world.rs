@@ -563,9 +563,17 @@ impl World {
                 }
             }
         };
-        if let Some(h) = &mut self.hist {
+        let info = if let Some(h) = &mut self.hist {
+            // name the step as the preset's kernel spelled it
+            let info = StepInfo {
+                name: crate::release::step_name(info.name, self.st.fs, self.st.policy.kernel),
+                ..info
+            };
             h.end_step(info);
-        }
+            info
+        } else {
+            info
+        };
         self.after_step();
         Ok(info)
     }
@@ -766,8 +774,8 @@ impl World {
     }
 
     /// Locks that a writer is queued on (Linux rwsems then block new readers).
-    fn writers_waiting(&self) -> u8 {
-        let mut ww = 0u8;
+    fn writers_waiting(&self) -> u16 {
+        let mut ww = 0u16;
         let mut note = |need: Option<Need>, h: Holder| {
             if let Some(Need::Lock(l, Mode::Excl)) = need {
                 let sem = self.s.locks.get(l);
@@ -782,7 +790,7 @@ impl World {
         ww
     }
 
-    pub(crate) fn satisfied(&self, need: Need, me: Holder, ww: u8) -> bool {
+    pub(crate) fn satisfied(&self, need: Need, me: Holder, ww: u16) -> bool {
         let folio = |p: u8| self.s.cache.get(p);
         match need {
             Need::None => true,
@@ -808,7 +816,7 @@ impl World {
         }
     }
 
-    fn blockers(&self, need: Need, me: Holder, ww: u8) -> Vec<Actor> {
+    fn blockers(&self, need: Need, me: Holder, ww: u16) -> Vec<Actor> {
         let mut by: Vec<Actor> = Vec::new();
         let dev_for = |p: u8, kinds: &[BioKind]| -> bool {
             self.s
@@ -869,7 +877,11 @@ impl World {
                 for p in lo..=hi {
                     let o = self.s.locks.extent[p as usize];
                     if o != 0 {
-                        let a = Actor::of_holder(Holder(o - 1));
+                        let a = if o == crate::locks::ORDERED_EXTENT {
+                            Actor::Dev(0)
+                        } else {
+                            Actor::of_holder(Holder(o - 1))
+                        };
                         if !by.contains(&a) {
                             by.push(a);
                         }
@@ -1139,12 +1151,13 @@ impl World {
     }
 }
 
-fn lock_bit(l: LockId) -> u8 {
+fn lock_bit(l: LockId) -> u16 {
     match l {
         LockId::IRwsem => 1,
         LockId::InvalidateLock => 2,
         LockId::DioRwsem => 4,
-        LockId::MmapLock(t) => 8 << t,
+        LockId::BtrfsMmap => 8,
+        LockId::MmapLock(t) => 16 << t,
     }
 }
 

@@ -44,14 +44,26 @@ fn buffered_write_reserves_delalloc_and_dirties_the_folio() {
         "",
     );
     assert_eq!(w.s.ext.get(0).kind(), "delalloc");
-    // speculative preallocation past EOF
-    assert_eq!(w.s.ext.get(1).kind(), "delalloc");
+    // no speculative preallocation for a file under 64 KiB
+    // (xfs_iomap_prealloc_size: i_size < m_allocsize)
+    assert_eq!(w.s.ext.get(1).kind(), "hole");
     assert_eq!(w.s.i_size, 1);
     let f = w.s.cache.get(0).unwrap();
     assert!(f.dirty() && f.uptodate());
     assert_eq!(w.st.label(f.ver), "A1");
     // nothing reached the device
     assert_eq!(w.hist.as_ref().unwrap().counters.device_ios, 0);
+    // -o allocsize=16k: 4 pages past EOF, whatever the size
+    let w = run(
+        &setup(
+            "fs = \"xfs\"\npages = 8\nsize = 0\non_disk = \"hole\"\n[policy]\nspeculative_prealloc = \"allocsize\"",
+            &[("A", &["write 0"])],
+        ),
+        None,
+        "",
+    );
+    assert!((1..=4).all(|p| w.s.ext.get(p).kind() == "delalloc"));
+    assert_eq!(w.s.ext.get(5).kind(), "hole");
 }
 
 #[test]
@@ -138,14 +150,23 @@ fn invalidation_of_a_page_dirtied_after_the_flush_fails_with_ebusy() {
 }
 
 #[test]
-fn xfs_fails_a_direct_write_over_delalloc_found_after_the_flush() {
-    // B's write fault creates delalloc over the hole between A's
-    // invalidation and A's iomap_begin
+fn xfs_direct_write_allocates_over_delalloc_a_direct_read_fails_on_it() {
+    // B's write fault creates delalloc over the hole between A's flush and
+    // A's iomap_begin. A direct write allocates over it
+    // (xfs_direct_write_iomap_begin: imap_needs_alloc); a direct read gets
+    // the delalloc mapping and iomap_dio_iter fails it with -EIO.
     let toml = setup(
         "fs = \"xfs\"\npages = 1\non_disk = \"hole\"\ncached = \"0\"",
         &[("A", &["write 0 direct"]), ("B", &["mmap-write 0"])],
     );
     let w = run(&toml, None, "A:3 B:3 A");
+    assert_eq!(result(&w, 0, 0).0, "4096", "{}", text(&w));
+    assert!(!notes(&w).contains("Direct I/O collision"), "{}", text(&w));
+    let toml = setup(
+        "fs = \"xfs\"\npages = 1\non_disk = \"hole\"\ncached = \"0\"",
+        &[("A", &["read 0 direct"]), ("B", &["mmap-write 0"])],
+    );
+    let w = run(&toml, None, "A:2 B:2 A B");
     assert!(
         notes(&w).contains("Direct I/O collision with buffered writes!"),
         "{}",

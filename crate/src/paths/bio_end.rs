@@ -4,7 +4,7 @@
 use crate::device::BioKind;
 use crate::extents::Ext;
 use crate::outcome::Outcome;
-use crate::pagecache::{DIRTY, DROPBEHIND, ORDERED, UPTODATE, WRITEBACK};
+use crate::pagecache::{DROPBEHIND, ORDERED, UPTODATE, WRITEBACK};
 use crate::world::World;
 
 pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
@@ -37,12 +37,14 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
     };
     match bio.kind {
         BioKind::Writeback => {
+            let mut unwritten_converted = false;
             if done.ok {
                 w.note(landed);
                 // ioend completion: unwritten extent conversion
                 if let Ext::Unwritten(b, _) = w.s.ext.get(p) {
                     if b == bio.block {
                         w.s.ext.set(p, Ext::Written(b));
+                        unwritten_converted = true;
                         w.note(|_| format!("page {p}: unwritten → written"));
                     }
                 }
@@ -67,26 +69,20 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                     format!("folio {p}: ordered extent pending (btrfs_finish_ordered_io queued)")
                 });
             }
+            let converted = done.ok && unwritten_converted;
             if let Some(f) = w.s.cache.get_mut(p) {
                 f.clear(WRITEBACK);
-                let f = *f;
-                let mapped =
-                    w.s.tasks
-                        .iter()
-                        .any(|t| (t.pte_ro | t.pte_rw) & (1 << p) != 0);
                 if f.has(DROPBEHIND)
-                    && !f.has(DIRTY)
-                    && !f.has(ORDERED)
-                    && !f.locked()
-                    && f.pins == 0
-                    && !mapped
+                    && super::invalidate::dropbehind_droppable(w, p)
+                    && w.st.fs.wb_end_in_task(converted)
                 {
-                    // folio_end_dropbehind(): RWF_DONTCACHE folios go once clean
-                    w.s.cache.folios[p as usize] = None;
+                    // folio_end_dropbehind(): RWF_DONTCACHE folios go once
+                    // clean, unmapped first if mapped
+                    super::invalidate::remove_folio(w, p);
                     w.note(|_| format!("folio {p} dropped (dropbehind)"));
                 }
             }
-            "iomap_finish_ioend"
+            w.st.fs.names().wb_done
         }
         BioKind::ReadFolio => {
             if let Some(f) = w.s.cache.get_mut(p) {
@@ -111,6 +107,9 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
         }
         BioKind::DioRead => {
             let t = bio.owner.0;
+            // btrfs_dio_end_io (btrfs_endio_direct_read before 5.9): a
+            // read's range is unlocked when its bio completes
+            w.s.locks.extent_release(p, p, bio.owner);
             if done.ok {
                 w.read_value(t, p, done.data);
                 w.note(|w| {
@@ -126,7 +125,11 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                 w.s.tasks[t as usize].dio_err = true;
                 w.note(|_| format!("read of block {} FAILED", bio.block));
             }
-            "iomap_dio_bio_end_io"
+            if super::dio::legacy_btrfs(w) == Some(true) {
+                "btrfs_endio_direct_read"
+            } else {
+                "iomap_dio_bio_end_io"
+            }
         }
         BioKind::DioWrite => {
             let t = bio.owner.0;
@@ -136,11 +139,41 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                 w.s.tasks[t as usize].dio_err = true;
                 w.note(|_| format!("write to block {} FAILED", bio.block));
             }
-            "iomap_dio_bio_end_io"
+            if w.s.locks.extent[p as usize] == crate::locks::ORDERED_EXTENT {
+                // btrfs_finish_ordered_extent: btrfs_finish_ordered_io runs
+                // later, in a worker
+                w.s.dev.submit(crate::device::Bio {
+                    kind: BioKind::OrderedFinish,
+                    block: bio.block,
+                    page: p,
+                    ver: bio.ver,
+                    fua: true,
+                    owner: bio.owner,
+                });
+                w.note(|_| {
+                    format!("ordered extent of page {p} pending (btrfs_finish_ordered_io queued)")
+                });
+            }
+            if super::dio::legacy_btrfs(w) == Some(true) {
+                "btrfs_endio_direct_write"
+            } else {
+                "iomap_dio_bio_end_io"
+            }
         }
         BioKind::Flush => {
             w.note(|_| "volatile write cache flushed to media".to_string());
             "blkdev_issue_flush: done"
+        }
+        BioKind::OrderedFinish if bio.fua => {
+            if w.s.locks.extent[p as usize] == crate::locks::ORDERED_EXTENT {
+                w.s.locks.extent[p as usize] = 0;
+            }
+            w.note(|_| {
+                format!(
+                    "the direct write's ordered extent for page {p} finished; readers may go on"
+                )
+            });
+            "btrfs_finish_ordered_io"
         }
         BioKind::OrderedFinish => {
             if let Some(f) = w.s.cache.get_mut(p) {
@@ -154,7 +187,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
             let size = w.s.i_size;
             w.s.ext.commit(size);
             w.note(|_| "log write done: cache flushed, extent map and size committed".to_string());
-            "xlog_ioend_work"
+            w.st.fs.names().log_done
         }
     }
 }

@@ -64,8 +64,12 @@ impl BufRead {
         }
     }
 
+    /// RWF_DONTCACHE refused: no such flag yet, or the filesystem does not
+    /// set FOP_DONTCACHE.
     fn unsupported(&self, w: &World) -> bool {
-        self.dontcache && w.st.policy.uncached_write == UncachedWrite::Unsupported
+        self.dontcache
+            && (w.st.policy.uncached_write == UncachedWrite::Unsupported
+                || !w.st.fs.dontcache(w.st.policy.kernel))
     }
 
     fn ret(&mut self, w: &mut World, t: u8, r: Ret) -> Progress {
@@ -134,9 +138,9 @@ impl BufRead {
                     c.cpu_bytes += 4096;
                 }
                 w.note(|w| format!("copy folio {p} = {} to the user buffer", w.st.label(f.ver)));
-                if f.has(DROPBEHIND) && super::invalidate::evictable(w, p) {
-                    // filemap_end_dropbehind_read()
-                    w.s.cache.folios[p as usize] = None;
+                if f.has(DROPBEHIND) && super::invalidate::dropbehind_droppable(w, p) {
+                    // filemap_end_dropbehind_read() → folio_unmap_invalidate()
+                    super::invalidate::remove_folio(w, p);
                     w.note(|_| format!("folio {p} dropped (dontcache read)"));
                 }
                 self.cur += 1;

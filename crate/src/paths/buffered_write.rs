@@ -64,6 +64,9 @@ pub struct BufWrite {
     uncached: bool,
     /// This is the buffered fallback of a direct write.
     fallback: bool,
+    /// The caller holds i_rwsem exclusive and keeps it until the op returns
+    /// (btrfs's old direct I/O path falls back inside btrfs_file_write_iter).
+    locked: bool,
     /// Pages to report as written (a fallback finishing a partial direct write).
     total: u8,
     pc: Pc,
@@ -82,6 +85,7 @@ impl BufWrite {
             dsync,
             uncached,
             fallback: false,
+            locked: false,
             total: r.hi - r.lo + 1,
             pc: Pc::Lock,
             iomap: Iomap {
@@ -104,6 +108,16 @@ impl BufWrite {
         }
     }
 
+    /// The fallback of btrfs's old direct I/O path: i_rwsem is already held
+    /// (exclusive) and stays held through the write-back that follows.
+    pub fn fallback_locked(r: Range, dsync: bool) -> BufWrite {
+        BufWrite {
+            locked: true,
+            pc: Pc::IomapBegin,
+            ..BufWrite::fallback_of(r, dsync)
+        }
+    }
+
     /// Report `n` pages written (the direct part included).
     pub fn set_total(&mut self, n: u8) {
         self.total = n;
@@ -117,11 +131,22 @@ impl BufWrite {
         }
     }
 
+    /// RWF_UNCACHED / RWF_DONTCACHE refused: the kernel has no such flag,
+    /// or (RWF_DONTCACHE) the filesystem does not set FOP_DONTCACHE.
+    fn refused(&self, w: &World) -> bool {
+        self.uncached
+            && match w.st.policy.uncached_write {
+                UncachedWrite::Unsupported => true,
+                UncachedWrite::Dropbehind => !w.st.fs.dontcache(w.st.policy.kernel),
+                UncachedWrite::PerPageDrop | UncachedWrite::PerIoFlush => false,
+            }
+    }
+
     pub fn need(&self, w: &World, t: u8) -> Need {
         let me = Holder(t);
         match self.pc {
             Pc::Lock => {
-                if self.uncached && w.st.policy.uncached_write == UncachedWrite::Unsupported {
+                if self.refused(w) {
                     Need::None
                 } else {
                     Need::Lock(LockId::IRwsem, Mode::Excl)
@@ -142,9 +167,17 @@ impl BufWrite {
         let me = Holder(t);
         match self.pc {
             Pc::Lock => {
-                if self.uncached && w.st.policy.uncached_write == UncachedWrite::Unsupported {
-                    w.note(|_| {
-                        "RWF_UNCACHED / RWF_DONTCACHE is not supported: -EOPNOTSUPP".to_string()
+                if self.refused(w) {
+                    w.note(|w| {
+                        if w.st.policy.uncached_write == UncachedWrite::Unsupported {
+                            "RWF_UNCACHED / RWF_DONTCACHE is not supported: -EOPNOTSUPP".to_string()
+                        } else {
+                            format!(
+                                "{} does not set FOP_DONTCACHE (as of {}): -EOPNOTSUPP",
+                                w.st.fs.name(),
+                                w.st.policy.kernel
+                            )
+                        }
                     });
                     return (
                         "kiocb_set_rw_flags",
@@ -250,15 +283,23 @@ impl BufWrite {
                 reserved |= 1 << q;
             }
         }
-        // XFS speculative preallocation: an extending write reserves as
-        // much again beyond EOF (xfs_iomap_prealloc_size grows with size).
+        // XFS speculative preallocation (xfs_iomap_prealloc_size): nothing
+        // by default below 64 KiB, which a model file never reaches; a
+        // fixed 4 pages with -o allocsize=16k.
         let mut prealloc = 0u32;
-        if w.st.fs == Fs::Xfs
-            && w.st.policy.speculative_prealloc == SpeculativePrealloc::On
-            && self.hi >= w.s.i_size
-        {
-            let len = self.hi - self.lo + 1;
-            let end = (self.hi + len).min(w.st.pages - 1);
+        let prealloc_pages = match w.st.policy.speculative_prealloc {
+            // 0 while i_size < m_allocsize (64 KiB); then about twice the
+            // file (the contiguous extents before the write), rounded down
+            // to a power of two, at least m_allocsize
+            SpeculativePrealloc::Dynamic if w.s.i_size >= 16 => {
+                let twice = u32::from(w.s.i_size) * 2;
+                (1u32 << (31 - twice.leading_zeros())).max(16)
+            }
+            SpeculativePrealloc::Dynamic | SpeculativePrealloc::Off => 0,
+            SpeculativePrealloc::Allocsize => 4,
+        };
+        if w.st.fs == Fs::Xfs && prealloc_pages > 0 && self.hi >= w.s.i_size {
+            let end = (u32::from(self.hi) + prealloc_pages).min(u32::from(w.st.pages) - 1) as u8;
             for q in self.hi + 1..=end {
                 if let Ext::Hole(z) = w.s.ext.get(q) {
                     w.s.ext.set(q, Ext::Delalloc(z));
@@ -278,7 +319,13 @@ impl BufWrite {
             seq: w.s.ext.seq,
         };
         w.note(|w| {
-            let mut s = format!("iomap {cur}-{hi}: {kind}, cookie {}", w.s.ext.seq);
+            let mut s = if w.st.fs == Fs::Xfs {
+                format!("iomap {cur}-{hi}: {kind}, cookie {}", w.s.ext.seq)
+            } else if cur == hi {
+                format!("page {cur}: {kind}")
+            } else {
+                format!("pages {cur}-{hi}: {kind}")
+            };
             if reserved != 0 {
                 s += &format!(
                     "; delalloc reserved over {}",
@@ -303,10 +350,19 @@ impl BufWrite {
         let created = w.s.cache.get(p).is_none();
         if created {
             add_for_write(w, me, p, dropbehind);
+        } else if !dropbehind {
+            // __filemap_get_folio without FGP_DONTCACHE: "not an uncached
+            // lookup, clear uncached if set"
+            w.s.cache
+                .get_mut(p)
+                .unwrap()
+                .clear(crate::pagecache::DROPBEHIND);
         }
         // iomap_write_begin: the folio is locked; is the cached mapping
-        // still what the extent map says?
-        if w.s.ext.seq != self.iomap.seq {
+        // still what the extent map says? Only XFS writes through iomap
+        // with a mapping cached across folios: ext4 (ext4_da_write_begin)
+        // and btrfs map each folio as they go, and have no ->iomap_valid.
+        if w.st.fs == Fs::Xfs && w.s.ext.seq != self.iomap.seq {
             if w.st.policy.iomap_validity == IomapValidity::Cookie {
                 w.s.cache.get_mut(p).unwrap().lock = 0;
                 w.note(|w| {
@@ -352,7 +408,7 @@ impl BufWrite {
             }
             s
         });
-        let name = "iomap_write_iter";
+        let name = w.st.fs.names().buffered_copy;
         if self.mode(w) == UncachedWrite::PerPageDrop {
             self.flush = Flush::new(p, p, true);
             self.pc = Pc::DropFlush;
@@ -379,7 +435,9 @@ impl BufWrite {
     }
 
     fn unlock(&mut self, w: &mut World, t: u8) -> Progress {
-        w.s.locks.i_rwsem.release(Holder(t));
+        if !self.locked {
+            w.s.locks.i_rwsem.release(Holder(t));
+        }
         self.post_unlock(w, t)
     }
 

@@ -125,6 +125,20 @@ pub fn coherency_enter(w: &mut World, t: u8, lo: u8, hi: u8) -> u32 {
         w.note(|_| "i_pages is empty: dio_rwsem taken shared for the whole I/O".to_string());
         return 0;
     }
+    if w.st.policy.dio_coherency == DioCoherency::ServeFromCache {
+        let served = w.s.cache.present(lo, hi);
+        w.note(|_| {
+            if served == 0 {
+                "nothing cached: the whole I/O goes direct".to_string()
+            } else {
+                format!(
+                    "cached {} served through the page cache; nothing is invalidated",
+                    crate::util::fmt_set(served)
+                )
+            }
+        });
+        return served;
+    }
     let mut served = 0u32;
     let mut marked = 0u32;
     for p in lo..=hi {
@@ -170,6 +184,31 @@ pub fn release_all(w: &mut World, t: u8) {
     w.s.locks.release_all(Holder(t));
 }
 
+/// What a btrfs direct I/O releases before faulting its buffer in and
+/// retrying (btrfs_direct_read/_write, 5.16): everything but the inode
+/// lock, which it keeps "to prevent races with truncate".
+pub fn release_for_retry(w: &mut World, t: u8) {
+    let keep = w.s.locks.i_rwsem;
+    release_all(w, t);
+    w.s.locks.i_rwsem = keep;
+}
+
+/// Whether this I/O pins its user pages with FOLL_NOFAULT and retries
+/// (IOMAP_DIO_PARTIAL): btrfs (and gfs2) since 5.16. XFS and ext4 never
+/// do: their get_user_pages() faults, which is safe because the fault takes
+/// invalidate_lock / MMAPLOCK, not the I/O lock.
+pub fn nofault(w: &World) -> bool {
+    legacy_btrfs(w) == Some(false)
+        && w.st.policy.dio_gup_fault == crate::policy::DioGupFault::NofaultRetry
+}
+
+/// For btrfs, whether it runs the old fs/direct-io.c code (up to released
+/// 5.8) rather than iomap_dio_rw(); `None` for other filesystems.
+pub fn legacy_btrfs(w: &World) -> Option<bool> {
+    (w.st.fs == crate::fs::Fs::Btrfs)
+        .then(|| w.st.policy.btrfs_dio_path == crate::policy::BtrfsDioPath::DirectIo)
+}
+
 /// What bio_iov_iter_get_pages() did with a user page.
 pub enum Gup {
     /// Pinned (or already pinned by this I/O).
@@ -189,21 +228,14 @@ pub fn get_user_page(w: &mut World, t: u8, u: u8, write: bool) -> Gup {
         return Gup::Pinned;
     }
     let how = if write { "mapped writable" } else { "mapped" };
-    match w.st.policy.dio_gup_fault {
-        crate::policy::DioGupFault::Fault => {
-            w.note(|_| {
-                format!(
-                    "get_user_pages: user page {u} is not {how}: fault, holding the I/O's locks"
-                )
-            });
-            Gup::Fault(super::fault::Fault::new(u, write))
-        }
-        crate::policy::DioGupFault::NofaultRetry => {
-            w.note(|_| {
-                format!("get_user_pages(FOLL_NOFAULT): user page {u} is not {how}: stop here")
-            });
-            Gup::Stop
-        }
+    if nofault(w) {
+        w.note(|_| format!("get_user_pages(FOLL_NOFAULT): user page {u} is not {how}: stop here"));
+        Gup::Stop
+    } else {
+        w.note(|_| {
+            format!("get_user_pages: user page {u} is not {how}: fault, holding the I/O's locks")
+        });
+        Gup::Fault(super::fault::Fault::new(u, write))
     }
 }
 

@@ -19,9 +19,7 @@ use crate::device::{Bio, BioKind};
 use crate::extents::Ext;
 use crate::locks::{LockId, Mode};
 use crate::ops::Range;
-use crate::policy::{
-    DioCoherency, DioGupFault, DioPreInvalidateFail, DioReadInvalidate, WbErrorReport,
-};
+use crate::policy::{DioCoherency, DioPreInvalidateFail, DioReadInvalidate, WbErrorReport};
 use crate::world::{Errno, Holder, Need, Ret, World};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -59,10 +57,13 @@ pub struct DioRead {
     partial: bool,
     /// `cur` when the last retry started (progress check).
     retried_at: Option<u8>,
+    /// btrfs up to 5.8: generic_file_read_iter() → btrfs_direct_IO() →
+    /// __blockdev_direct_IO(): no i_rwsem, no invalidation.
+    legacy: bool,
 }
 
 impl DioRead {
-    pub fn new(_w: &World, r: Range, into: Option<u8>) -> DioRead {
+    pub fn new(w: &World, r: Range, into: Option<u8>) -> DioRead {
         DioRead {
             base: r.lo,
             lo: r.lo,
@@ -76,6 +77,7 @@ impl DioRead {
             fault: Fault::new(0, true),
             partial: false,
             retried_at: None,
+            legacy: dio::legacy_btrfs(w) == Some(true),
         }
     }
 
@@ -85,6 +87,7 @@ impl DioRead {
 
     pub fn need(&self, w: &World, t: u8) -> Need {
         match self.pc {
+            Pc::Lock if self.legacy => Need::None,
             Pc::Lock => Need::Lock(LockId::IRwsem, Mode::Shared),
             Pc::Flush => self.flush.need(w),
             Pc::Inval => self.inval.need(w),
@@ -185,9 +188,10 @@ impl DioRead {
             let u = user_page(base, self.base, p);
             let pinned = w.s.tasks[t as usize].pinned & (1 << u) != 0;
             if !pinned && !gup_ok(w, t, u, true) {
-                return match w.st.policy.dio_gup_fault {
-                    DioGupFault::Fault => Fault::new(u, true).need(w, Holder(t)),
-                    DioGupFault::NofaultRetry => Need::None,
+                return if dio::nofault(w) {
+                    Need::None
+                } else {
+                    Fault::new(u, true).need(w, Holder(t))
                 };
             }
         }
@@ -225,26 +229,12 @@ impl DioRead {
         let me = Holder(t);
         match self.pc {
             Pc::Lock => {
-                let name = w.st.fs.names().ilock_shared;
-                if self.lo >= w.s.i_size {
-                    w.s.locks.i_rwsem.release(me);
-                    w.note(|_| "read starts past EOF: 0 bytes".to_string());
-                    let n = self.lo - self.base;
-                    return (name, Progress::Return(Ret::Pages(n)));
-                }
-                if self.hi >= w.s.i_size {
-                    self.hi = w.s.i_size - 1;
-                    w.note(|_| format!("clamped to EOF: pages {}-{}", self.lo, self.hi));
-                }
-                self.cur = self.lo;
-                self.served = 0;
-                if w.st.policy.dio_coherency == DioCoherency::FlushInvalidate {
-                    self.flush = Flush::new(self.lo, self.hi, true);
-                    self.pc = Pc::Flush;
+                let name = if self.legacy {
+                    "generic_file_read_iter"
                 } else {
-                    self.pc = Pc::Coherency;
-                }
-                (name, Progress::Continue)
+                    w.st.fs.names().ilock_shared
+                };
+                (name, self.start(w, t))
             }
             Pc::Flush => match self.flush.step(w, me) {
                 (n, Sub::Running) => (n, Progress::Continue),
@@ -253,7 +243,7 @@ impl DioRead {
                     if check_as_eio(w) {
                         return (n, self.fail(w, t, Errno::EIO));
                     }
-                    if w.st.policy.dio_read_invalidate == DioReadInvalidate::Yes {
+                    if w.st.policy.dio_read_invalidate == DioReadInvalidate::Yes && !self.legacy {
                         self.inval = Inval::new(self.lo, self.hi);
                         self.pc = Pc::Inval;
                     } else {
@@ -274,8 +264,22 @@ impl DioRead {
                             DioPreInvalidateFail::Fail => {
                                 return (n, self.fail(w, t, Errno::EBUSY))
                             }
+                            DioPreInvalidateFail::NoStalePagecache
+                                if w.st.fs != crate::fs::Fs::Btrfs =>
+                            {
+                                warn_stale_pagecache(w)
+                            }
+                            DioPreInvalidateFail::ReturnZero if w.st.fs != crate::fs::Fs::Btrfs => {
+                                // xfs and ext4 return the 0 to the caller
+                                dio::release_all(w, t);
+                                w.note(|_| {
+                                    "iomap_dio_rw returns 0: the read returns 0 bytes".to_string()
+                                });
+                                return (n, Progress::Return(Ret::Pages(0)));
+                            }
                             DioPreInvalidateFail::FallbackBuffered
-                            | DioPreInvalidateFail::ServeFromCache => {
+                            | DioPreInvalidateFail::ReturnZero
+                            | DioPreInvalidateFail::NoStalePagecache => {
                                 self.served = w.s.cache.present(self.lo, self.hi);
                                 w.note(|_| {
                                     "pages still cached are read through the cache".to_string()
@@ -294,12 +298,16 @@ impl DioRead {
             }
             Pc::Begin => {
                 dio::dio_begin(w, t);
-                let name = w.st.fs.names().dio_read_iomap_begin;
-                if w.st.fs.dio_delalloc_is_eio() {
+                let name = if self.legacy {
+                    "btrfs_get_blocks_direct"
+                } else {
+                    w.st.fs.names().dio_read_iomap_begin
+                };
+                if w.st.fs.dio_read_delalloc_is_eio(w.st.policy.kernel) {
                     if let Some(p) = (self.lo..=self.hi).find(|&p| {
                         self.served & (1 << p) == 0 && matches!(w.s.ext.get(p), Ext::Delalloc(_))
                     }) {
-                        w.note(|_| format!("page {p} is delalloc after the flush → -EIO"));
+                        w.note(|_| format!("page {p} is delalloc after the flush: \"Direct I/O collision with buffered writes!\" → -EIO"));
                         return (name, self.fail(w, t, Errno::EIO));
                     }
                 }
@@ -316,26 +324,32 @@ impl DioRead {
             Pc::GupFault => self.gup_fault(w, t),
             Pc::Wait => {
                 let err = w.s.tasks[t as usize].dio_err;
+                let name = if self.legacy {
+                    "dio_complete"
+                } else {
+                    "iomap_dio_complete"
+                };
+                if self.partial && !err && self.retried_at != Some(self.cur) {
+                    // IOMAP_DIO_PARTIAL: btrfs_direct_read faults the rest
+                    // of the buffer in, still holding the inode lock, and
+                    // retries
+                    dio::release_for_retry(w, t);
+                    self.retried_at = Some(self.cur);
+                    let u = user_page(self.into.unwrap(), self.base, self.cur);
+                    w.note(|_| format!("short read; fault_in_iov_iter_writeable(user page {u}) with the inode still locked, then retry from page {}", self.cur));
+                    self.fault = Fault::new(u, true);
+                    self.pc = Pc::Retry;
+                    return (name, Progress::Continue);
+                }
                 dio::release_all(w, t);
-                let name = "iomap_dio_complete";
                 if err {
                     return (name, Progress::Return(Ret::Err(Errno::EIO)));
                 }
-                if self.partial && self.retried_at == Some(self.cur) {
+                if self.partial {
                     w.note(|_| {
                         "no progress since the last retry: finish with a buffered read".to_string()
                     });
                     self.pc = Pc::Buffered;
-                    return (name, Progress::Continue);
-                }
-                if self.partial {
-                    // IOMAP_DIO_PARTIAL: the filesystem faults the rest of the
-                    // buffer in without locks and retries (btrfs, gfs2)
-                    self.retried_at = Some(self.cur);
-                    let u = user_page(self.into.unwrap(), self.base, self.cur);
-                    w.note(|_| format!("short read; locks dropped; fault_in_iov_iter_writeable(user page {u}), then retry from page {}", self.cur));
-                    self.fault = Fault::new(u, true);
-                    self.pc = Pc::Retry;
                     return (name, Progress::Continue);
                 }
                 w.note(|_| "inode_dio_end; unpin; unlock".to_string());
@@ -353,10 +367,10 @@ impl DioRead {
             Pc::Retry => match self.fault.step(w, me) {
                 (n, Sub::Running) => (n, Progress::Continue),
                 (n, Sub::Done(Ok(()))) => {
+                    // btrfs_direct_read: `goto again`, the inode still locked
                     self.lo = self.cur;
                     self.partial = false;
-                    self.pc = Pc::Lock;
-                    (n, Progress::Continue)
+                    (n, self.start(w, t))
                 }
                 (n, Sub::Done(Err(_))) => {
                     let done = self.cur - self.base;
@@ -369,6 +383,29 @@ impl DioRead {
                 }
             },
         }
+    }
+
+    /// iomap_dio_rw() from the top, i_rwsem held: EOF checks, then the
+    /// flush (or the proposals' coherency step).
+    fn start(&mut self, w: &mut World, t: u8) -> Progress {
+        if self.lo >= w.s.i_size {
+            w.s.locks.i_rwsem.release(Holder(t));
+            w.note(|_| "read starts past EOF: 0 bytes".to_string());
+            return Progress::Return(Ret::Pages(self.lo - self.base));
+        }
+        if self.hi >= w.s.i_size {
+            self.hi = w.s.i_size - 1;
+            w.note(|_| format!("clamped to EOF: pages {}-{}", self.lo, self.hi));
+        }
+        self.cur = self.lo;
+        self.served = 0;
+        if w.st.policy.dio_coherency == DioCoherency::FlushInvalidate {
+            self.flush = Flush::new(self.lo, self.hi, true);
+            self.pc = Pc::Flush;
+        } else {
+            self.pc = Pc::Coherency;
+        }
+        Progress::Continue
     }
 
     /// Pin and submit (or zero-fill, or copy from the cache) from `cur` on.

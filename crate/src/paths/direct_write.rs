@@ -10,13 +10,24 @@
 //!    falls back to a buffered write (5.9), fail, or serve the cached pages
 //!    through the cache (2020 proposal);
 //! 4. `inode_dio_begin`; `->iomap_begin` (allocate unwritten blocks over
-//!    holes; XFS fails on a delalloc extent: "Direct I/O collision with
-//!    buffered writes!");
+//!    holes and over delalloc reservations: `imap_needs_alloc()`);
 //! 5. pin the user pages and submit bios (FUA for O_DSYNC overwrites);
 //! 6. on completion `->end_io` (unwritten → written, i_size) and
 //!    `kiocb_invalidate_post_direct_write` — in this order since the
 //!    generic/418 fix; failure there warns with -EIO;
 //! 7. `inode_dio_end`; `generic_write_sync` for O_DSYNC; unlock.
+//!
+//! btrfs up to released 5.8 (`btrfs_dio_path = direct-io`) ran the older
+//! fs/direct-io.c code instead, through `generic_file_direct_write()`,
+//! which this file follows too where `legacy` is set:
+//! `btrfs_file_write_iter` takes `inode_lock` exclusive; the flush's error
+//! is returned; a failed invalidation returns 0, "to fall back to
+//! buffered write", which btrfs does still holding the lock; an overwrite
+//! within EOF drops `inode_lock` around the I/O (`btrfs_direct_IO`,
+//! `relock`); `dio_complete` invalidates after the write and warns on
+//! failure, and `generic_file_direct_write` invalidates once more.
+//! Since 6.15 btrfs writes a checksummed file (the default) through the
+//! page cache instead of directly (968f19c5b1b7).
 
 use super::buffered_write::BufWrite;
 use super::dio::{self, gup_ok, user_page};
@@ -28,17 +39,23 @@ use super::writeback::{check_as_eio, Flush};
 use super::{Path, Progress, Sub};
 use crate::device::{Bio, BioKind};
 use crate::extents::Ext;
+use crate::fs::Fs;
 use crate::locks::{LockId, Mode};
 use crate::ops::Range;
 use crate::policy::{
-    DioCoherency, DioGupFault, DioPostInvalidateFail, DioPostInvalidateOrder, DioPreInvalidateFail,
+    DioCoherency, DioPostInvalidateFail, DioPostInvalidateOrder, DioPreInvalidateFail,
 };
 use crate::world::{Errno, Holder, Need, Ret, World, MAX_PAGES};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Pc {
     Lock,
+    /// XFS, writing past EOF: xfs_file_write_checks() retakes the IOLOCK
+    /// exclusive, waits for direct I/O, zeroes the gap, demotes it.
+    Relock,
     DioWait,
+    ZeroEof,
+    Demote,
     Flush,
     Inval,
     Coherency,
@@ -55,6 +72,10 @@ enum Pc {
     EndIo,
     Sync,
     Retry,
+    /// legacy: btrfs_direct_IO takes inode_lock back after the I/O.
+    LegacyRelock,
+    /// legacy: generic_file_direct_write's invalidation after ->direct_IO.
+    LegacyInval2,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -79,6 +100,12 @@ pub struct DioWrite {
     partial: bool,
     /// `cur` when the last retry started (progress check).
     retried_at: Option<u8>,
+    /// btrfs's old fs/direct-io.c path (up to 5.8).
+    legacy: bool,
+    /// legacy: inode_lock dropped around an overwrite's I/O.
+    unlocked: bool,
+    /// legacy: fall back to a buffered write once relocked.
+    fallback_pending: bool,
     flush: Flush,
     inval: Inval,
     fault: Fault,
@@ -86,7 +113,7 @@ pub struct DioWrite {
 }
 
 impl DioWrite {
-    pub fn new(_w: &World, r: Range, dsync: bool, from: Option<u8>) -> DioWrite {
+    pub fn new(w: &World, r: Range, dsync: bool, from: Option<u8>) -> DioWrite {
         DioWrite {
             base: r.lo,
             lo: r.lo,
@@ -102,6 +129,9 @@ impl DioWrite {
             fua: false,
             partial: false,
             retried_at: None,
+            legacy: dio::legacy_btrfs(w) == Some(true),
+            unlocked: false,
+            fallback_pending: false,
             flush: Flush::new(r.lo, r.hi, true),
             inval: Inval::new(r.lo, r.hi),
             fault: Fault::new(0, false),
@@ -117,6 +147,17 @@ impl DioWrite {
     }
 
     fn lock_mode(&self, w: &World) -> Mode {
+        if self.legacy {
+            // btrfs_file_write_iter: inode_lock() for every write
+            return Mode::Excl;
+        }
+        if w.st.policy.dio_coherency == DioCoherency::ServeFromCache
+            && w.s.cache.present(self.lo, self.hi) != 0
+        {
+            // Chinner, 2020-07: with cached pages, a direct write "suddenly
+            // serialises" like a buffered one
+            return Mode::Excl;
+        }
         let extending = self.hi >= w.s.i_size;
         let overwrite = (self.lo..=self.hi).all(|p| matches!(w.s.ext.get(p), Ext::Written(_)));
         if w.st.fs.dio_write_excl(extending, overwrite) {
@@ -129,7 +170,10 @@ impl DioWrite {
     pub fn need(&self, w: &World, t: u8) -> Need {
         match self.pc {
             Pc::Lock => Need::Lock(LockId::IRwsem, self.lock_mode(w)),
+            Pc::Relock | Pc::LegacyRelock => Need::Lock(LockId::IRwsem, Mode::Excl),
+            Pc::LegacyInval2 => self.inval.need(w),
             Pc::DioWait => Need::DioIdle,
+            Pc::ZeroEof | Pc::Demote => Need::None,
             Pc::Flush | Pc::ServeFlush | Pc::BtrfsFlush => self.flush.need(w),
             Pc::Inval | Pc::PostInval => self.inval.need(w),
             Pc::Coherency => dio::coherency_need(w, t, self.lo, self.hi),
@@ -162,9 +206,10 @@ impl DioWrite {
             let u = user_page(base, self.base, self.cur);
             let pinned = w.s.tasks[t as usize].pinned & (1 << u) != 0;
             if !pinned && !gup_ok(w, t, u, false) {
-                return match w.st.policy.dio_gup_fault {
-                    DioGupFault::Fault => Fault::new(u, false).need(w, Holder(t)),
-                    DioGupFault::NofaultRetry => Need::None,
+                return if dio::nofault(w) {
+                    Need::None
+                } else {
+                    Fault::new(u, false).need(w, Holder(t))
                 };
             }
         }
@@ -192,8 +237,22 @@ impl DioWrite {
     }
 
     fn fail(&mut self, w: &mut World, t: u8, e: Errno) -> Progress {
+        self.cancel_ordered(w);
         dio::release_all(w, t);
         Progress::Return(Ret::Err(e))
+    }
+
+    /// btrfs_dio_iomap_end: the ordered extent of the part no bio was
+    /// submitted for is finished at once (cancelled), or faulting the
+    /// buffer in would wait for it forever.
+    fn cancel_ordered(&self, w: &mut World) {
+        for p in self.cur..=self.hi {
+            if self.direct & (1 << p) != 0
+                && w.s.locks.extent[p as usize] == crate::locks::ORDERED_EXTENT
+            {
+                w.s.locks.extent[p as usize] = 0;
+            }
+        }
     }
 
     fn version(&self, w: &World, t: u8) -> crate::version::Version {
@@ -201,26 +260,27 @@ impl DioWrite {
         w.st.op_ver[t as usize][opi].expect("a write has a version")
     }
 
+    /// The filesystem writes the whole range through the page cache instead.
+    /// `why` prefixes the note ("-ENOTBLK: ").
+    fn fall_back(&mut self, w: &mut World, t: u8, why: &str) -> Progress {
+        dio::release_all(w, t);
+        if let Some(c) = w.counters() {
+            c.dio_fallbacks += 1;
+        }
+        w.note(|w| format!("{why}{} falls back to a buffered write", w.st.fs.name()));
+        let r = Range {
+            lo: self.base,
+            hi: self.hi,
+        };
+        Progress::Become(Path::BufWrite(BufWrite::fallback_of(r, self.dsync)))
+    }
+
     /// -ENOTBLK from iomap_dio_rw(): the filesystem falls back to a
     /// buffered write of the whole range, or passes the error up.
     fn enotblk(&mut self, w: &mut World, t: u8) -> Progress {
         let k = w.st.policy.kernel;
         if w.st.fs.falls_back_on_enotblk(k) {
-            dio::release_all(w, t);
-            if let Some(c) = w.counters() {
-                c.dio_fallbacks += 1;
-            }
-            w.note(|w| {
-                format!(
-                    "-ENOTBLK: {} falls back to a buffered write",
-                    w.st.fs.name()
-                )
-            });
-            let r = Range {
-                lo: self.base,
-                hi: self.hi,
-            };
-            Progress::Become(Path::BufWrite(BufWrite::fallback_of(r, self.dsync)))
+            self.fall_back(w, t, "-ENOTBLK: ")
         } else {
             w.note(|w| format!("-ENOTBLK: {} (as of {}) has no buffered fallback; the direct writer gets the error", w.st.fs.name(), k));
             self.fail(w, t, Errno::ENOTBLK)
@@ -233,27 +293,86 @@ impl DioWrite {
             Pc::Lock => {
                 let excl = w.s.locks.i_rwsem.held_by(me) == Some(Mode::Excl);
                 let names = w.st.fs.names();
-                let name = if excl {
+                let name = if self.legacy {
+                    "btrfs_file_write_iter: inode_lock"
+                } else if excl {
                     names.ilock_excl
                 } else {
                     names.ilock_shared
                 };
-                let extending = self.hi >= w.s.i_size;
-                if excl && extending && w.s.dio & !(1 << t) != 0 {
-                    self.pc = Pc::DioWait;
-                } else {
-                    self.after_lock(w);
+                if !self.legacy && w.st.fs.dio_write_goes_buffered(w.st.policy.kernel) {
+                    // btrfs_direct_write: "if the inode requires data
+                    // checksum, just fallback to buffered IO"
+                    w.note(|_| {
+                        "the file has data checksums: btrfs writes it through the page cache"
+                            .to_string()
+                    });
+                    return (name, self.fall_back(w, t, ""));
                 }
+                if w.st.fs == Fs::Xfs && !excl && self.lo > w.s.i_size {
+                    // xfs_file_write_checks(): the gap between EOF and the
+                    // write must be zeroed, which needs the IOLOCK exclusive
+                    w.s.locks.i_rwsem.release(me);
+                    w.note(|w| {
+                        format!(
+                            "the write starts past EOF (page {}): drop the IOLOCK to retake it exclusive",
+                            w.s.i_size
+                        )
+                    });
+                    self.pc = Pc::Relock;
+                    return (name, Progress::Continue);
+                }
+                self.after_lock(w);
                 (name, Progress::Continue)
             }
+            Pc::Relock => {
+                self.pc = if w.s.dio & !(1 << t) != 0 {
+                    Pc::DioWait
+                } else {
+                    Pc::ZeroEof
+                };
+                (w.st.fs.names().ilock_excl, Progress::Continue)
+            }
             Pc::DioWait => {
-                self.after_lock(w);
+                self.pc = Pc::ZeroEof;
                 ("inode_dio_wait", Progress::Continue)
+            }
+            Pc::ZeroEof => {
+                // xfs_zero_range() over [EOF, write): holes and unwritten
+                // extents past EOF read as zeroes already: nothing to write
+                w.note(|w| {
+                    if self.lo > w.s.i_size {
+                        format!(
+                            "xfs_zero_range over pages {}-{}: holes past EOF, nothing to write",
+                            w.s.i_size,
+                            self.lo - 1
+                        )
+                    } else {
+                        "EOF moved while relocking: no gap left".to_string()
+                    }
+                });
+                self.pc = Pc::Demote;
+                ("xfs_file_write_zero_eof", Progress::Continue)
+            }
+            Pc::Demote => {
+                // xfs_file_dio_write_aligned(): the exclusive lock is not
+                // needed across the I/O
+                w.s.locks.i_rwsem.demote(me);
+                self.after_lock(w);
+                ("xfs_ilock_demote(IOLOCK_EXCL)", Progress::Continue)
             }
             Pc::Flush => match self.flush.step(w, me) {
                 (n, Sub::Running) => (n, Progress::Continue),
                 (n, Sub::Done(())) => {
                     if check_as_eio(w) {
+                        if !self.legacy
+                            && crate::release::dio_write_flush_error_falls_back(w.st.policy.kernel)
+                        {
+                            w.note(|_| {
+                                "kiocb_invalidate_pages: the flush failed → -ENOTBLK".to_string()
+                            });
+                            return (n, self.enotblk(w, t));
+                        }
                         return (n, self.fail(w, t, Errno::EIO));
                     }
                     self.inval = Inval::new(self.lo, self.hi);
@@ -265,7 +384,22 @@ impl DioWrite {
                 (n, Sub::Running) => (n, Progress::Continue),
                 (n, Sub::Done(false)) => {
                     self.pc = Pc::Begin;
+                    if self.legacy && self.hi < w.s.i_size {
+                        // btrfs_direct_IO: an overwrite within EOF runs
+                        // without inode_lock
+                        w.s.locks.i_rwsem.release(me);
+                        self.unlocked = true;
+                        w.note(|_| {
+                            "overwrite within EOF: btrfs_direct_IO drops inode_lock for the I/O"
+                                .to_string()
+                        });
+                    }
                     (n, Progress::Continue)
+                }
+                (n, Sub::Done(true)) if self.legacy => {
+                    // generic_file_direct_write: "If a page can not be
+                    // invalidated, return 0 to fall back to buffered write"
+                    (n, self.legacy_fall_back(w, t))
                 }
                 (n, Sub::Done(true)) => (n, self.pre_invalidate_failed(w, t)),
             },
@@ -323,9 +457,29 @@ impl DioWrite {
                     (n, self.complete(w, t))
                 }
             },
+            Pc::LegacyRelock => {
+                self.unlocked = false;
+                let p = if self.fallback_pending {
+                    self.legacy_fall_back(w, t)
+                } else {
+                    self.legacy_post_inval(w, t)
+                };
+                ("btrfs_direct_IO: inode_lock", p)
+            }
+            Pc::LegacyInval2 => match self.inval.step(w) {
+                (n, Sub::Running) => (n, Progress::Continue),
+                (n, Sub::Done(failed)) => {
+                    if failed {
+                        // "If this invalidation fails, tough, the write still
+                        // worked..." and, since ~5.5, a warning with -EIO
+                        warn_stale_pagecache(w);
+                    }
+                    (n, self.finish(w, t))
+                }
+            },
             Pc::EndIo => {
                 self.end_io(w);
-                (w.st.fs.names().dio_end_io, self.complete(w, t))
+                (self.end_io_name(w), self.complete(w, t))
             }
             Pc::Sync => match self.sync.step(w, t) {
                 (n, Sub::Running) => (n, Progress::Continue),
@@ -340,10 +494,11 @@ impl DioWrite {
             Pc::Retry => match self.fault.step(w, me) {
                 (n, Sub::Running) => (n, Progress::Continue),
                 (n, Sub::Done(Ok(()))) => {
+                    // btrfs_direct_write: `goto again`, the inode still locked
                     self.lo = self.cur;
                     self.partial = false;
                     self.served = 0;
-                    self.pc = Pc::Lock;
+                    self.after_lock(w);
                     (n, Progress::Continue)
                 }
                 (n, Sub::Done(Err(_))) => {
@@ -400,16 +555,31 @@ impl DioWrite {
                 w.note(|_| "invalidation failed: the direct write fails".to_string());
                 self.fail(w, t, Errno::EBUSY)
             }
-            DioPreInvalidateFail::ServeFromCache => {
-                self.served = w.s.cache.present(self.lo, self.hi);
-                w.note(|_| {
-                    format!(
-                        "pages {} still cached: write them through the cache",
-                        crate::util::fmt_set(self.served)
-                    )
-                });
-                self.start_serving(w);
-                Progress::Continue
+            DioPreInvalidateFail::ReturnZero => {
+                w.note(|_| "iomap_dio_rw returns 0: no direct I/O".to_string());
+                if w.st.fs == Fs::Xfs {
+                    // xfs_file_dio_write returns the short write as is
+                    dio::release_all(w, t);
+                    w.note(|_| {
+                        "XFS has no buffered fallback: the write returns 0 bytes".to_string()
+                    });
+                    return Progress::Return(Ret::Pages(0));
+                }
+                self.fall_back(w, t, "")
+            }
+            DioPreInvalidateFail::NoStalePagecache => {
+                if w.st.fs == Fs::Btrfs {
+                    // IOMAP_DIO_RWF_NO_STALE_PAGECACHE: no I/O, return 0,
+                    // and btrfs writes the range through the page cache
+                    w.note(|_| {
+                        "btrfs passed IOMAP_DIO_RWF_NO_STALE_PAGECACHE: no direct I/O".to_string()
+                    });
+                    self.fall_back(w, t, "")
+                } else {
+                    warn_stale_pagecache(w);
+                    self.pc = Pc::Begin;
+                    Progress::Continue
+                }
             }
         }
     }
@@ -454,7 +624,11 @@ impl DioWrite {
     }
 
     fn iomap_begin(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
-        let name = w.st.fs.names().dio_write_iomap_begin;
+        let name = if self.legacy {
+            "btrfs_get_blocks_direct"
+        } else {
+            w.st.fs.names().dio_write_iomap_begin
+        };
         let direct = self.range().mask() & !self.served;
         if w.st.fs.dio_extent_lock() {
             // btrfs lock_extent_direct(): pages in the range mean a buffered
@@ -483,6 +657,11 @@ impl DioWrite {
                         crate::util::fmt_set(present)
                     )
                 });
+                if self.legacy {
+                    // do_blockdev_direct_IO: -ENOTBLK from get_block means
+                    // "the rest is done with buffered I/O"
+                    return (name, self.legacy_fall_back(w, t));
+                }
                 return (name, self.enotblk(w, t));
             }
         }
@@ -500,22 +679,9 @@ impl DioWrite {
                     self.unwritten |= 1 << p;
                     b
                 }
-                Ext::Delalloc(z) if !w.st.fs.dio_delalloc_is_eio() => {
-                    match w.s.ext.alloc(w.st.nblocks) {
-                        Some(b) => {
-                            w.s.ext.set(p, Ext::Unwritten(b, z));
-                            self.unwritten |= 1 << p;
-                            allocated |= 1 << p;
-                            b
-                        }
-                        None => return (name, self.fail(w, t, Errno::EIO)),
-                    }
-                }
-                Ext::Delalloc(_) => {
-                    w.note(|_| format!("page {p} is delalloc: \"Direct I/O collision with buffered writes!\" → -EIO"));
-                    return (name, self.fail(w, t, Errno::EIO));
-                }
-                Ext::Hole(z) => match w.s.ext.alloc(w.st.nblocks) {
+                // imap_needs_alloc() is true for holes and for delalloc
+                // (DELAYSTARTBLOCK): the write allocates over both
+                Ext::Delalloc(z) | Ext::Hole(z) => match w.s.ext.alloc(w.st.nblocks) {
                     Some(b) => {
                         w.s.ext.set(p, Ext::Unwritten(b, z));
                         self.unwritten |= 1 << p;
@@ -526,6 +692,12 @@ impl DioWrite {
                 },
             };
             self.blocks[p as usize] = b;
+        }
+        if w.st.fs.dio_extent_lock() {
+            // btrfs_dio_iomap_begin: "writes only hold it for this part";
+            // the ordered extent keeps readers out until it finishes
+            w.s.locks
+                .extent_to_ordered(self.lo, self.hi, direct, Holder(t));
         }
         let extending = self.hi >= w.s.i_size;
         // IOMAP_DIO_WRITE_THROUGH: an O_DSYNC pure overwrite uses FUA and
@@ -556,7 +728,11 @@ impl DioWrite {
 
     fn submit(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
         let me = Holder(t);
-        let mut name = "iomap_dio_bio_iter: submit_bio";
+        let mut name = if self.legacy {
+            "btrfs_submit_direct"
+        } else {
+            "iomap_dio_bio_iter: submit_bio"
+        };
         let v = self.version(w, t);
         while self.cur <= self.hi {
             let p = self.cur;
@@ -611,7 +787,11 @@ impl DioWrite {
 
     /// The bios completed: iomap_dio_complete.
     fn wait_done(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
-        let name = "iomap_dio_complete";
+        let name = if self.legacy {
+            "dio_complete"
+        } else {
+            "iomap_dio_complete"
+        };
         dio::unpin_all(w, t);
         if w.s.tasks[t as usize].dio_err {
             w.note(|_| "a bio failed: ->end_io skips the conversion; -EIO".to_string());
@@ -619,14 +799,16 @@ impl DioWrite {
         }
         if self.partial {
             // complete the part that was written, then retry the rest
+            self.cancel_ordered(w);
             self.end_io_upto(w, self.cur);
-            dio::release_all(w, t);
+            dio::release_for_retry(w, t);
             if self.retried_at == Some(self.cur) {
                 // btrfs_direct_write: no progress since the last retry, so
                 // finish with a buffered write
                 w.note(|_| {
                     "no progress since the last retry: finish with a buffered write".to_string()
                 });
+                dio::release_all(w, t);
                 if let Some(c) = w.counters() {
                     c.dio_fallbacks += 1;
                 }
@@ -642,21 +824,24 @@ impl DioWrite {
             }
             self.retried_at = Some(self.cur);
             let u = user_page(self.from.unwrap(), self.base, self.cur);
-            w.note(|_| format!("short write; locks dropped; fault_in_iov_iter_readable(user page {u}), then retry from page {}", self.cur));
+            w.note(|_| format!("short write; fault_in_iov_iter_readable(user page {u}) with the inode still locked, then retry from page {}", self.cur));
             self.fault = Fault::new(u, false);
             self.pc = Pc::Retry;
             return (name, Progress::Continue);
         }
-        let cached = w.s.cache.present(self.lo, self.hi) != 0;
+        // serve-from-cache never invalidates (Wilcox, 2020-07: "not
+        // invalidating the page cache at all for direct I/O")
+        let cached = w.s.cache.present(self.lo, self.hi) != 0
+            && w.st.policy.dio_coherency != DioCoherency::ServeFromCache;
         match w.st.policy.dio_post_invalidate_order {
             DioPostInvalidateOrder::AfterEndIo => {
                 self.end_io(w);
                 if cached {
                     self.inval = Inval::new(self.lo, self.hi);
                     self.pc = Pc::PostInval;
-                    return (w.st.fs.names().dio_end_io, Progress::Continue);
+                    return (self.end_io_name(w), Progress::Continue);
                 }
-                (w.st.fs.names().dio_end_io, self.complete(w, t))
+                (self.end_io_name(w), self.complete(w, t))
             }
             DioPostInvalidateOrder::BeforeEndIo => {
                 if cached {
@@ -666,7 +851,7 @@ impl DioWrite {
                     return (name, Progress::Continue);
                 }
                 self.end_io(w);
-                (w.st.fs.names().dio_end_io, self.complete(w, t))
+                (self.end_io_name(w), self.complete(w, t))
             }
         }
     }
@@ -716,6 +901,66 @@ impl DioWrite {
         if w.st.fs.dio_extent_lock() {
             w.s.locks.extent_release(self.lo, self.hi, Holder(t));
         }
+        if self.legacy {
+            if self.unlocked {
+                self.pc = Pc::LegacyRelock;
+                return Progress::Continue;
+            }
+            return self.legacy_post_inval(w, t);
+        }
+        self.finish(w, t)
+    }
+
+    /// legacy: generic_file_direct_write() invalidates the range once more
+    /// after ->direct_IO, if anything is cached.
+    fn legacy_post_inval(&mut self, w: &mut World, t: u8) -> Progress {
+        if w.s.cache.present(self.lo, self.hi) != 0 {
+            self.inval = Inval::new(self.lo, self.hi);
+            self.pc = Pc::LegacyInval2;
+            return Progress::Continue;
+        }
+        self.finish(w, t)
+    }
+
+    /// legacy: a buffered write of what is left, inode_lock held (by
+    /// btrfs_file_write_iter, for the whole write).
+    fn legacy_fall_back(&mut self, w: &mut World, t: u8) -> Progress {
+        if self.unlocked {
+            self.fallback_pending = true;
+            self.pc = Pc::LegacyRelock;
+            return Progress::Continue;
+        }
+        let keep = w.s.locks.i_rwsem;
+        dio::release_all(w, t);
+        w.s.locks.i_rwsem = keep;
+        if let Some(c) = w.counters() {
+            c.dio_fallbacks += 1;
+        }
+        w.note(|_| {
+            "btrfs writes the rest through the page cache (btrfs_buffered_write)".to_string()
+        });
+        let r = Range {
+            lo: self.lo,
+            hi: self.hi,
+        };
+        let mut b = BufWrite::fallback_locked(r, self.dsync);
+        b.set_total(self.hi - self.base + 1);
+        Progress::Become(Path::BufWrite(b))
+    }
+
+    /// The completion handler the filesystem gave the direct I/O code.
+    fn end_io_name(&self, w: &World) -> &'static str {
+        if self.legacy {
+            // btrfs passes no ->end_io to __blockdev_direct_IO; its bios'
+            // btrfs_endio_direct_write finished the ordered extent
+            "dio_complete"
+        } else {
+            w.st.fs.names().dio_end_io
+        }
+    }
+
+    /// O_DSYNC's generic_write_sync, then unlock.
+    fn finish(&mut self, w: &mut World, t: u8) -> Progress {
         if self.dsync && !self.fua {
             self.sync = Sync::new(self.lo, self.hi, true);
             self.pc = Pc::Sync;

@@ -34,14 +34,28 @@ pub struct Fault {
     pub write: bool,
     pc: Pc,
     inval_held: bool,
+    /// btrfs: i_mmap_lock held shared by page_mkwrite.
+    btrfs_mmap_held: bool,
 }
 
+/// Whether the fault takes invalidate_lock (XFS MMAPLOCK, ext4
+/// i_mmap_sem) shared. Before 5.15 XFS and ext4 took their lock in every
+/// fault; since, filemap_fault takes it only to read a folio in, and the
+/// page_mkwrite of XFS and ext4 takes it (btrfs's takes its own
+/// i_mmap_lock instead, see [`takes_btrfs_mmap_lock`]).
 fn takes_invalidate_lock(w: &World, p: u8, write: bool) -> bool {
     match w.st.policy.fault_lock {
         FaultLock::None => false,
         FaultLock::FsPrivate => matches!(w.st.fs, Fs::Xfs | Fs::Ext4),
-        FaultLock::InvalidateLock => write || w.s.cache.get(p).is_none() || w.st.dax,
+        FaultLock::InvalidateLock => {
+            (write && w.st.fs != Fs::Btrfs) || w.s.cache.get(p).is_none() || w.st.dax
+        }
     }
+}
+
+/// btrfs_page_mkwrite: down_read(&BTRFS_I(inode)->i_mmap_lock) (~5.12).
+fn takes_btrfs_mmap_lock(w: &World) -> bool {
+    w.st.policy.fault_lock != FaultLock::None && w.st.fs.btrfs_mmap_lock(w.st.policy.kernel)
 }
 
 impl Fault {
@@ -51,6 +65,7 @@ impl Fault {
             write,
             pc: Pc::Start,
             inval_held: false,
+            btrfs_mmap_held: false,
         }
     }
 
@@ -70,7 +85,9 @@ impl Fault {
                 Some(_) => Need::None,
             },
             Pc::Mkwrite => {
-                if w.s.cache.get(p).is_some() {
+                if takes_btrfs_mmap_lock(w) && !self.btrfs_mmap_held {
+                    Need::Lock(LockId::BtrfsMmap, Mode::Shared)
+                } else if w.s.cache.get(p).is_some() {
                     Need::FolioLock(p)
                 } else {
                     Need::None
@@ -83,6 +100,10 @@ impl Fault {
         if self.inval_held {
             w.s.locks.invalidate_lock.release(me);
             self.inval_held = false;
+        }
+        if self.btrfs_mmap_held {
+            w.s.locks.btrfs_mmap.release(me);
+            self.btrfs_mmap_held = false;
         }
         w.s.locks.mmap_lock[me.0 as usize].release(me);
     }
@@ -165,6 +186,11 @@ impl Fault {
             },
             Pc::Mkwrite => {
                 let name = w.st.fs.names().page_mkwrite;
+                if takes_btrfs_mmap_lock(w) && !self.btrfs_mmap_held {
+                    // the engine took it shared; the folio lock is next
+                    self.btrfs_mmap_held = true;
+                    return ("btrfs_page_mkwrite: down_read(i_mmap_lock)", Sub::Running);
+                }
                 if w.s.cache.get(p).is_none() {
                     // truncated or invalidated under us: VM_FAULT_NOPAGE, retry
                     self.finish(w, me);
@@ -185,15 +211,21 @@ impl Fault {
                 }
                 let f = w.s.cache.get_mut(p).unwrap();
                 let was_dirty = f.dirty();
+                // filemap_fault's lookup (__filemap_get_folio, no
+                // FGP_DONTCACHE) cleared a dropbehind mark
+                f.clear(crate::pagecache::DROPBEHIND);
                 f.flags |= DIRTY;
                 f.lock = 0;
                 self.map(w, me, true);
                 self.finish(w, me);
-                w.note(|_| {
+                w.note(|w| {
                     if was_dirty {
                         format!("folio {p} already dirty; mapped writable")
                     } else {
-                        format!("folio {p} dirtied (folio_mark_dirty); mapped writable")
+                        format!(
+                            "folio {p} dirtied ({}); mapped writable",
+                            crate::release::mark_dirty(w.st.policy.kernel)
+                        )
                     }
                 });
                 (name, Sub::Done(Ok(())))

@@ -158,6 +158,15 @@ pub fn evictable(w: &World, p: u8) -> bool {
     }) && !mapped
 }
 
+/// filemap_end_dropbehind(): a dropbehind folio goes when it is clean, not
+/// under writeback and its lock can be taken; folio_unmap_invalidate()
+/// unmaps it first if it is mapped (pins are not looked at).
+pub fn dropbehind_droppable(w: &World, p: u8) -> bool {
+    w.s.cache.get(p).is_some_and(|f| {
+        !f.dirty() && !f.writeback() && !f.has(crate::pagecache::ORDERED) && !f.locked()
+    })
+}
+
 /// invalidate_mapping_pages(): evict what can be evicted in `lo..=hi`
 /// without waiting; returns the mask of evicted pages.
 pub fn invalidate_mapping_pages(w: &mut World, lo: u8, hi: u8) -> u32 {

@@ -46,13 +46,19 @@ pub struct Truncate {
     inval: Inval,
 }
 
-/// Whether truncate and punch take invalidate_lock (XFS MMAPLOCK, ext4
-/// i_mmap_sem): a filesystem without one has nothing to take.
-fn has_invalidate_lock(w: &World) -> bool {
-    match w.st.policy.fault_lock {
-        FaultLock::None => false,
-        FaultLock::FsPrivate => matches!(w.st.fs, Fs::Xfs | Fs::Ext4),
-        FaultLock::InvalidateLock => true,
+/// The lock that keeps faults out, which truncate, punch and falloc take
+/// exclusive after i_rwsem: invalidate_lock (XFS MMAPLOCK, ext4
+/// i_mmap_sem before 5.15); btrfs's own i_mmap_lock for punch and falloc
+/// (BTRFS_ILOCK_MMAP, ~5.12; its truncate takes none); nothing otherwise.
+fn fault_exclusion(w: &World, kind: Kind) -> Option<LockId> {
+    if w.st.policy.fault_lock == FaultLock::None {
+        return None;
+    }
+    match w.st.fs {
+        Fs::Btrfs => (!matches!(kind, Kind::Truncate(_))
+            && w.st.fs.btrfs_mmap_lock(w.st.policy.kernel))
+        .then_some(LockId::BtrfsMmap),
+        Fs::Xfs | Fs::Ext4 => Some(LockId::InvalidateLock),
     }
 }
 
@@ -78,7 +84,10 @@ impl Truncate {
     pub fn need(&self, w: &World, _t: u8) -> Need {
         match self.pc {
             Pc::ILock => Need::Lock(LockId::IRwsem, Mode::Excl),
-            Pc::MmapLock => Need::Lock(LockId::InvalidateLock, Mode::Excl),
+            Pc::MmapLock => Need::Lock(
+                fault_exclusion(w, self.kind).unwrap_or(LockId::InvalidateLock),
+                Mode::Excl,
+            ),
             Pc::DioWait => Need::DioIdle,
             Pc::Act | Pc::Extents => Need::None,
             Pc::Flush => self.flush.need(w),
@@ -98,7 +107,7 @@ impl Truncate {
         let me = Holder(t);
         match self.pc {
             Pc::ILock => {
-                if has_invalidate_lock(w) {
+                if fault_exclusion(w, self.kind).is_some() {
                     self.pc = Pc::MmapLock;
                 } else {
                     self.next_after_locks(w, t);
@@ -107,10 +116,13 @@ impl Truncate {
             }
             Pc::MmapLock => {
                 self.next_after_locks(w, t);
-                let name = if w.st.fs == Fs::Xfs {
-                    "xfs_ilock(MMAPLOCK_EXCL)"
-                } else {
-                    "filemap_invalidate_lock"
+                let name = match w.st.fs {
+                    Fs::Xfs => "xfs_ilock(MMAPLOCK_EXCL)",
+                    Fs::Btrfs => "btrfs_inode_lock(BTRFS_ILOCK_MMAP)",
+                    Fs::Ext4 if w.st.policy.fault_lock == FaultLock::FsPrivate => {
+                        "down_write(i_mmap_sem)"
+                    }
+                    Fs::Ext4 => "filemap_invalidate_lock",
                 };
                 (name, Progress::Continue)
             }
@@ -195,7 +207,7 @@ impl Truncate {
         let opi = w.s.tasks[t as usize].op as usize;
         let z = w.st.op_ver[t as usize][opi].expect("punch and truncate write zeroes");
         let (lo, hi, name) = match self.kind {
-            Kind::Truncate(n) => (n, w.st.pages - 1, "xfs_itruncate_extents"),
+            Kind::Truncate(n) => (n, w.st.pages - 1, w.st.fs.names().truncate_extents),
             Kind::Punch(r) => (r.lo, r.hi, w.st.fs.names().free_extents),
             Kind::Falloc(_) => unreachable!(),
         };

@@ -1,0 +1,471 @@
+//! The model against the kernel facts of docs/kernel-facts.md: one test (or
+//! more) per fact that issue 11 found the model contradicting. Each test
+//! names the section of docs/kernel-facts.md that gives the source.
+
+mod common;
+use common::*;
+
+use dioscope::explore::{explore, Options};
+use dioscope::outcome::{Outcome, Verdict};
+use dioscope::World;
+
+/// Every verdict of `toml` under `preset` (the scenario's own if `None`).
+fn verdicts(toml: &str, preset: Option<&str>) -> dioscope::explore::Report {
+    let sc = scenario(toml);
+    let w = World::new_quiet(&sc, &sc.policy(preset).unwrap());
+    let r = explore(
+        &w,
+        &Options {
+            reduction: true,
+            ..Default::default()
+        },
+        |_| true,
+    );
+    assert!(r.stats.complete, "exploration did not complete");
+    r
+}
+
+fn verdict(r: &dioscope::explore::Report, o: Outcome) -> Verdict {
+    r.verdict(o).verdict
+}
+
+const XFS1: &str = "fs = \"xfs\"\npages = 1\non_disk = \"written\"";
+
+/// kernel-facts.md "Writeback errors": a failed writeback leaves the folio
+/// clean and uptodate with data the device never got, and
+/// mapping_set_error() makes fsync return -EIO. That -EIO reports a real
+/// loss: it is never spurious, and once it is reported the loss is not
+/// unreported, even when the folio is evicted and the old data read back.
+#[test]
+fn a_failed_writeback_makes_fsync_eio_a_true_report() {
+    let r = verdicts(
+        &setup(XFS1, &[("A", &["fail-writes 0", "write 0", "fsync"])]),
+        None,
+    );
+    assert_eq!(verdict(&r, Outcome::SpuriousEio), Verdict::Never);
+    assert_eq!(verdict(&r, Outcome::UnreportedLoss), Verdict::Never);
+    let r = verdicts(
+        &setup(
+            XFS1,
+            &[(
+                "A",
+                &["fail-writes 0", "write 0", "fsync", "reclaim", "read 0"],
+            )],
+        ),
+        None,
+    );
+    assert_eq!(verdict(&r, Outcome::SpuriousEio), Verdict::Never);
+    assert_eq!(verdict(&r, Outcome::UnreportedLoss), Verdict::Never);
+    // without the fsync nobody is told: that loss is unreported
+    let r = verdicts(
+        &setup(
+            XFS1,
+            &[("A", &["fail-writes 0", "write 0", "writeback", "reclaim"])],
+        ),
+        None,
+    );
+    assert_eq!(verdict(&r, Outcome::UnreportedLoss), Verdict::Always);
+}
+
+/// kernel-facts.md "Direct I/O over delalloc": a direct write never fails
+/// on delalloc (xfs_direct_write_iomap_begin allocates over it); a direct
+/// read does on XFS, and on ext4 since its delayed extents became
+/// IOMAP_DELALLOC (6.12; zeroes before), never on btrfs.
+#[test]
+fn only_direct_reads_collide_with_delalloc() {
+    for fs in ["xfs", "ext4", "btrfs"] {
+        let toml = setup(
+            &format!("fs = \"{fs}\"\npages = 1\non_disk = \"hole\"\ncached = \"0\""),
+            &[("A", &["write 0 direct"]), ("B", &["mmap-write 0"])],
+        );
+        let r = verdicts(&toml, Some("linux-6.18"));
+        assert_eq!(verdict(&r, Outcome::SyscallError), Verdict::Never, "{fs}");
+    }
+    let eio = |fs: &str, preset: &str| {
+        let toml = setup(
+            &format!("fs = \"{fs}\"\npages = 1\non_disk = \"hole\"\ncached = \"0\""),
+            &[("A", &["read 0 direct"]), ("B", &["mmap-write 0"])],
+        );
+        verdict(&verdicts(&toml, Some(preset)), Outcome::SyscallError)
+    };
+    assert_eq!(eio("xfs", "linux-5.9"), Verdict::Sometimes);
+    assert_eq!(eio("xfs", "linux-6.18"), Verdict::Sometimes);
+    assert_eq!(eio("ext4", "linux-6.2"), Verdict::Never);
+    assert_eq!(eio("ext4", "linux-6.18"), Verdict::Sometimes);
+    assert_eq!(eio("btrfs", "linux-6.18"), Verdict::Never);
+}
+
+/// kernel-facts.md "Flush errors before a direct write": since the kiocb
+/// helpers (6.5) a writeback error found by the direct write's flush
+/// becomes -ENOTBLK and a buffered fallback: the write succeeds and the
+/// error waits in wb_err for fsync. Before 6.5 the write returned it.
+#[test]
+fn a_flush_error_before_a_direct_write_falls_back_since_6_5() {
+    let ops: &[&str] = &[
+        "fail-writes 0",
+        "write 0",
+        "writeback",
+        "write 0 direct",
+        "fsync",
+    ];
+    for fs in ["xfs", "ext4"] {
+        let toml = setup(
+            &format!("fs = \"{fs}\"\npages = 1\non_disk = \"written\"\nwrite_cache = false"),
+            &[("A", ops)],
+        );
+        let w = run(&toml, Some("linux-6.2"), "A:6 dev");
+        assert_eq!(result(&w, 0, 3).0, "-EIO", "{fs}\n{}", text(&w));
+        let w = run(&toml, Some("linux-6.18"), "A:6 dev");
+        assert_eq!(result(&w, 0, 3).0, "4096", "{fs}\n{}", text(&w));
+        assert!(notes(&w).contains("-ENOTBLK"), "{}", text(&w));
+        // the error is still in wb_err: the next fsync reports it
+        assert_eq!(result(&w, 0, 4).0, "-EIO", "{fs}\n{}", text(&w));
+    }
+}
+
+/// The -EIO of a failed writeback is a true report even when a newer
+/// write has replaced the lost data by the time fsync runs: errseq
+/// reports the error once per open file (kernel-facts.md "errseq"). (If
+/// the newer write replaced the data before the writeback failed, nothing
+/// was ever lost, and the -EIO is spurious: SOMETIMES over all schedules.)
+#[test]
+fn an_eio_for_data_lost_and_then_rewritten_is_not_spurious() {
+    let toml = setup(
+        "fs = \"xfs\"\npages = 1\non_disk = \"written\"\nwrite_cache = false",
+        &[(
+            "A",
+            &["fail-writes 0", "write 0", "writeback", "write 0", "fsync"],
+        )],
+    );
+    // the writeback fails (dev) before A's second write
+    let w = run(&toml, Some("linux-6.18"), "A:5 dev");
+    assert_eq!(result(&w, 0, 4).0, "-EIO", "{}", text(&w));
+    assert!(!fired(&w, "spurious-eio"), "{}", text(&w));
+    // the writeback fails after A's second write replaced the data
+    let w = run(&toml, Some("linux-6.18"), "A:8 dev");
+    assert_eq!(result(&w, 0, 4).0, "-EIO", "{}", text(&w));
+    assert!(fired(&w, "spurious-eio"), "{}", text(&w));
+}
+
+/// kernel-facts.md "btrfs direct I/O, 5.7 to 5.9": the conversion to
+/// iomap_dio_rw() was in the 5.8 merge window only; released 5.7 and 5.8
+/// ran fs/direct-io.c, which falls back to a buffered write when the
+/// pre-write invalidation fails, takes no i_rwsem for direct reads and
+/// never invalidates for them.
+#[test]
+fn released_5_8_btrfs_runs_the_old_direct_io_code() {
+    use dioscope::policy::{BtrfsDioPath, Policy, PRESETS};
+    let path = |p: &str| Policy::preset(p).unwrap().btrfs_dio_path;
+    assert_eq!(path("linux-5.7"), BtrfsDioPath::DirectIo);
+    assert_eq!(path("linux-5.8"), BtrfsDioPath::DirectIo);
+    assert_eq!(path("linux-5.8-merge-window"), BtrfsDioPath::Iomap);
+    assert_eq!(path("linux-5.9"), BtrfsDioPath::Iomap);
+    // no release's description says the conversion shipped in 5.8
+    let p58 = PRESETS.iter().find(|p| p.name == "linux-5.8").unwrap();
+    assert!(p58.summary.contains("reverted"), "{}", p58.summary);
+    // a direct read: no inode lock, no invalidation
+    let toml = setup(
+        "fs = \"btrfs\"\npages = 1\non_disk = \"written\"\ncached = \"0\"",
+        &[("A", &["read 0 direct"])],
+    );
+    let w = run(&toml, Some("linux-5.8"), "");
+    let names = step_names(&w);
+    assert_eq!(names[0], "generic_file_read_iter", "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("inode_lock")), "{names:?}");
+    assert!(w.s.cache.get(0).is_some(), "the read invalidated the page");
+    // the same read on the merge-window tree: iomap, which invalidated then
+    let w = run(&toml, Some("linux-5.8-merge-window"), "");
+    assert!(w.s.cache.get(0).is_none(), "{}", text(&w));
+}
+
+/// kernel-facts.md "2020-06/07 proposals": no preset lets -ENOTBLK reach
+/// user space from the 2020 race on xfs, ext4 or btrfs.
+#[test]
+fn enotblk_never_reaches_user_space() {
+    use dioscope::policy::PRESETS;
+    for fs in ["xfs", "ext4", "btrfs"] {
+        let toml = setup(
+            &format!("fs = \"{fs}\"\npages = 2\non_disk = \"written\"\ncached = \"0-1\""),
+            &[
+                ("A", &["write 0-1 direct", "fsync"]),
+                ("B", &["mmap-write 1"]),
+            ],
+        );
+        let sc = scenario(&toml);
+        for p in PRESETS.iter().filter(|p| !p.name.starts_with("2016")) {
+            let r = verdicts(&toml, Some(p.name));
+            let start = World::new(&sc, &sc.policy(Some(p.name)).unwrap());
+            assert!(!r.results.is_empty());
+            for t in &r.results {
+                let w = dioscope::explore::replay(&start, &t.witness);
+                let h = w.hist.as_ref().unwrap();
+                assert!(h.syscalls.iter().all(|c| c.ret.is_some()));
+                assert!(
+                    !h.syscalls
+                        .iter()
+                        .any(|c| c.ret.unwrap().to_string() == "-ENOTBLK"),
+                    "{fs} {}: {}",
+                    p.name,
+                    text(&w)
+                );
+            }
+        }
+    }
+}
+
+/// kernel-facts.md "nofault": only btrfs (and gfs2) pin with FOLL_NOFAULT
+/// and retry; XFS and ext4 let get_user_pages() fault, without deadlock.
+/// btrfs keeps the inode lock across the retry.
+#[test]
+fn only_btrfs_retries_without_faulting_and_keeps_its_inode_lock() {
+    for fs in ["xfs", "ext4"] {
+        let toml = setup(
+            &format!("fs = \"{fs}\"\npages = 1\non_disk = \"written\""),
+            &[("A", &["read 0 direct into-mmap 0"])],
+        );
+        let w = run(&toml, Some("linux-6.18"), "");
+        assert!(!notes(&w).contains("FOLL_NOFAULT"), "{}", text(&w));
+        assert!(
+            notes(&w).contains("get_user_pages: user page 0"),
+            "{}",
+            text(&w)
+        );
+        assert_eq!(result(&w, 0, 0).0, "4096", "{}", text(&w));
+        let r = verdicts(&toml, Some("linux-6.18"));
+        assert_eq!(verdict(&r, Outcome::Deadlock), Verdict::Never, "{fs}");
+    }
+    let toml = setup(
+        "fs = \"btrfs\"\npages = 2\non_disk = \"written\"",
+        &[("A", &["read 1 direct into-mmap 0"])],
+    );
+    let sc = scenario(&toml);
+    let mut w = World::new(&sc, &sc.policy(Some("linux-6.18")).unwrap());
+    let mut held_during_retry = false;
+    while !w.is_done() {
+        let a = w.enabled().get(0);
+        w.step(a).unwrap();
+        let last = w.hist.as_ref().unwrap().steps.last().unwrap();
+        if last.notes.iter().any(|n| n.contains("short read")) {
+            held_during_retry =
+                w.s.locks
+                    .i_rwsem
+                    .held_by(dioscope::world::Holder(0))
+                    .is_some();
+        }
+    }
+    assert!(notes(&w).contains("FOLL_NOFAULT"), "{}", text(&w));
+    assert!(held_during_retry, "{}", text(&w));
+}
+
+/// kernel-facts.md "Direct-write i_rwsem modes": an aligned XFS direct
+/// write holds the IOLOCK shared, also when it appends; one that starts
+/// past EOF takes it exclusive to zero the gap and demotes it before the
+/// I/O. ext4 holds it exclusive to extend the file.
+#[test]
+fn xfs_direct_writes_run_under_a_shared_iolock() {
+    let mode_at_submit = |toml: &str| {
+        let sc = scenario(toml);
+        let mut w = World::new(&sc, &sc.policy(Some("linux-6.18")).unwrap());
+        let mut mode = None;
+        while !w.is_done() {
+            let a = w.enabled().get(0);
+            let info = w.step(a).unwrap();
+            if info.name.contains("submit_bio") && mode.is_none() {
+                mode = w.s.locks.i_rwsem.held_by(dioscope::world::Holder(0));
+            }
+        }
+        (mode, step_names(&w).join(" "))
+    };
+    use dioscope::locks::Mode;
+    // append (pos == EOF): shared, no upgrade
+    let (m, names) = mode_at_submit(&setup(
+        "fs = \"xfs\"\npages = 2\nsize = 1\non_disk = \"written\"",
+        &[("A", &["write 1 direct"])],
+    ));
+    assert_eq!(m, Some(Mode::Shared), "{names}");
+    assert!(!names.contains("xfs_ilock(IOLOCK_EXCL)"), "{names}");
+    // past EOF (a gap): exclusive to zero it, then demoted
+    let (m, names) = mode_at_submit(&setup(
+        "fs = \"xfs\"\npages = 3\nsize = 1\non_disk = \"written\"",
+        &[("A", &["write 2 direct"])],
+    ));
+    assert_eq!(m, Some(Mode::Shared), "{names}");
+    assert!(names.contains("xfs_ilock(IOLOCK_EXCL)"), "{names}");
+    assert!(names.contains("xfs_ilock_demote"), "{names}");
+    // ext4 extends under the exclusive lock
+    let (m, names) = mode_at_submit(&setup(
+        "fs = \"ext4\"\npages = 2\nsize = 1\non_disk = \"written\"",
+        &[("A", &["write 1 direct"])],
+    ));
+    assert_eq!(m, Some(Mode::Excl), "{names}");
+}
+
+/// kernel-facts.md "btrfs direct writes to checksummed files": since 6.15
+/// btrfs writes them through the page cache (and then writes back and
+/// invalidates the range); direct reads stay direct.
+#[test]
+fn btrfs_direct_writes_go_buffered_since_6_15() {
+    let toml = setup(
+        "fs = \"btrfs\"\npages = 1\non_disk = \"written\"",
+        &[("A", &["write 0 direct", "read 0 direct"])],
+    );
+    let w = run(&toml, Some("linux-6.18"), "");
+    assert_eq!(
+        w.hist.as_ref().unwrap().counters.dio_fallbacks,
+        1,
+        "{}",
+        text(&w)
+    );
+    assert!(notes(&w).contains("data checksums"), "{}", text(&w));
+    assert!(
+        step_names(&w).contains(&"iomap_dio_bio_iter"),
+        "{}",
+        text(&w)
+    );
+    assert_eq!(result(&w, 0, 1), ("4096".into(), vec!["A1".into()]));
+    let w = run(&toml, Some("linux-6.2"), "");
+    assert_eq!(
+        w.hist.as_ref().unwrap().counters.dio_fallbacks,
+        0,
+        "{}",
+        text(&w)
+    );
+}
+
+/// kernel-facts.md "RWF_DONTCACHE": the flag needs FOP_DONTCACHE, which
+/// XFS sets since 6.14, ext4 since ~6.17 and btrfs not as of 6.18
+/// (-EOPNOTSUPP, checked on the 6.18 kernel).
+#[test]
+fn rwf_dontcache_depends_on_the_filesystem_and_the_release() {
+    let ret = |fs: &str, preset: &str, op: &str| {
+        let toml = setup(
+            &format!("fs = \"{fs}\"\npages = 1\non_disk = \"written\""),
+            &[("A", &[op])],
+        );
+        result(&run(&toml, Some(preset), ""), 0, 0).0
+    };
+    for op in ["write 0 dontcache", "read 0 dontcache"] {
+        assert_eq!(ret("xfs", "linux-6.15", op), "4096", "{op}");
+        assert_eq!(ret("ext4", "linux-6.15", op), "-EOPNOTSUPP", "{op}");
+        assert_eq!(ret("ext4", "linux-6.18", op), "4096", "{op}");
+        assert_eq!(ret("btrfs", "linux-6.18", op), "-EOPNOTSUPP", "{op}");
+        assert_eq!(ret("xfs", "linux-6.2", op), "-EOPNOTSUPP", "{op}");
+    }
+}
+
+/// kernel-facts.md "RWF_DONTCACHE": a dropbehind folio is dropped when
+/// its writeback completes in task context (XFS; ext4 only when the
+/// completion converts an unwritten extent, checked on 6.18), unmapped
+/// first if it is mapped; a write fault's lookup clears the mark.
+#[test]
+fn dropbehind_folios_go_when_writeback_ends_in_task_context() {
+    let cached_after = |fs: &str, on_disk: &str, ops: &[&str]| {
+        let toml = setup(
+            &format!("fs = \"{fs}\"\npages = 1\non_disk = \"{on_disk}\"\nwrite_cache = false"),
+            &[("A", ops)],
+        );
+        let w = run(&toml, Some("linux-6.18"), "");
+        (w.s.cache.get(0).is_some(), text(&w))
+    };
+    // an overwrite of a written block
+    assert!(!cached_after("xfs", "written", &["write 0 dontcache"]).0);
+    let (c, t) = cached_after("ext4", "written", &["write 0 dontcache"]);
+    assert!(c, "{t}");
+    // a new block (delalloc → unwritten → converted in a workqueue)
+    let (c, t) = cached_after("ext4", "hole", &["write 0 dontcache"]);
+    assert!(!c, "{t}");
+    // mapped by a read fault (fault-around does not clear the mark): the
+    // folio is unmapped and dropped when writeback ends
+    let toml = setup(
+        "fs = \"xfs\"\npages = 1\non_disk = \"written\"\nwrite_cache = false",
+        &[("A", &["write 0 dontcache", "mmap-read 0", "writeback"])],
+    );
+    let w = run(&toml, Some("linux-6.18"), "A:6 dev");
+    assert!(w.s.cache.get(0).is_none(), "{}", text(&w));
+    assert_eq!(w.s.tasks[0].pte_ro, 0, "{}", text(&w));
+    // a write fault clears the mark: the folio stays
+    let (c, t) = cached_after(
+        "xfs",
+        "written",
+        &["write 0 dontcache", "mmap-write 0", "fsync"],
+    );
+    assert!(c, "{t}");
+}
+
+/// kernel-facts.md "2020-07: serve from the page cache" (Wilcox, Hellwig):
+/// never invalidate for direct I/O. A direct write copies into the pages
+/// that are cached, writes them back and leaves them cached, serialised
+/// like a buffered write; only the uncached pages go direct. A direct
+/// read copies cached pages out of the cache with no flush.
+#[test]
+fn serve_from_cache_copies_cached_pages_and_never_invalidates() {
+    use dioscope::locks::Mode;
+    let toml = setup(
+        "fs = \"xfs\"\npages = 2\non_disk = \"written\"\ncached = \"0\"",
+        &[("A", &["write 0-1 direct"])],
+    );
+    let sc = scenario(&toml);
+    let mut w = World::new(&sc, &sc.policy(Some("2020-serve-from-cache")).unwrap());
+    let a = w.enabled().get(0);
+    w.step(a).unwrap();
+    assert_eq!(
+        w.s.locks.i_rwsem.held_by(dioscope::world::Holder(0)),
+        Some(Mode::Excl),
+        "a cached page makes the direct write serialise"
+    );
+    while !w.is_done() {
+        let a = w.enabled().get(0);
+        w.step(a).unwrap();
+    }
+    let f = w.s.cache.get(0).expect("the cached page stays cached");
+    assert!(!f.dirty() && w.st.label(f.ver) == "A1", "{}", text(&w));
+    assert!(w.s.cache.get(1).is_none(), "{}", text(&w));
+    let c = &w.hist.as_ref().unwrap().counters;
+    assert_eq!(
+        c.cpu_bytes,
+        4096,
+        "one page copied by the CPU\n{}",
+        text(&w)
+    );
+    assert!(!step_names(&w).contains(&"invalidate_inode_pages2_range"));
+    assert_eq!(w.disk_content(0), w.disk_content(1));
+    // mainline copies nothing and drops the page
+    let w = run(&toml, Some("linux-5.8"), "");
+    assert_eq!(w.hist.as_ref().unwrap().counters.cpu_bytes, 0);
+    assert!(w.s.cache.get(0).is_none());
+    // a direct read of a dirty cached page: copied from the cache, no flush
+    let toml = setup(
+        "fs = \"xfs\"\npages = 1\non_disk = \"written\"",
+        &[("A", &["write 0", "read 0 direct"])],
+    );
+    let w = run(&toml, Some("2020-serve-from-cache"), "");
+    assert_eq!(result(&w, 0, 1), ("4096".into(), vec!["A1".into()]));
+    assert!(w.s.cache.get(0).unwrap().dirty(), "{}", text(&w));
+    assert_eq!(
+        w.hist.as_ref().unwrap().counters.device_ios,
+        0,
+        "{}",
+        text(&w)
+    );
+}
+
+/// Chinner's objection to serving direct I/O from the cache is cost: the
+/// CPU copies and the serialisation show on the timed clock.
+#[test]
+fn serve_from_cache_costs_cpu_copies_on_the_timed_clock() {
+    use dioscope::timed::{run as timed, Costs, NVME};
+    let toml = setup(
+        "fs = \"xfs\"\npages = 2\non_disk = \"written\"\ncached = \"0-1\"",
+        &[("A", &["write 0-1 direct"]), ("B", &["write 0-1 direct"])],
+    );
+    let sc = scenario(&toml);
+    let cpu = |p: &str| {
+        let t = timed(&sc, &sc.policy(Some(p)).unwrap(), Costs::new(NVME, 2));
+        (t.cpu_ns, t.world.hist.as_ref().unwrap().counters.cpu_bytes)
+    };
+    let (mainline_ns, mainline_bytes) = cpu("linux-5.8");
+    let (served_ns, served_bytes) = cpu("2020-serve-from-cache");
+    assert_eq!(mainline_bytes, 0);
+    assert!(served_bytes >= 2 * 4096, "{served_bytes}");
+    assert!(served_ns > mainline_ns, "{served_ns} vs {mainline_ns}");
+}
