@@ -315,7 +315,7 @@ impl Session {
                     Some(&b) => self.run.trace.end.actor_name(b),
                     None => "nobody".into(),
                 };
-                if !self.auto_from.is_some_and(|k| c >= k) {
+                if self.auto_from.is_none_or(|k| c < k) {
                     self.push_alt(format!("step {c}: {was} went next"));
                 }
                 self.event = Some(Event::Branched { step: c, actor });
