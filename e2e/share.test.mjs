@@ -317,6 +317,13 @@ about = """
 
 [click me](javascript:window.__pwned=6), <a href="javascript:window.__pwned=7">this</a>,
 ![x](javascript:window.__pwned=8) and <svg onload="window.__pwned = 9"></svg>.
+
+[by reference][evil], <javascript:window.__pwned=12>, [data](data:text/html,<script>window.__pwned=13</script>),
+[mail](mailto:x@example.org) and ![a tracker](http://127.0.0.1:9/pixel.png).
+
+<div onclick="window.__pwned = 14">*an HTML block*</div>
+
+[evil]: javascript:window.__pwned=15
 """
 refs = ["javascript:window.__pwned=10", "<iframe src=\\"javascript:window.__pwned=11\\"></iframe>"]
 
@@ -344,6 +351,12 @@ ops = ["mmap-write 1"]
   assert.equal(await page.title(), `${title} — dioscope`);
   const about = await page.textContent('[data-testid=about]');
   assert.ok(about.includes('<script>window.__pwned = 4</script>'), about);
+  // Raw HTML is text (an HTML block too); refused links and images keep
+  // their text.
+  for (const shown of ['<div onclick="window.__pwned = 14">*an HTML block*</div>', 'by reference',
+    'javascript:window.__pwned=12', '[a tracker]', 'mail']) {
+    assert.ok(about.includes(shown), `${shown} in ${about}`);
+  }
   // Use the page: open the about, copy, step, explore, the SVG.
   await page.click('.about-more summary').catch(() => {});
   await grantClipboard();
@@ -374,7 +387,7 @@ ops = ["mmap-write 1"]
     }
     for (const a of document.querySelectorAll('a[href]')) {
       const u = new URL(a.href, location.href);
-      if (!['http:', 'https:', 'mailto:'].includes(u.protocol)) out.push(`link ${a.href}`);
+      if (!['http:', 'https:'].includes(u.protocol)) out.push(`link ${a.href}`);
     }
     return out;
   });

@@ -195,7 +195,7 @@ impl Fp128 {
     }
     #[inline]
     fn mix(&mut self, v: u64) {
-        self.a = (self.a.rotate_left(5) ^ v).wrapping_mul(0x51_7cc1_b727_220a_95);
+        self.a = (self.a.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
         self.b = (self.b ^ v)
             .wrapping_mul(0x9e37_79b9_7f4a_7c15)
             .rotate_left(31)

@@ -14,6 +14,10 @@ impl Range {
     pub fn one(p: u8) -> Range {
         Range { lo: p, hi: p }
     }
+    #[allow(
+        clippy::len_without_is_empty,
+        reason = "an inclusive range holds at least one page"
+    )]
     pub fn len(self) -> u8 {
         self.hi - self.lo + 1
     }

@@ -19,6 +19,10 @@ impl std::hash::Hash for Version {
     }
     /// Arrays of versions hash as one byte string (the explorer hashes
     /// every state it visits).
+    #[allow(
+        unsafe_code,
+        reason = "a byte view of a repr(transparent) u8 array, on the explorer's hot path"
+    )]
     fn hash_slice<H: std::hash::Hasher>(data: &[Self], h: &mut H) {
         // SAFETY: Version is repr(transparent) over u8.
         let bytes = unsafe { std::slice::from_raw_parts(data.as_ptr().cast::<u8>(), data.len()) };

@@ -1060,7 +1060,9 @@ impl World {
     pub fn note(&mut self, f: impl FnOnce(&World) -> String) {
         if self.hist.is_some() {
             let s = f(self);
-            self.hist.as_mut().unwrap().note(s);
+            if let Some(h) = self.hist.as_mut() {
+                h.note(s);
+            }
         }
     }
 

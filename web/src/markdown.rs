@@ -1,32 +1,23 @@
 //! Markdown of a scenario's `about`, rendered safely.
 //!
-//! The text is untrusted: scenarios will arrive in links. So:
-//! - it is parsed by a small parser of a Markdown subset (below) into a
-//!   tree ([`Node`]) that can only hold the elements listed in [`Elem`] —
-//!   there is no way to express `<script>`, an event handler or a `style`
-//!   in it;
-//! - raw HTML is never interpreted: it is text, shown as written;
-//! - a link is kept only if its destination is relative or its scheme is
-//!   `http`, `https` or `mailto` ([`safe_href`]); otherwise its text stays,
-//!   as plain text. Images become their alt text in brackets (no requests
-//!   to hosts named by untrusted text);
+//! The text is untrusted: scenarios arrive in links from strangers. It is
+//! parsed as CommonMark by pulldown-cmark (the parser of rustdoc and
+//! mdBook; strikethrough is the one extension on) and its events are
+//! turned into a tree ([`Node`]) that can only hold the elements listed in
+//! [`Elem`]: there is no way to express `<script>`, an event handler or a
+//! `style` in it. So:
+//! - raw HTML, block or inline, is never interpreted: it is text, shown as
+//!   written;
+//! - a link is kept only if its destination is `http`, `https` or
+//!   relative ([`safe_href`]); otherwise its text stays, as plain text;
+//! - an image never loads anything: it becomes its alt text in brackets;
+//! - elements nested deeper than [`MAX_DEPTH`] are flattened into their
+//!   parent, so that no input makes the tree (and the recursion that draws
+//!   it) deep;
 //! - [`view`] turns the tree into Yew VNodes (text nodes are set as text,
 //!   never parsed as HTML); nothing ever goes through `innerHTML`.
-//!
-//! The subset (CommonMark where it is supported; a size-conscious
-//! replacement for pulldown-cmark, which cost ~64 KB of the download):
-//! paragraphs, soft and hard line breaks, ATX headings (`#`), block quotes
-//! (`>`), fenced code blocks (```` ``` ```` or `~~~`), thematic breaks,
-//! bullet (`-`, `*`, `+`) and ordered (`1.`, `1)`) lists with indented or
-//! lazy continuation lines (one level: deeper indentation is text of the
-//! item), emphasis (`*a*`, `_a_`), strong (`**a**`, `__a__`),
-//! strikethrough (`~~a~~`), code spans, inline links `[text](dest "title")`,
-//! autolinks (`<https://…>`, `<a@b.c>`), images (`![alt](…)`, shown as
-//! `[alt]`), backslash escapes, and numeric and basic named character
-//! references (`&#9;`, `&#x6A;`, `&amp;` …). Not supported, and shown as
-//! text: reference links and their definitions, setext headings, indented
-//! code blocks, tables, footnotes.
 
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag};
 use yew::prelude::*;
 
 /// An element the renderer may produce.
@@ -59,311 +50,225 @@ pub enum Node {
     /// A link whose destination passed [`safe_href`].
     Link {
         href: String,
-        /// Absolute (`http`, `https`, `mailto`): opens in a new tab.
+        /// Absolute (`http`, `https`): opens in a new tab.
         external: bool,
         title: String,
         children: Vec<Node>,
     },
 }
 
+/// The deepest nesting of elements kept; deeper ones are flattened into
+/// their parent (their text stays).
+pub const MAX_DEPTH: usize = 16;
+
 /// Parses Markdown into a safe tree. Never fails: any input is some text.
 pub fn parse(markdown: &str) -> Vec<Node> {
-    let lines: Vec<&str> = markdown.lines().collect();
-    blocks(&lines, 0)
-}
-
-/// Nesting depth limit for block quotes and lists (deeper is text).
-const MAX_DEPTH: usize = 8;
-
-/// Leading spaces (a tab counts as 4).
-fn indent(line: &str) -> usize {
-    let mut n = 0;
-    for c in line.chars() {
-        match c {
-            ' ' => n += 1,
-            '\t' => n += 4,
-            _ => break,
-        }
-    }
-    n
-}
-
-fn is_blank(line: &str) -> bool {
-    line.trim().is_empty()
-}
-
-/// `(level, text)` of an ATX heading.
-fn heading(line: &str) -> Option<(usize, &str)> {
-    if indent(line) > 3 {
-        return None;
-    }
-    let t = line.trim_start();
-    let level = t.bytes().take_while(|&b| b == b'#').count();
-    if !(1..=6).contains(&level) {
-        return None;
-    }
-    let rest = &t[level..];
-    if !rest.is_empty() && !rest.starts_with([' ', '\t']) {
-        return None;
-    }
-    // A closing sequence of #s (preceded by a space) is not content.
-    let mut text = rest.trim();
-    let stripped = text.trim_end_matches('#');
-    if stripped.is_empty() || stripped.ends_with([' ', '\t']) {
-        text = stripped.trim_end();
-    }
-    Some((level, text))
-}
-
-fn is_hr(line: &str) -> bool {
-    if indent(line) > 3 {
-        return false;
-    }
-    let t: Vec<char> = line.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    t.len() >= 3 && matches!(t[0], '-' | '*' | '_') && t.iter().all(|&c| c == t[0])
-}
-
-/// `(char, length, indent)` of an opening code fence.
-fn fence(line: &str) -> Option<(char, usize, usize)> {
-    let ind = indent(line);
-    if ind > 3 {
-        return None;
-    }
-    let t = line.trim_start();
-    let c = t.chars().next()?;
-    if c != '`' && c != '~' {
-        return None;
-    }
-    let n = t.chars().take_while(|&x| x == c).count();
-    // A backtick fence's info string may not contain backticks.
-    (n >= 3 && !(c == '`' && t[n..].contains('`'))).then_some((c, n, ind))
-}
-
-/// A list item marker: kind, start number, and the column its content
-/// starts at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Marker {
-    /// `-`, `*`, `+`, or `.` / `)` for ordered lists.
-    kind: char,
-    start: Option<u64>,
-    content: usize,
-}
-
-fn marker(line: &str) -> Option<Marker> {
-    let ind = indent(line);
-    if ind > 3 || line.contains('\t') && ind != line.len() - line.trim_start().len() {
-        return None;
-    }
-    let t = &line[ind..];
-    let (kind, start, len) = match t.chars().next()? {
-        c @ ('-' | '*' | '+') => (c, None, 1),
-        '0'..='9' => {
-            let digits = t.bytes().take_while(u8::is_ascii_digit).count();
-            if digits > 9 {
-                return None;
-            }
-            let c = t[digits..].chars().next()?;
-            if c != '.' && c != ')' {
-                return None;
-            }
-            (c, t[..digits].parse().ok(), digits + 1)
-        }
-        _ => return None,
+    let mut b = Builder {
+        stack: vec![Frame {
+            kind: Kind::Root,
+            children: Vec::new(),
+        }],
+        depth: 0,
     };
-    let rest = &t[len..];
-    if rest.is_empty() {
-        return Some(Marker {
+    for event in Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH) {
+        b.event(event);
+    }
+    // pulldown-cmark balances its Start and End events; close anything
+    // left open all the same.
+    while b.stack.len() > 1 {
+        b.end();
+    }
+    b.stack.pop().map(|f| f.children).unwrap_or_default()
+}
+
+/// What an open element becomes when it ends.
+enum Kind {
+    Root,
+    Elem(Elem),
+    /// A link with a safe destination.
+    Link {
+        href: String,
+        external: bool,
+        title: String,
+    },
+    /// An image: its content is the alt text, shown as `[alt]`.
+    Image,
+    /// Raw HTML, shown as a paragraph of text.
+    HtmlBlock,
+    /// Its children go to the parent: an unsafe link (its text stays), an
+    /// element nested too deep, or one the renderer does not draw. `block`:
+    /// a space separates it from what follows.
+    Flatten {
+        block: bool,
+    },
+}
+
+impl Kind {
+    /// It makes an element of the tree (and counts in the depth).
+    fn is_element(&self) -> bool {
+        matches!(self, Kind::Elem(_) | Kind::Link { .. } | Kind::HtmlBlock)
+    }
+
+    fn is_block(&self) -> bool {
+        match self {
+            Kind::Elem(e) => !matches!(e, Elem::Em | Elem::Strong | Elem::Del | Elem::Br),
+            Kind::HtmlBlock | Kind::Root => true,
+            Kind::Link { .. } | Kind::Image => false,
+            Kind::Flatten { block } => *block,
+        }
+    }
+}
+
+struct Frame {
+    kind: Kind,
+    children: Vec<Node>,
+}
+
+struct Builder {
+    stack: Vec<Frame>,
+    /// Open frames that will make an element (Elem, Link).
+    depth: usize,
+}
+
+impl Builder {
+    fn children(&mut self) -> &mut Vec<Node> {
+        &mut self.stack.last_mut().expect("the root frame").children
+    }
+
+    fn text(&mut self, s: &str) {
+        push_text(self.children(), s);
+    }
+
+    fn leaf(&mut self, n: Node) {
+        self.children().push(n);
+    }
+
+    fn event(&mut self, event: Event<'_>) {
+        match event {
+            Event::Start(tag) => self.start(tag),
+            Event::End(_) => self.end(),
+            // Raw HTML, in a block or inline, is text.
+            Event::Text(t) | Event::Html(t) | Event::InlineHtml(t) => self.text(&t),
+            Event::Code(t) => self.leaf(Node::Code(t.into_string())),
+            Event::SoftBreak => self.text(" "),
+            Event::HardBreak => self.leaf(Node::Elem(Elem::Br, Vec::new())),
+            Event::Rule => self.leaf(Node::Elem(Elem::Hr, Vec::new())),
+            // Not enabled by the options above; shown as written if ever.
+            Event::InlineMath(t) => self.text(&format!("${t}$")),
+            Event::DisplayMath(t) => self.text(&format!("$${t}$$")),
+            Event::FootnoteReference(t) => self.text(&format!("[^{t}]")),
+            Event::TaskListMarker(done) => self.text(if done { "[x] " } else { "[ ] " }),
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>) {
+        let kind = match tag {
+            Tag::Paragraph => Kind::Elem(Elem::P),
+            Tag::Heading { level, .. } => Kind::Elem(Elem::Heading(heading_level(level))),
+            Tag::BlockQuote(_) => Kind::Elem(Elem::BlockQuote),
+            Tag::CodeBlock(_) => Kind::Elem(Elem::Pre),
+            Tag::HtmlBlock => Kind::HtmlBlock,
+            Tag::List(None) => Kind::Elem(Elem::Ul),
+            Tag::List(Some(1)) => Kind::Elem(Elem::Ol(None)),
+            Tag::List(Some(n)) => Kind::Elem(Elem::Ol(Some(n))),
+            Tag::Item => Kind::Elem(Elem::Li),
+            Tag::Emphasis => Kind::Elem(Elem::Em),
+            Tag::Strong => Kind::Elem(Elem::Strong),
+            Tag::Strikethrough => Kind::Elem(Elem::Del),
+            Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                ..
+            } => {
+                // An email autolink's destination is the bare address.
+                let dest = if link_type == LinkType::Email {
+                    format!("mailto:{dest_url}")
+                } else {
+                    dest_url.into_string()
+                };
+                match safe_href(&dest) {
+                    Some((href, external)) => Kind::Link {
+                        href,
+                        external,
+                        title: title.into_string(),
+                    },
+                    None => Kind::Flatten { block: false },
+                }
+            }
+            Tag::Image { .. } => Kind::Image,
+            Tag::Subscript | Tag::Superscript => Kind::Flatten { block: false },
+            _ => Kind::Flatten { block: true },
+        };
+        let kind = if kind.is_element() && self.depth >= MAX_DEPTH {
+            Kind::Flatten {
+                block: kind.is_block(),
+            }
+        } else {
+            kind
+        };
+        if kind.is_element() {
+            self.depth += 1;
+        }
+        self.stack.push(Frame {
             kind,
-            start,
-            content: ind + len + 1,
+            children: Vec::new(),
         });
     }
-    let spaces = rest.bytes().take_while(|&b| b == b' ').count();
-    if spaces == 0 {
-        return None;
-    }
-    // Five or more spaces: the content starts after one (indented code).
-    let spaces = if spaces > 4 { 1 } else { spaces };
-    Some(Marker {
-        kind,
-        start,
-        content: ind + len + spaces,
-    })
-}
 
-/// Removes up to `n` columns of leading spaces.
-fn dedent(line: &str, n: usize) -> &str {
-    let k = line.bytes().take(n).take_while(|&b| b == b' ').count();
-    &line[k..]
-}
-
-/// Whether `line` starts a block other than a paragraph continuation.
-fn interrupts(line: &str) -> bool {
-    heading(line).is_some()
-        || is_hr(line)
-        || fence(line).is_some()
-        || line.trim_start().starts_with('>') && indent(line) <= 3
-        || marker(line).is_some_and(|m| {
-            // Only non-empty items interrupt a paragraph, and ordered ones
-            // only when they start at 1 (CommonMark).
-            line.len() > m.content.min(line.len())
-                && !is_blank(&line[m.content.min(line.len())..])
-                && m.start.is_none_or(|s| s == 1)
-        })
-}
-
-fn blocks(lines: &[&str], depth: usize) -> Vec<Node> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        if is_blank(line) {
-            i += 1;
-            continue;
+    fn end(&mut self) {
+        if self.stack.len() <= 1 {
+            return;
         }
-        if let Some((c, n, ind)) = fence(line) {
-            let mut code = String::new();
-            i += 1;
-            while i < lines.len() {
-                let l = lines[i];
-                let t = l.trim_start();
-                if indent(l) <= 3
-                    && t.starts_with(c)
-                    && t.chars().take_while(|&x| x == c).count() >= n
-                    && t.trim_start_matches(c).trim().is_empty()
-                {
-                    i += 1;
-                    break;
+        let Frame { kind, mut children } = self.stack.pop().expect("checked above");
+        if kind.is_element() {
+            self.depth -= 1;
+        }
+        match kind {
+            Kind::Root => unreachable!("the root frame is never popped here"),
+            Kind::Elem(e) => self.leaf(Node::Elem(e, children)),
+            Kind::Link {
+                href,
+                external,
+                title,
+            } => self.leaf(Node::Link {
+                href,
+                external,
+                title,
+                children,
+            }),
+            Kind::Image => self.text(&format!("[{}]", plain_text(&children))),
+            Kind::HtmlBlock => {
+                // Each line of an HTML block ends with its line break.
+                if let Some(Node::Text(t)) = children.last_mut() {
+                    t.truncate(t.trim_end().len());
                 }
-                code.push_str(dedent(l, ind));
-                code.push('\n');
-                i += 1;
+                self.leaf(Node::Elem(Elem::P, children));
             }
-            out.push(Node::Elem(Elem::Pre, vec![Node::Text(code)]));
-            continue;
-        }
-        if let Some((level, text)) = heading(line) {
-            let level = (level as u8 + 1).min(6);
-            out.push(Node::Elem(Elem::Heading(level), inlines(text)));
-            i += 1;
-            continue;
-        }
-        if is_hr(line) {
-            out.push(Node::Elem(Elem::Hr, Vec::new()));
-            i += 1;
-            continue;
-        }
-        if indent(line) <= 3 && line.trim_start().starts_with('>') && depth < MAX_DEPTH {
-            let mut inner: Vec<&str> = Vec::new();
-            while i < lines.len() && !is_blank(lines[i]) {
-                let t = lines[i].trim_start();
-                if let Some(rest) = t.strip_prefix('>') {
-                    inner.push(rest.strip_prefix(' ').unwrap_or(rest));
-                } else if interrupts(lines[i]) {
-                    break;
-                } else {
-                    // lazy continuation of the quoted paragraph
-                    inner.push(lines[i]);
+            Kind::Flatten { block } => {
+                for n in children {
+                    match n {
+                        Node::Text(t) => self.text(&t),
+                        n => self.leaf(n),
+                    }
                 }
-                i += 1;
-            }
-            out.push(Node::Elem(Elem::BlockQuote, blocks(&inner, depth + 1)));
-            continue;
-        }
-        if let Some(first) = marker(line).filter(|_| depth < MAX_DEPTH) {
-            let (list, next) = list(lines, i, first, depth);
-            out.push(list);
-            i = next;
-            continue;
-        }
-        // A paragraph: up to a blank line or a line that starts a block.
-        let start = i;
-        i += 1;
-        while i < lines.len() && !is_blank(lines[i]) && !interrupts(lines[i]) {
-            i += 1;
-        }
-        let text: Vec<&str> = lines[start..i].iter().map(|l| l.trim_start()).collect();
-        out.push(Node::Elem(Elem::P, inlines(&text.join("\n"))));
-    }
-    out
-}
-
-/// A list starting at `lines[i]`; returns it and the index after it.
-fn list(lines: &[&str], mut i: usize, first: Marker, depth: usize) -> (Node, usize) {
-    let same = |m: &Marker| m.kind == first.kind;
-    let mut items: Vec<Vec<&str>> = Vec::new();
-    let mut loose = false;
-    while i < lines.len() {
-        let Some(m) = marker(lines[i]).filter(same) else {
-            break;
-        };
-        let line = lines[i];
-        let mut item: Vec<&str> = vec![line.get(m.content..).unwrap_or("")];
-        i += 1;
-        let mut gap = false;
-        while i < lines.len() {
-            let l = lines[i];
-            if is_blank(l) {
-                gap = true;
-                i += 1;
-                continue;
-            }
-            if indent(l) >= m.content {
-                if gap {
-                    item.push("");
-                    loose = true;
-                    gap = false;
+                if block {
+                    self.text(" ");
                 }
-                item.push(dedent(l, m.content));
-                i += 1;
-                continue;
-            }
-            if gap || interrupts(l) || marker(l).is_some() {
-                break;
-            }
-            // lazy continuation line of the item's paragraph
-            item.push(l.trim_start());
-            i += 1;
-        }
-        items.push(item);
-        if gap {
-            // A blank line, then the next item: the list is loose.
-            if i < lines.len() && marker(lines[i]).is_some_and(|m| same(&m)) {
-                loose = true;
             }
         }
     }
-    let children = items
-        .iter()
-        .map(|item| {
-            let mut inner = blocks(item, depth + 1);
-            if !loose {
-                // A tight list's paragraphs are not wrapped in <p>.
-                inner = inner
-                    .into_iter()
-                    .flat_map(|n| match n {
-                        Node::Elem(Elem::P, c) => c,
-                        n => vec![n],
-                    })
-                    .collect();
-            }
-            Node::Elem(Elem::Li, inner)
-        })
-        .collect();
-    let elem = match first.start {
-        None => Elem::Ul,
-        Some(1) => Elem::Ol(None),
-        Some(s) => Elem::Ol(Some(s)),
-    };
-    (Node::Elem(elem, children), i)
 }
 
-/// Inline content: text, code spans, emphasis, links, line breaks.
-fn inlines(text: &str) -> Vec<Node> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = Vec::new();
-    inline_into(&chars, &mut out, 0);
-    out
+/// Markdown's `#` is the page's `h2`: the page's title is its `h1`.
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 2,
+        HeadingLevel::H2 => 3,
+        HeadingLevel::H3 => 4,
+        HeadingLevel::H4 => 5,
+        HeadingLevel::H5 | HeadingLevel::H6 => 6,
+    }
 }
 
 fn push_text(out: &mut Vec<Node>, s: &str) {
@@ -377,450 +282,27 @@ fn push_text(out: &mut Vec<Node>, s: &str) {
     }
 }
 
-fn push_char(out: &mut Vec<Node>, c: char) {
-    let mut b = [0u8; 4];
-    push_text(out, c.encode_utf8(&mut b));
-}
-
-fn run_len(s: &[char], i: usize, c: char) -> usize {
-    s[i..].iter().take_while(|&&x| x == c).count()
-}
-
-/// The index after a code span opening at `i` (a run of backticks), and
-/// its content, or `None` if it is not closed.
-fn code_span(s: &[char], i: usize) -> Option<(usize, String)> {
-    let n = run_len(s, i, '`');
-    let mut j = i + n;
-    while j < s.len() {
-        if s[j] == '`' {
-            let m = run_len(s, j, '`');
-            if m == n {
-                let mut content: String = s[i + n..j]
-                    .iter()
-                    .map(|&c| if c == '\n' { ' ' } else { c })
-                    .collect();
-                if content.len() >= 2
-                    && content.starts_with(' ')
-                    && content.ends_with(' ')
-                    && !content.trim().is_empty()
-                {
-                    content = content[1..content.len() - 1].to_string();
-                }
-                return Some((j + m, content));
-            }
-            j += m;
-        } else {
-            j += 1;
+/// Every text in a tree, concatenated (an image's alt text).
+fn plain_text(nodes: &[Node]) -> String {
+    let mut s = String::new();
+    for n in nodes {
+        match n {
+            Node::Text(t) | Node::Code(t) => s.push_str(t),
+            Node::Elem(Elem::Br, _) => s.push(' '),
+            Node::Elem(_, c) | Node::Link { children: c, .. } => s.push_str(&plain_text(c)),
         }
     }
-    None
-}
-
-/// A character reference at `i` (`&…;`): the character and the index after.
-fn entity(s: &[char], i: usize) -> Option<(char, usize)> {
-    let end = (i + 1..s.len().min(i + 12)).find(|&j| s[j] == ';')?;
-    let name: String = s[i + 1..end].iter().collect();
-    let c = if let Some(num) = name.strip_prefix('#') {
-        let code = match num.strip_prefix(['x', 'X']) {
-            Some(hex) if (1..=6).contains(&hex.len()) => u32::from_str_radix(hex, 16).ok()?,
-            None if (1..=7).contains(&num.len()) && num.bytes().all(|b| b.is_ascii_digit()) => {
-                num.parse().ok()?
-            }
-            _ => return None,
-        };
-        match code {
-            0 => '\u{FFFD}',
-            c => char::from_u32(c).unwrap_or('\u{FFFD}'),
-        }
-    } else {
-        match name.as_str() {
-            "amp" => '&',
-            "lt" => '<',
-            "gt" => '>',
-            "quot" => '"',
-            "apos" => '\'',
-            "nbsp" => '\u{a0}',
-            _ => return None,
-        }
-    };
-    Some((c, end + 1))
-}
-
-/// Backslash escapes and character references resolved (link
-/// destinations and titles).
-fn unescape(s: &[char]) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
-            '\\' if i + 1 < s.len() && s[i + 1].is_ascii_punctuation() => {
-                out.push(s[i + 1]);
-                i += 2;
-            }
-            '&' => match entity(s, i) {
-                Some((c, next)) => {
-                    out.push(c);
-                    i = next;
-                }
-                None => {
-                    out.push('&');
-                    i += 1;
-                }
-            },
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
-/// The index of the `]` closing the `[` at `i`, skipping code spans,
-/// escapes and nested brackets.
-fn close_bracket(s: &[char], i: usize) -> Option<usize> {
-    let mut depth = 0;
-    let mut j = i;
-    while j < s.len() {
-        match s[j] {
-            '\\' => j += 1,
-            '`' => {
-                if let Some((next, _)) = code_span(s, j) {
-                    j = next;
-                    continue;
-                }
-                j += run_len(s, j, '`');
-                continue;
-            }
-            '[' => depth += 1,
-            ']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(j);
-                }
-            }
-            _ => {}
-        }
-        j += 1;
-    }
-    None
-}
-
-/// `(dest, title, index after ')')` of an inline link's `(…)` at `i`.
-fn link_tail(s: &[char], i: usize) -> Option<(String, String, usize)> {
-    if s.get(i) != Some(&'(') {
-        return None;
-    }
-    let skip_ws = |mut j: usize| {
-        while j < s.len() && s[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        j
-    };
-    let mut j = skip_ws(i + 1);
-    let dest: String;
-    if s.get(j) == Some(&'<') {
-        let start = j + 1;
-        let mut k = start;
-        while k < s.len() && s[k] != '>' {
-            if s[k] == '\n' || s[k] == '<' {
-                return None;
-            }
-            if s[k] == '\\' {
-                k += 1;
-            }
-            k += 1;
-        }
-        if k >= s.len() {
-            return None;
-        }
-        dest = unescape(&s[start..k]);
-        j = k + 1;
-    } else {
-        let start = j;
-        let mut parens = 0;
-        while j < s.len() && !s[j].is_ascii_whitespace() && !s[j].is_ascii_control() {
-            match s[j] {
-                '\\' => j += 1,
-                '(' => parens += 1,
-                ')' if parens == 0 => break,
-                ')' => parens -= 1,
-                _ => {}
-            }
-            j += 1;
-        }
-        if parens != 0 || j > s.len() {
-            return None;
-        }
-        dest = unescape(&s[start..j.min(s.len())]);
-    }
-    let after_dest = j;
-    j = skip_ws(j);
-    let mut title = String::new();
-    if j > after_dest && j < s.len() && matches!(s[j], '"' | '\'' | '(') {
-        let close = if s[j] == '(' { ')' } else { s[j] };
-        let start = j + 1;
-        let mut k = start;
-        while k < s.len() && s[k] != close {
-            if s[k] == '\\' {
-                k += 1;
-            }
-            k += 1;
-        }
-        if k >= s.len() {
-            return None;
-        }
-        title = unescape(&s[start..k]);
-        j = skip_ws(k + 1);
-    }
-    (s.get(j) == Some(&')')).then(|| (dest, title, j + 1))
-}
-
-/// An autolink at `i` (`<scheme:…>` or `<a@b>`): its destination, text and
-/// the index after `>`.
-fn autolink(s: &[char], i: usize) -> Option<(String, String, usize)> {
-    let end =
-        (i + 1..s.len()).find(|&j| s[j] == '>' || s[j] == '<' || s[j].is_ascii_whitespace())?;
-    if s[end] != '>' || end == i + 1 {
-        return None;
-    }
-    let text: String = s[i + 1..end].iter().collect();
-    let scheme_len = text
-        .find(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
-        .unwrap_or(text.len());
-    let is_uri = (2..=32).contains(&scheme_len)
-        && text.starts_with(|c: char| c.is_ascii_alphabetic())
-        && text[scheme_len..].starts_with(':');
-    let dest = if is_uri {
-        text.clone()
-    } else {
-        let (local, domain) = text.split_once('@')?;
-        let ok = !local.is_empty()
-            && !domain.is_empty()
-            && local
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c))
-            && domain
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-        if !ok {
-            return None;
-        }
-        format!("mailto:{text}")
-    };
-    Some((dest, text, end + 1))
-}
-
-/// A letter or digit, for the rule that `_` inside a word is not
-/// emphasis (any non-ASCII character counts as a letter: no Unicode
-/// tables in the download).
-fn word(c: char) -> bool {
-    c.is_ascii_alphanumeric() || !c.is_ascii()
-}
-
-fn flanking_open(s: &[char], i: usize, n: usize, c: char) -> bool {
-    let next = s.get(i + n);
-    let prev = i.checked_sub(1).map(|p| s[p]);
-    next.is_some_and(|x| !x.is_ascii_whitespace()) && (c != '_' || !prev.is_some_and(word))
-}
-
-/// The index of a run of exactly `n` delimiters `c` that can close an
-/// emphasis opened at `i`.
-fn find_closer(s: &[char], i: usize, n: usize, c: char) -> Option<usize> {
-    let mut j = i + n;
-    while j < s.len() {
-        match s[j] {
-            '\\' => j += 2,
-            '`' => match code_span(s, j) {
-                Some((next, _)) => j = next,
-                None => j += run_len(s, j, '`'),
-            },
-            x if x == c => {
-                let m = run_len(s, j, c);
-                let prev_ok = !s[j - 1].is_ascii_whitespace();
-                let next = s.get(j + m);
-                let next_ok = c != '_' || !next.is_some_and(|x| word(*x));
-                if m == n && prev_ok && next_ok && j > i + n {
-                    return Some(j);
-                }
-                j += m;
-            }
-            _ => j += 1,
-        }
-    }
-    None
-}
-
-fn inline_into(s: &[char], out: &mut Vec<Node>, depth: usize) {
-    let mut i = 0;
-    while i < s.len() {
-        let c = s[i];
-        match c {
-            '\\' if i + 1 < s.len() && s[i + 1] == '\n' => {
-                out.push(Node::Elem(Elem::Br, Vec::new()));
-                i += 2;
-            }
-            '\\' if i + 1 < s.len() && s[i + 1].is_ascii_punctuation() => {
-                push_char(out, s[i + 1]);
-                i += 2;
-            }
-            '\n' => {
-                // Two trailing spaces make a hard break; else a space.
-                let hard = matches!(out.last(), Some(Node::Text(t)) if t.ends_with("  "));
-                if let Some(Node::Text(t)) = out.last_mut() {
-                    let trimmed = t.trim_end_matches(' ').len();
-                    t.truncate(trimmed);
-                }
-                if hard {
-                    out.push(Node::Elem(Elem::Br, Vec::new()));
-                } else {
-                    push_text(out, " ");
-                }
-                i += 1;
-            }
-            '`' => match code_span(s, i) {
-                Some((next, content)) => {
-                    out.push(Node::Code(content));
-                    i = next;
-                }
-                None => {
-                    let n = run_len(s, i, '`');
-                    push_text(out, &"`".repeat(n));
-                    i += n;
-                }
-            },
-            '&' => match entity(s, i) {
-                Some((ch, next)) => {
-                    push_char(out, ch);
-                    i = next;
-                }
-                None => {
-                    push_char(out, '&');
-                    i += 1;
-                }
-            },
-            '<' => match autolink(s, i) {
-                Some((dest, text, next)) => {
-                    match safe_href(&dest) {
-                        Some((href, external)) => out.push(Node::Link {
-                            href,
-                            external,
-                            title: String::new(),
-                            children: vec![Node::Text(text)],
-                        }),
-                        None => push_text(out, &text),
-                    }
-                    i = next;
-                }
-                None => {
-                    push_char(out, '<');
-                    i += 1;
-                }
-            },
-            '!' | '[' => {
-                let image = c == '!';
-                let open = if image { i + 1 } else { i };
-                let parsed = (s.get(open) == Some(&'[') && depth < MAX_DEPTH)
-                    .then(|| close_bracket(s, open))
-                    .flatten()
-                    .and_then(|close| link_tail(s, close + 1).map(|t| (close, t)));
-                match parsed {
-                    Some((close, (dest, title, next))) => {
-                        let mut children = Vec::new();
-                        inline_into(&s[open + 1..close], &mut children, depth + 1);
-                        if image {
-                            // The alt text, in brackets; never a request.
-                            push_text(out, "[");
-                            for n in children {
-                                match n {
-                                    Node::Text(t) => push_text(out, &t),
-                                    n => out.push(n),
-                                }
-                            }
-                            push_text(out, "]");
-                        } else {
-                            match safe_href(&dest) {
-                                Some((href, external)) => out.push(Node::Link {
-                                    href,
-                                    external,
-                                    title,
-                                    children,
-                                }),
-                                // An unsafe link: its text, as text.
-                                None => {
-                                    for n in children {
-                                        match n {
-                                            Node::Text(t) => push_text(out, &t),
-                                            n => out.push(n),
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        i = next;
-                    }
-                    None => {
-                        push_char(out, c);
-                        i += 1;
-                    }
-                }
-            }
-            '*' | '_' | '~' => {
-                let n = run_len(s, i, c);
-                let usable = if c == '~' { n == 2 } else { n <= 3 };
-                let closer = (usable && depth < MAX_DEPTH && flanking_open(s, i, n, c))
-                    .then(|| find_closer(s, i, n, c))
-                    .flatten();
-                match closer {
-                    Some(j) => {
-                        let mut inner = Vec::new();
-                        inline_into(&s[i + n..j], &mut inner, depth + 1);
-                        let node = match (c, n) {
-                            ('~', _) => Node::Elem(Elem::Del, inner),
-                            (_, 1) => Node::Elem(Elem::Em, inner),
-                            (_, 2) => Node::Elem(Elem::Strong, inner),
-                            _ => Node::Elem(Elem::Em, vec![Node::Elem(Elem::Strong, inner)]),
-                        };
-                        out.push(node);
-                        i = j + n;
-                    }
-                    None => {
-                        let mut b = String::new();
-                        for _ in 0..n {
-                            b.push(c);
-                        }
-                        push_text(out, &b);
-                        i += n;
-                    }
-                }
-            }
-            _ => {
-                // A run of plain characters at once.
-                let start = i;
-                while i < s.len() && !"\\\n`&<![*_~".contains(s[i]) {
-                    i += 1;
-                }
-                if i == start {
-                    push_char(out, c);
-                    i += 1;
-                } else {
-                    let t: String = s[start..i].iter().collect();
-                    push_text(out, &t);
-                }
-            }
-        }
-    }
+    s
 }
 
 /// The `href` to use for a link destination from untrusted text, and
 /// whether it is absolute, or `None` when it must not be a link.
 ///
-/// Allowed: `http:`, `https:`, `mailto:` (any case), and relative
-/// references (`#/scenario/x`, `other.html`, `//host/path`, `?q`).
-/// Browsers strip leading and trailing C0 controls and spaces and remove
-/// tabs and newlines anywhere before reading a URL's scheme, so this does
-/// the same first (`java\tscript:` is `javascript:`) and returns the
-/// cleaned string.
+/// Allowed: `http:` and `https:` (any case), and relative references
+/// (`#/scenario/x`, `other.html`, `//host/path`, `?q`). Browsers strip
+/// leading and trailing C0 controls and spaces and remove tabs and
+/// newlines anywhere before reading a URL's scheme, so this does the same
+/// first (`java\tscript:` is `javascript:`) and returns the cleaned string.
 pub fn safe_href(dest: &str) -> Option<(String, bool)> {
     let cleaned: String = dest
         .trim_matches(|c: char| c <= ' ')
@@ -841,7 +323,7 @@ pub fn safe_href(dest: &str) -> Option<(String, bool)> {
         return Some((cleaned, false));
     }
     let scheme = cleaned[..scheme_end.expect("has_scheme")].to_ascii_lowercase();
-    matches!(scheme.as_str(), "http" | "https" | "mailto").then_some((cleaned, true))
+    matches!(scheme.as_str(), "http" | "https").then_some((cleaned, true))
 }
 
 /// Renders a tree as Yew VNodes.
@@ -949,6 +431,97 @@ mod tests {
             .collect()
     }
 
+    fn depth(nodes: &[Node]) -> usize {
+        nodes
+            .iter()
+            .map(|n| match n {
+                Node::Elem(_, c) | Node::Link { children: c, .. } => 1 + depth(c),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The elements of rendered output: each tag's name and attributes
+    /// (text is escaped, so every `<` starts a tag; attribute values
+    /// are quoted and hold no `"`).
+    fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+        let mut out = Vec::new();
+        let mut rest = html;
+        while let Some(i) = rest.find('<') {
+            rest = &rest[i + 1..];
+            if rest.starts_with('/') {
+                continue;
+            }
+            let name_len = rest
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(rest.len());
+            let name = rest[..name_len].to_string();
+            rest = &rest[name_len..];
+            let mut attrs = Vec::new();
+            loop {
+                rest = rest.trim_start_matches([' ', '/']);
+                if rest.is_empty() || rest.starts_with('>') {
+                    break;
+                }
+                let end = rest.find(['=', ' ', '>']).unwrap_or(rest.len());
+                let name = rest[..end].to_string();
+                rest = &rest[end..];
+                let mut value = String::new();
+                if let Some(v) = rest.strip_prefix("=\"") {
+                    let (v, r) = v.split_once('"').unwrap_or((v, ""));
+                    value = v.to_string();
+                    rest = r;
+                }
+                attrs.push((name, value));
+            }
+            out.push((name, attrs));
+        }
+        out
+    }
+
+    /// Only the allowed elements, with only the attributes the renderer
+    /// sets.
+    fn assert_only_safe_markup(html: &str, what: &str) {
+        for (tag, attrs) in tags(html) {
+            assert!(
+                ALLOWED_TAGS.contains(&tag.as_str()),
+                "{what}: <{tag}> in {html}"
+            );
+            for (a, v) in attrs {
+                assert!(
+                    ["href", "title", "target", "rel", "start"].contains(&a.as_str()),
+                    "{what}: <{tag} {a}> in {html}"
+                );
+                if a == "href" {
+                    let v = v.replace("&quot;", "\"").replace("&amp;", "&");
+                    assert!(safe_href(&v).is_some(), "{what}: href {v:?} in {html}");
+                }
+            }
+        }
+    }
+
+    const ALLOWED_TAGS: &[&str] = &[
+        "p",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "code",
+        "ul",
+        "ol",
+        "li",
+        "em",
+        "strong",
+        "del",
+        "br",
+        "hr",
+        "a",
+    ];
+
     #[test]
     fn basic_markdown() {
         let nodes = parse("Task **A** writes `page 0`, *then*:\n\n1. one\n2. two\n");
@@ -995,6 +568,14 @@ mod tests {
             html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
             "{html}"
         );
+        // The HTML block is a paragraph of text, as written.
+        assert_eq!(
+            nodes[1],
+            Node::Elem(
+                Elem::P,
+                vec![Node::Text("<script>\nalert(2)\n</script>".into())]
+            )
+        );
     }
 
     #[test]
@@ -1012,11 +593,48 @@ mod tests {
     }
 
     #[test]
+    fn raw_html_of_every_kind_is_text() {
+        for md in [
+            "<div onclick=\"alert(1)\">\n*not emphasis*\n</div>",
+            "<style>body { display: none }</style>",
+            "<!-- a comment -->",
+            "<?php echo 1; ?>",
+            "<![CDATA[ x ]]>",
+            "<!DOCTYPE html>",
+            "<iframe src=\"javascript:alert(1)\"></iframe>",
+            "a <svg onload=alert(1)></svg> b",
+            "> <a href=\"javascript:alert(1)\">quoted</a>",
+            "- <b onmouseover=alert(1)>item</b>",
+        ] {
+            let html = render(md);
+            assert_only_safe_markup(&html, md);
+            assert!(html.contains("&lt;"), "{md:?}: {html}");
+        }
+        // The content of an HTML block is not Markdown either.
+        assert_eq!(
+            text(&parse("<div>\n*not emphasis*\n</div>")),
+            "<div>\n*not emphasis*\n</div>"
+        );
+    }
+
+    #[test]
     fn markdown_images_become_alt_text() {
-        let nodes = parse("![a diagram](http://tracker.example/x.png)");
-        assert_eq!(links(&nodes), Vec::<String>::new());
-        assert_eq!(text(&nodes), "[a diagram]");
-        assert!(!render("![a diagram](http://tracker.example/x.png)").contains("<img"));
+        for md in [
+            "![a diagram](http://tracker.example/x.png)",
+            "![a diagram][i]\n\n[i]: http://tracker.example/x.png",
+            "![a *diagram*](<http://tracker.example/x.png> \"t\")",
+        ] {
+            let nodes = parse(md);
+            assert_eq!(links(&nodes), Vec::<String>::new(), "{md}");
+            assert_eq!(text(&nodes), "[a diagram]", "{md}");
+            let html = render(md);
+            assert!(!html.contains("<img"), "{md}: {html}");
+            assert!(!html.contains("tracker"), "{md}: {html}");
+        }
+        // An image inside a link: the link stays, the image is its text.
+        let nodes = parse("[![logo](https://x/l.png)](https://kernel.org)");
+        assert_eq!(links(&nodes), vec!["https://kernel.org"]);
+        assert_eq!(text(&nodes), "[logo]");
     }
 
     #[test]
@@ -1031,6 +649,10 @@ mod tests {
             "[click](data:text/html,<script>alert(1)</script>)",
             "[click](vbscript:msgbox)",
             "[click](file:///etc/passwd)",
+            "[click](blob:https://x/y)",
+            "[click](mailto:someone@example.org)",
+            "[click][r]\n\n[r]: javascript:alert(1)",
+            "[click]\n\n[click]: <javascript:alert(1)> \"t\"",
         ] {
             let nodes = parse(md);
             assert_eq!(links(&nodes), Vec::<String>::new(), "{md}");
@@ -1038,31 +660,34 @@ mod tests {
             let html = render(md);
             assert!(!html.contains("<a"), "{md}: {html}");
         }
-        // Reference links are not in the subset: they stay text, never a link.
-        let nodes = parse("[click][r]\n\n[r]: javascript:alert(1)");
-        assert_eq!(links(&nodes), Vec::<String>::new());
-        assert!(!render("[click][r]\n\n[r]: javascript:alert(1)").contains("<a"));
-        // An autolink with a bad scheme stays visible as text.
-        let nodes = parse("<javascript:alert(1)>");
-        assert_eq!(links(&nodes), Vec::<String>::new());
-        assert_eq!(text(&nodes), "javascript:alert(1)");
+        // An autolink with a refused scheme stays visible as text.
+        for (md, shown) in [
+            ("<javascript:alert(1)>", "javascript:alert(1)"),
+            ("<you@example.org>", "you@example.org"),
+            ("<mailto:me@example.org>", "mailto:me@example.org"),
+        ] {
+            let nodes = parse(md);
+            assert_eq!(links(&nodes), Vec::<String>::new(), "{md}");
+            assert_eq!(text(&nodes), shown, "{md}");
+        }
     }
 
     #[test]
     fn safe_links_are_links() {
         let nodes = parse(
             "[lkml](https://lore.kernel.org/x \"thread\"), [h](HTTP://a.b), \
-             <mailto:me@example.org>, <you@example.org>, [next](#/scenario/x), [rel](notes.html)",
+             <https://kernel.org>, [next](#/scenario/x), [rel](notes.html), [ref][r]\n\n\
+             [r]: https://lwn.net/Articles/1/",
         );
         assert_eq!(
             links(&nodes),
             vec![
                 "https://lore.kernel.org/x",
                 "HTTP://a.b",
-                "mailto:me@example.org",
-                "mailto:you@example.org",
+                "https://kernel.org",
                 "#/scenario/x",
                 "notes.html",
+                "https://lwn.net/Articles/1/",
             ]
         );
         let html = render("[lkml](https://lore.kernel.org/x \"thread\") [next](#/scenario/x)");
@@ -1076,6 +701,7 @@ mod tests {
     #[test]
     fn safe_href_policy() {
         assert_eq!(safe_href("https://x"), Some(("https://x".into(), true)));
+        assert_eq!(safe_href("hTTp://x"), Some(("hTTp://x".into(), true)));
         assert_eq!(
             safe_href(" \u{1}https://x "),
             Some(("https://x".into(), true))
@@ -1088,6 +714,8 @@ mod tests {
         assert_eq!(safe_href("\u{0}javascript:x"), None);
         assert_eq!(safe_href("1abc:x"), None);
         assert_eq!(safe_href("blob:https://x"), None);
+        assert_eq!(safe_href("mailto:a@b.c"), None);
+        assert_eq!(safe_href("ftp://a.b/c"), None);
     }
 
     #[test]
@@ -1107,6 +735,10 @@ mod tests {
         assert!(matches!(nodes[0], Node::Elem(Elem::Heading(6), _)));
         assert!(matches!(nodes[1], Node::Elem(Elem::Ol(Some(3)), _)));
         assert_eq!(render("3. three"), "<ol start=\"3\"><li>three</li></ol>");
+        assert_eq!(
+            render("Setext\n======\n\nSub\n---"),
+            "<h2>Setext</h2><h3>Sub</h3>"
+        );
     }
 
     #[test]
@@ -1126,20 +758,30 @@ mod tests {
             render("- a\n\n- b"),
             "<ul><li><p>a</p></li><li><p>b</p></li></ul>"
         );
+        assert_eq!(
+            render("- a\n  - b\n  - c\n- d"),
+            "<ul><li>a<ul><li>b</li><li>c</li></ul></li><li>d</li></ul>"
+        );
     }
 
     #[test]
-    fn blocks_of_the_subset() {
+    fn blocks() {
         assert_eq!(
             render("> quoted *text*\nlazy\n\n```toml\n<b>x</b> **y**\n```\n\n---\n\n## Title ##"),
             "<blockquote><p>quoted <em>text</em> lazy</p></blockquote>\
              <pre><code>&lt;b&gt;x&lt;/b&gt; **y**\n</code></pre><hr><h3>Title</h3>"
+        );
+        assert_eq!(
+            render("    indented code\n"),
+            "<pre><code>indented code\n</code></pre>"
         );
         assert_eq!(render("a  \nb\\\nc"), "<p>a<br>b<br>c</p>");
         assert_eq!(
             render("***both*** ~~gone~~ __strong__"),
             "<p><em><strong>both</strong></em> <del>gone</del> <strong>strong</strong></p>"
         );
+        // No extension but strikethrough: a table is text.
+        assert_eq!(render("| a |\n|---|\n| b |"), "<p>| a | |---| | b |</p>");
     }
 
     #[test]
@@ -1157,37 +799,85 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_is_flattened() {
+        for md in [
+            ">".repeat(10_000) + " deep",
+            "- ".repeat(5_000) + "deep",
+            "*".repeat(10_000) + "deep" + &"*".repeat(10_000),
+            "[".repeat(10_000) + "deep" + &"](x)".repeat(10_000),
+            "~~x ".repeat(5_000) + "deep" + &" y~~".repeat(5_000),
+            "> - *a ".repeat(3_000) + "deep",
+            "<div>".repeat(10_000) + "deep",
+        ] {
+            let nodes = parse(&md);
+            assert!(depth(&nodes) <= MAX_DEPTH, "{}", depth(&nodes));
+            assert!(text(&nodes).contains("deep"));
+            assert!(render(&md).contains("deep"));
+        }
+        // Up to the limit, nothing is lost.
+        let nodes = parse(&(">".repeat(MAX_DEPTH - 1) + " q"));
+        assert_eq!(depth(&nodes), MAX_DEPTH);
+    }
+
+    #[test]
     fn every_bundled_about_renders_without_markdown_left_over() {
         for b in dioscope::library::bundled() {
             let s = b.parse().unwrap();
-            let t = text(&parse(&s.about));
+            let nodes = parse(&s.about);
+            let t = text(&nodes);
             assert!(!t.contains("**"), "{}: {t}", b.id());
             assert!(!t.contains('`'), "{}: {t}", b.id());
+            assert!(!t.contains("]("), "{}: {t}", b.id());
+            // The lead paragraph the list and the page show first.
+            assert!(
+                matches!(nodes.first(), Some(Node::Elem(Elem::P, _))),
+                "{}: {nodes:?}",
+                b.id()
+            );
         }
     }
 
     #[test]
     fn any_input_parses_and_renders_without_markup() {
-        // A small deterministic fuzz: strings over Markdown's special
-        // characters, tabs and multi-byte characters never panic, and
-        // never produce an element outside the subset.
-        let alphabet: Vec<char> = "*_~`[]()<>!#>-+1.)\\&;:/ \t\nahé€😀\"'".chars().collect();
+        // A small deterministic fuzz: strings over Markdown's and HTML's
+        // special characters, tabs and multi-byte characters never panic,
+        // and never produce an element outside the allowed set, an event
+        // handler or a link outside http(s) and relative ones.
+        let alphabet: Vec<char> = "*_~`[]()<>!#>-+1.)\\&;:/= \t\nahé€😀\"'".chars().collect();
+        let pieces = [
+            "<script>x</script>",
+            "[a](javascript:x)",
+            "<img src=x onerror=y>",
+            "![i](http://t/x.png)",
+            "<a href=\"javascript:x\">",
+            "\n\n",
+            "\n> ",
+            "\n- ",
+            "\n```\n",
+        ];
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..3000 {
-            let mut s = String::new();
+        let mut next = || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let n = (x % 40) as usize;
+            x
+        };
+        for _ in 0..3000 {
+            let mut s = String::new();
+            let n = (next() % 40) as usize;
             for _ in 0..n {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                s.push(alphabet[(x % alphabet.len() as u64) as usize]);
+                let r = next();
+                if r % 8 == 0 {
+                    s.push_str(pieces[(r / 8 % pieces.len() as u64) as usize]);
+                } else {
+                    s.push(alphabet[(r / 8 % alphabet.len() as u64) as usize]);
+                }
             }
             let html = render(&format!("{s}<script>x</script>[a](javascript:x)"));
-            assert!(!html.contains("<script"), "{s:?}: {html}");
-            assert!(!html.contains("href=\"javascript"), "{s:?}: {html}");
+            assert_only_safe_markup(&html, &s);
+            for href in links(&parse(&s)) {
+                assert!(safe_href(&href).is_some(), "{s:?}: {href}");
+            }
         }
     }
 }

@@ -11,8 +11,9 @@ use crate::proc::{self, cargo, cmd};
 use crate::tools::Tools;
 use crate::{repo_root, say, Result};
 
-/// Download budget for wasm + JS + CSS, gzipped (design.md, Budgets).
-pub const BUDGET_BYTES: u64 = 300 * 1000;
+/// Download budget for wasm + JS + CSS, gzipped: 400 KB (README,
+/// "Building for a static host"; the e2e suite counts it as a test).
+pub const BUDGET_BYTES: u64 = 400 * 1000;
 
 pub fn dist_dir() -> PathBuf {
     repo_root().join("dist")

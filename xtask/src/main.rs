@@ -1,14 +1,16 @@
 //! `cargo xtask serve|build|test`: the project's only build entry points.
 //!
 //! Every tool it needs is installed on first use, at pinned versions,
-//! inside the repository's git-ignored `.tools/` (see `tools.rs`), so that
-//! on a fresh machine `cargo xtask serve` and `cargo xtask test` are the
-//! only two commands a newcomer needs.
+//! inside the repository's git-ignored `.tools/` (see `tools.rs`), and,
+//! as root, the system packages with apt (`system.rs`), so that on a fresh
+//! machine `cargo xtask serve` and `cargo xtask test` are the only two
+//! commands a newcomer needs.
 
 mod cli;
 mod dist;
 mod proc;
 mod serve;
+mod system;
 mod test;
 mod tools;
 

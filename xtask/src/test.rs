@@ -4,13 +4,17 @@
 //! reports how many tests passed and failed (read from its runner's
 //! output). A suite that cannot run at all (a build error, a missing tool)
 //! counts as one failure. The last line is `N passed, N failed`.
+//!
+//! First, the system packages are checked (and installed, as root: see
+//! `system.rs`); a user who lacks one is told the command and no suite
+//! runs.
 
 use std::fs;
 use std::path::PathBuf;
 
 use crate::proc::{cargo, cmd, run_tee};
-use crate::tools::{self, Tools, CHROMIUM};
-use crate::{dist, repo_root, say, serve, Result};
+use crate::tools::{self, Tools};
+use crate::{dist, repo_root, say, serve, system, Result};
 
 /// Test counts of one suite.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,6 +39,8 @@ type SuiteFn = fn() -> Result<Counts>;
 /// `test result:` lines). For example, the scenario checker:
 /// `("scenarios", scenario_check)` running `dioscope check scenarios/*.toml`.
 const SUITES: &[(&str, SuiteFn)] = &[
+    ("fmt", fmt),
+    ("clippy", clippy),
     ("native", native),
     ("scenarios", scenario_check),
     ("wasm", wasm),
@@ -42,6 +48,16 @@ const SUITES: &[(&str, SuiteFn)] = &[
 ];
 
 pub fn test_command() -> Result<bool> {
+    system::ensure(system::FOR_TEST)?;
+    let version = |c: &mut std::process::Command| {
+        crate::proc::probe(c).and_then(|v| v.lines().next().map(str::to_string))
+    };
+    say(&format!(
+        "with {}, node {}, {}",
+        version(cmd("rustc").arg("-V")).unwrap_or_default(),
+        version(cmd("node").arg("--version")).unwrap_or_default(),
+        version(cmd(system::chromium()).arg("--version")).unwrap_or_default(),
+    ));
     let mut total = Counts::default();
     let mut lines = Vec::new();
     for (name, suite) in SUITES {
@@ -113,6 +129,49 @@ fn cargo_suite(c: &mut std::process::Command) -> Result<Counts> {
     Ok(counts)
 }
 
+/// A command that passes or fails as a whole: one test.
+fn one_test(c: &mut std::process::Command) -> Result<Counts> {
+    let ok = crate::proc::status(c)?.success();
+    Ok(Counts {
+        passed: u64::from(ok),
+        failed: u64::from(!ok),
+    })
+}
+
+/// `cargo fmt --check`: the code is formatted (prints the diff if not).
+fn fmt() -> Result<Counts> {
+    one_test(cargo().args(["fmt", "--all", "--", "--check"]))
+}
+
+/// clippy with warnings as errors (and the lints of Cargo.toml's
+/// `[workspace.lints]`), one test per run: every member and target
+/// natively; then, since `cfg!(target_arch = "wasm32")` branches and
+/// wasm32-only files are only compiled there, the web app (with its
+/// test-only `e2e` feature) and the core's wasm tests for wasm32 (about
+/// 1.5 CPU-minutes the first time, seconds after).
+fn clippy() -> Result<Counts> {
+    tools::ensure_wasm_target()?;
+    let deny = ["--", "-D", "warnings"];
+    let mut counts = one_test(
+        cargo()
+            .args(["clippy", "--workspace", "--all-targets"])
+            .args(deny),
+    )?;
+    counts += one_test(
+        cargo()
+            .args(["clippy", "--target", tools::WASM_TARGET])
+            .args(["-p", "dioscope-web", "--features", "e2e"])
+            .args(deny),
+    )?;
+    counts += one_test(
+        cargo()
+            .args(["clippy", "--target", tools::WASM_TARGET])
+            .args(["-p", "dioscope", "--no-default-features", "--test", "wasm"])
+            .args(deny),
+    )?;
+    Ok(counts)
+}
+
 /// (a) Every workspace member's tests, natively (all of them, even after a
 /// failure, so that the counts are complete).
 fn native() -> Result<Counts> {
@@ -170,7 +229,6 @@ fn scenario_check() -> Result<Counts> {
 /// run in Node by wasm-bindgen-test-runner. The `cli` feature is native only.
 fn wasm() -> Result<Counts> {
     tools::ensure_wasm_target()?;
-    tools::ensure_node()?;
     let t = Tools::new();
     t.ensure_wasm_bindgen()?;
     let counts = cargo_suite(
@@ -196,8 +254,6 @@ fn wasm() -> Result<Counts> {
 /// measurements that need it (`DIOSCOPE_DEBUG_URL`). Test files run one
 /// at a time, so that timings are not taken while another file runs.
 fn e2e() -> Result<Counts> {
-    tools::ensure_chromium()?;
-    tools::ensure_node()?;
     Tools::new().ensure_e2e_packages()?;
     dist::build()?;
     dist::build_into(&dist::e2e_dist_dir(), Some("e2e"))?;
@@ -238,7 +294,7 @@ fn e2e() -> Result<Counts> {
             .env("DIOSCOPE_URL", &server.url)
             .env("DIOSCOPE_DEBUG_URL", &debug_server.url)
             .env("DIOSCOPE_ARTIFACTS", &artifacts)
-            .env("DIOSCOPE_CHROMIUM", CHROMIUM)
+            .env("DIOSCOPE_CHROMIUM", system::chromium())
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
     )?;
     drop(server);

@@ -1,15 +1,24 @@
 //! The tools the build and the tests need, installed when missing, at
 //! pinned versions, into the repository's git-ignored `.tools/` (never
-//! globally), except the rustup target (per toolchain) and Chromium (apt).
+//! globally), except the rustup target (per toolchain) and the system
+//! packages (apt, `system.rs`).
 //!
 //! Each check runs the tool's `--version` and compares it with the pin, so a
 //! wrong or broken binary is replaced and a good one is never rebuilt.
+//!
+//! trunk and wasm-bindgen-cli take ~12 minutes to build on 2 cores, and a
+//! fresh clone has no `.tools/`: their binaries are also kept in a cache
+//! outside the clone (`$DIOSCOPE_TOOLS_CACHE`, else
+//! `$XDG_CACHE_HOME/dioscope-tools`, else `~/.cache/dioscope-tools`), which
+//! seeds `.tools/bin` when a binary there is missing or wrong and the
+//! cached one has the pinned version, and which gets every good binary
+//! back.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::proc::{self, cargo, cmd};
-use crate::{repo_root, say, Result};
+use crate::{repo_root, say, system, Result};
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const TRUNK_VERSION: &str = "0.21.14";
@@ -18,8 +27,6 @@ pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 /// npm's binaryen; its `wasm-opt` runs on Node. Trunk.toml: `version_132`.
 pub const BINARYEN_VERSION: &str = "132";
 pub const BINARYEN_NPM: &str = "binaryen@132.0.0";
-pub const CHROMIUM: &str = "/usr/bin/chromium";
-pub const CHROMIUM_INSTALL: &str = "apt-get install -y chromium chromium-driver";
 
 /// Where things live under `.tools/`.
 pub struct Tools {
@@ -40,10 +47,6 @@ impl Tools {
 
     pub fn trunk(&self) -> PathBuf {
         self.bin().join("trunk")
-    }
-
-    pub fn wasm_bindgen(&self) -> PathBuf {
-        self.bin().join("wasm-bindgen")
     }
 
     pub fn wasm_bindgen_test_runner(&self) -> PathBuf {
@@ -68,8 +71,9 @@ impl Tools {
         std::env::join_paths(dirs).map_err(|e| format!("cannot build PATH: {e}"))
     }
 
-    /// Everything `trunk build` needs.
+    /// Everything `trunk build` needs (Node.js runs binaryen's wasm-opt).
     pub fn ensure_build_tools(&self) -> Result<()> {
+        system::ensure(system::FOR_BUILD)?;
         ensure_wasm_target()?;
         self.ensure_trunk()?;
         self.ensure_wasm_bindgen()?;
@@ -77,45 +81,74 @@ impl Tools {
     }
 
     pub fn ensure_trunk(&self) -> Result<()> {
-        let want = format!("trunk {TRUNK_VERSION}");
-        if version_is(&self.trunk(), &want) {
-            return Ok(());
-        }
-        say(&format!(
-            "installing trunk {TRUNK_VERSION} into .tools/ (cargo install; about 8 minutes on 2 cores, once)"
-        ));
-        let root = self.root.clone();
-        proc::run(
-            cargo()
-                .args(["install", "--locked", "--force", "trunk"])
-                .args(["--version", TRUNK_VERSION, "--root"])
-                .arg(&root),
-        )?;
-        check_installed(&self.trunk(), &want)
+        self.ensure_cargo_tool(&CargoTool {
+            krate: "trunk",
+            version: TRUNK_VERSION,
+            bins: &["trunk"],
+            locked: true,
+            minutes: 8,
+        })
     }
 
     pub fn ensure_wasm_bindgen(&self) -> Result<()> {
-        let want = format!("wasm-bindgen {WASM_BINDGEN_VERSION}");
-        let want_runner = format!("wasm-bindgen-test-runner {WASM_BINDGEN_VERSION}");
-        if version_is(&self.wasm_bindgen(), &want)
-            && version_is(&self.wasm_bindgen_test_runner(), &want_runner)
-        {
-            return Ok(());
+        self.ensure_cargo_tool(&CargoTool {
+            krate: "wasm-bindgen-cli",
+            version: WASM_BINDGEN_VERSION,
+            bins: &["wasm-bindgen", "wasm-bindgen-test-runner", "wasm2es6js"],
+            // Not --locked: the crate's own lock file does not build with
+            // the toolchain we use.
+            locked: false,
+            minutes: 4,
+        })
+    }
+
+    /// A tool from `cargo install`: already in `.tools/bin` at its pinned
+    /// version, else from the cache, else built (and then cached).
+    fn ensure_cargo_tool(&self, t: &CargoTool) -> Result<()> {
+        let bin = self.bin();
+        let good = |dir: &Path| t.bins.iter().all(|b| version_is(&dir.join(b), &t.want(b)));
+        let cache = cache_dir();
+        if !good(&bin) {
+            if let Some(cache) = cache.as_deref().filter(|c| good(c)) {
+                say(&format!(
+                    "{} {} into .tools/ from {}",
+                    t.krate,
+                    t.version,
+                    cache.display()
+                ));
+                copy_bins(cache, &bin, t.bins)?;
+            }
         }
-        say(&format!(
-            "installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} into .tools/ (cargo install; about 4 minutes on 2 cores, once)"
-        ));
-        // Not --locked: the crate's own lock file does not build with the
-        // toolchain we use (see design.md, Toolchain).
-        let root = self.root.clone();
-        proc::run(
-            cargo()
-                .args(["install", "--force", "wasm-bindgen-cli"])
-                .args(["--version", WASM_BINDGEN_VERSION, "--root"])
-                .arg(&root),
-        )?;
-        check_installed(&self.wasm_bindgen(), &want)?;
-        check_installed(&self.wasm_bindgen_test_runner(), &want_runner)
+        if !good(&bin) {
+            say(&format!(
+                "installing {} {} into .tools/ (cargo install; about {} minutes on 2 cores, once)",
+                t.krate, t.version, t.minutes
+            ));
+            let mut c = cargo();
+            c.arg("install");
+            if t.locked {
+                c.arg("--locked");
+            }
+            c.args(["--force", t.krate, "--version", t.version, "--root"])
+                .arg(&self.root);
+            proc::run(&mut c)?;
+            for b in t.bins {
+                check_installed(&bin.join(b), &t.want(b))?;
+            }
+        }
+        if let Some(cache) = cache.filter(|c| !good(c)) {
+            // Not fatal: the next fresh clone builds them again.
+            match copy_bins(&bin, &cache, t.bins) {
+                Ok(()) => say(&format!(
+                    "{} {} saved to {}",
+                    t.krate,
+                    t.version,
+                    cache.display()
+                )),
+                Err(e) => eprintln!("warning: cannot keep {} in the cache: {e}", t.krate),
+            }
+        }
+        Ok(())
     }
 
     pub fn ensure_binaryen(&self) -> Result<()> {
@@ -124,7 +157,6 @@ impl Tools {
         if version_starts(&wasm_opt, &want) {
             return Ok(());
         }
-        ensure_node()?;
         say(&format!(
             "installing {BINARYEN_NPM} (wasm-opt) into .tools/npm (npm)"
         ));
@@ -168,7 +200,7 @@ impl Tools {
         if fs::read_to_string(&stamp).is_ok_and(|s| s == lock_text) {
             return Ok(());
         }
-        ensure_node()?;
+        system::ensure(system::FOR_BUILD)?;
         say("installing the e2e suite's npm packages (npm ci in e2e/)");
         proc::run(
             cmd("npm")
@@ -223,24 +255,91 @@ pub fn ensure_wasm_target() -> Result<()> {
     proc::run(cmd("rustup").args(["target", "add", WASM_TARGET]))
 }
 
-pub fn ensure_node() -> Result<()> {
-    for tool in ["node", "npm"] {
-        if proc::probe(cmd(tool).arg("--version")).is_none() {
-            return Err(format!(
-                "`{tool}` is missing; install Node.js 20 or newer (Debian: apt-get install -y nodejs npm)"
-            ));
-        }
+/// A tool that `cargo install` builds.
+struct CargoTool {
+    krate: &'static str,
+    version: &'static str,
+    /// Its binaries, each printing `<name> <version>` for `--version`.
+    bins: &'static [&'static str],
+    locked: bool,
+    minutes: u32,
+}
+
+impl CargoTool {
+    fn want(&self, bin: &str) -> String {
+        format!("{bin} {}", self.version)
+    }
+}
+
+/// The cache of built tools outside the clone (see the module's comment).
+pub fn cache_dir() -> Option<PathBuf> {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(dir) = env("DIOSCOPE_TOOLS_CACHE") {
+        return Some(dir.join("bin"));
+    }
+    let base = env("XDG_CACHE_HOME").or_else(|| env("HOME").map(|h| h.join(".cache")))?;
+    Some(base.join("dioscope-tools").join("bin"))
+}
+
+/// Copies `bins` from `from` to `to`, each through a temporary file and a
+/// rename, so that a reader never sees half a binary.
+fn copy_bins(from: &Path, to: &Path, bins: &[&str]) -> Result<()> {
+    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    for b in bins {
+        let (src, dst) = (from.join(b), to.join(b));
+        let tmp = to.join(format!(".{b}.{}.tmp", std::process::id()));
+        fs::copy(&src, &tmp)
+            .and_then(|_| fs::rename(&tmp, &dst))
+            .map_err(|e| {
+                let _ = fs::remove_file(&tmp);
+                format!("cannot copy {} to {}: {e}", src.display(), dst.display())
+            })?;
     }
     Ok(())
 }
 
-/// Debian's Chromium, which the e2e suite drives (never a downloaded one).
-pub fn ensure_chromium() -> Result<()> {
-    if proc::probe(cmd(CHROMIUM).arg("--version")).is_some() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{CHROMIUM} is missing (the end-to-end tests drive it); install it with: {CHROMIUM_INSTALL}"
-        ))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binaries_are_copied_whole() {
+        let dir = std::env::temp_dir().join(format!("xtask-tools-{}", std::process::id()));
+        let (a, b) = (dir.join("a"), dir.join("b").join("bin"));
+        fs::create_dir_all(&a).unwrap();
+        fs::write(a.join("x"), "#!/bin/sh\necho x 1.0\n").unwrap();
+        copy_bins(&a, &b, &["x"]).unwrap();
+        assert_eq!(
+            fs::read(b.join("x")).unwrap(),
+            fs::read(a.join("x")).unwrap()
+        );
+        assert_eq!(
+            fs::read_dir(&b).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+        assert!(copy_bins(&a, &b, &["missing"])
+            .unwrap_err()
+            .contains("missing"));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn each_binary_has_its_version_line() {
+        let t = CargoTool {
+            krate: "wasm-bindgen-cli",
+            version: "0.2.130",
+            bins: &["wasm-bindgen"],
+            locked: false,
+            minutes: 4,
+        };
+        assert_eq!(
+            t.want("wasm-bindgen-test-runner"),
+            "wasm-bindgen-test-runner 0.2.130"
+        );
     }
 }

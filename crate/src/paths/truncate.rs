@@ -71,6 +71,10 @@ impl Truncate {
             inval: Inval::truncate(0, 0),
         }
     }
+    #[allow(
+        clippy::self_named_constructors,
+        reason = "named after the syscall, like punch and falloc"
+    )]
     pub fn truncate(n: u8) -> Truncate {
         Truncate::with(Kind::Truncate(n))
     }
