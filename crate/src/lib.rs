@@ -42,5 +42,5 @@ pub mod run;
 pub mod sched;
 pub mod svg;
 pub mod timed;
-pub mod tomlsub;
+pub mod tomldoc;
 pub mod trace;
