@@ -212,12 +212,12 @@ pub enum Then {
     /// The first runnable actor in declaration order.
     First,
     /// A seeded random choice (ChaCha8).
-    Random(ChaCha8Rng),
+    Random(Box<ChaCha8Rng>),
 }
 
 impl Then {
     pub fn seeded(seed: u64) -> Then {
-        Then::Random(ChaCha8Rng::seed_from_u64(seed))
+        Then::Random(Box::new(ChaCha8Rng::seed_from_u64(seed)))
     }
 
     pub fn pick(&mut self, w: &World) -> Option<Actor> {
