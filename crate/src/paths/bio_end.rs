@@ -62,6 +62,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                     ver: bio.ver,
                     fua: false,
                     owner: bio.owner,
+                    op: bio.op,
                 });
                 w.note(|_| {
                     format!("folio {p}: ordered extent pending (btrfs_finish_ordered_io queued)")
@@ -111,7 +112,19 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
         }
         BioKind::DioRead => {
             let t = bio.owner.0;
-            if done.ok {
+            // The bio knows its op: the task may have left it (a direct read
+            // that failed on a fault returns without waiting for the bios
+            // it had submitted), and then nobody reads this buffer.
+            if !w.in_op(t, bio.op) {
+                w.note(|w| {
+                    format!(
+                        "read of block {} for {}'s op #{} done, but that read has returned: its buffer is no longer read",
+                        bio.block,
+                        w.st.task_name(t),
+                        bio.op + 1
+                    )
+                });
+            } else if done.ok {
                 w.read_value(t, p, done.data);
                 w.note(|w| {
                     format!(
@@ -121,7 +134,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                         bio.block
                     )
                 });
-                super::dio::dma_into_mmap(w, t, p);
+                super::dio::dma_into_mmap_of(w, t, bio.op, p);
             } else {
                 w.s.tasks[t as usize].dio_err = true;
                 w.note(|_| format!("read of block {} FAILED", bio.block));
@@ -133,7 +146,9 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
             if done.ok {
                 w.note(landed);
             } else {
-                w.s.tasks[t as usize].dio_err = true;
+                if w.in_op(t, bio.op) {
+                    w.s.tasks[t as usize].dio_err = true;
+                }
                 w.note(|_| format!("write to block {} FAILED", bio.block));
             }
             "iomap_dio_bio_end_io"

@@ -592,6 +592,7 @@ impl DioWrite {
                 ver: v,
                 fua: self.fua,
                 owner: me,
+                op: w.op_of(me),
             });
             w.note(|w| {
                 format!(
