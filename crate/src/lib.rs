@@ -41,6 +41,7 @@ pub mod report;
 pub mod run;
 pub mod sched;
 pub mod svg;
+pub mod term;
 pub mod timed;
 pub mod tomldoc;
 pub mod trace;
