@@ -33,6 +33,7 @@ pub mod check;
 pub mod diagram;
 pub mod explore;
 pub mod footprint;
+pub mod fuzz;
 pub mod gen;
 pub mod golden;
 pub mod link;
