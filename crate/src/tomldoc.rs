@@ -286,26 +286,51 @@ fn line_no(text: &str, at: usize) -> usize {
         + 1
 }
 
+/// A parser error, where it is: its description (the message without its
+/// "expected" list), its span and the text there.
+struct Found<'a> {
+    text: &'a str,
+    scan: &'a Scan,
+    desc: &'a str,
+    span: Range<usize>,
+    at: usize,
+    here: String,
+}
+
 /// A toml error in the words scenario authors get everywhere else: what is
 /// wrong, at the place to fix, with a hint.
 fn explain(text: &str, scan: &Scan, e: &toml::de::Error) -> Error {
     let span = e.span().unwrap_or(0..0);
     let span = span.start.min(text.len())..span.end.min(text.len());
-    let at = span.start;
     let full = e.message();
-    let desc = full.split(", expected").next().unwrap_or(full);
-    let here = text_at(text, &span);
-    let unclosed_string = |what: &str, hint: &str| {
-        let start = scan.string_at(at).unwrap_or(at);
-        error(start..start + 1, what, Some(hint))
+    let f = Found {
+        text,
+        scan,
+        desc: full.split(", expected").next().unwrap_or(full),
+        at: span.start,
+        here: text_at(text, &span),
+        span,
     };
-    if let Some(e) = header_in_array(text, scan, at) {
+    if let Some(e) = header_in_array(text, scan, f.at) {
         return e;
     }
-    match desc {
-        "duplicate key" => duplicate(text, span, &here),
+    structure_error(&f)
+        .or_else(|| value_error(&f))
+        .or_else(|| string_error(&f))
+        .unwrap_or_else(|| error(f.span.clone(), full.to_string(), None))
+}
+
+/// Tables, arrays, keys.
+fn structure_error(f: &Found) -> Option<Error> {
+    let (text, span, at) = (f.text, f.span.clone(), f.at);
+    Some(match f.desc {
+        "duplicate key" => duplicate(text, span, &f.here),
         "unclosed table" | "unclosed array table" => {
-            let close = if desc == "unclosed table" { "]" } else { "]]" };
+            let close = if f.desc == "unclosed table" {
+                "]"
+            } else {
+                "]]"
+            };
             error(
                 span,
                 format!("expected `{close}` to close the table header"),
@@ -313,11 +338,11 @@ fn explain(text: &str, scan: &Scan, e: &toml::de::Error) -> Error {
             )
         }
         "unclosed array" => {
-            let open = scan.open_at(at, b'[', text).unwrap_or(at);
+            let open = f.scan.open_at(at, b'[', text).unwrap_or(at);
             error(open..open + 1, "this array is not closed", Some("add `]`"))
         }
         "unclosed inline table" => {
-            let open = scan.open_at(at, b'{', text).unwrap_or(at);
+            let open = f.scan.open_at(at, b'{', text).unwrap_or(at);
             error(
                 open..open + 1,
                 "this inline table is not closed",
@@ -354,6 +379,19 @@ fn explain(text: &str, scan: &Scan, e: &toml::de::Error) -> Error {
             format!("expected a key, found {}", char_at(text, at)),
             Some("keys are letters, digits, `_` and `-` (or quoted)"),
         ),
+        "cannot recurse further; max recursion depth met" => error(
+            span,
+            "arrays and inline tables nest too deep here",
+            Some("scenario values nest two deep at most"),
+        ),
+        _ => return None,
+    })
+}
+
+/// Values that are not one, what follows a value, numbers, comments.
+fn value_error(f: &Found) -> Option<Error> {
+    let (text, span, at, here) = (f.text, f.span.clone(), f.at, f.here.as_str());
+    Some(match f.desc {
         "string values must be quoted" | "invalid value" | "invalid boolean" => {
             if here.trim().is_empty() {
                 error(
@@ -385,66 +423,6 @@ fn explain(text: &str, scan: &Scan, e: &toml::de::Error) -> Error {
                 Some("one key = value per line"),
             )
         }
-        "invalid basic string" | "invalid literal string" => {
-            if here.chars().any(char::is_control)
-                || text[at..].starts_with(|c: char| c.is_control() && c != '\n' && c != '\r')
-            {
-                error(
-                    span.start..span.start + 1,
-                    format!("{} in a string", char_at(text, at)),
-                    Some("write it as an escape, like \\u0007"),
-                )
-            } else {
-                unclosed_string(
-                    "this string is not closed on its line",
-                    "add the closing quote; use \"\"\" for text over several lines",
-                )
-            }
-        }
-        "invalid multi-line basic string" | "invalid multi-line literal string" => {
-            if at < text.len()
-                && text[at..]
-                    .starts_with(|c: char| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-            {
-                error(
-                    span.start..span.start + 1,
-                    format!("{} in a string", char_at(text, at)),
-                    Some("write it as an escape, like \\u0007"),
-                )
-            } else {
-                let close = if desc.contains("basic") {
-                    "\"\"\""
-                } else {
-                    "'''"
-                };
-                unclosed_string(
-                    "this multi-line string is not closed",
-                    &format!("close it with {close}"),
-                )
-            }
-        }
-        "missing escaped value" => {
-            let esc = text[at..].chars().next().filter(|c| !c.is_control());
-            match esc {
-                Some(c) => error(
-                    at.saturating_sub(1)..at + c.len_utf8(),
-                    format!("unknown escape `\\{c}`"),
-                    Some("escapes: \\\" \\\\ \\n \\t \\uXXXX"),
-                ),
-                None => error(
-                    at.saturating_sub(1)..at,
-                    "a string ends in a backslash",
-                    Some("write \\\\ for a backslash"),
-                ),
-            }
-        }
-        "too few unicode value digits"
-        | "invalid unicode 4-digit hex code"
-        | "invalid unicode 8-digit hex code" => error(
-            span,
-            "bad unicode escape (\\u needs 4 hex digits, \\U 8, of a valid character)",
-            None,
-        ),
         "invalid comment character" => error(
             span.start..span.start + 1,
             format!("{} in a comment", char_at(text, at)),
@@ -455,13 +433,76 @@ fn explain(text: &str, scan: &Scan, e: &toml::de::Error) -> Error {
             "a number does not start with 0",
             Some("write it without the leading zero"),
         ),
-        "cannot recurse further; max recursion depth met" => error(
+        _ => return None,
+    })
+}
+
+/// Strings: not closed, a control character, a bad escape.
+fn string_error(f: &Found) -> Option<Error> {
+    let (text, span, at) = (f.text, f.span.clone(), f.at);
+    let control_at = |tab_ok: bool| {
+        text[at..].starts_with(|c: char| {
+            c.is_control() && c != '\n' && c != '\r' && !(tab_ok && c == '\t')
+        })
+    };
+    let control = || {
+        error(
+            span.start..span.start + 1,
+            format!("{} in a string", char_at(text, at)),
+            Some("write it as an escape, like \\u0007"),
+        )
+    };
+    let unclosed = |what: &str, hint: &str| {
+        let start = f.scan.string_at(at).unwrap_or(at);
+        error(start..start + 1, what, Some(hint))
+    };
+    Some(match f.desc {
+        "invalid basic string" | "invalid literal string" => {
+            if f.here.chars().any(char::is_control) || control_at(false) {
+                control()
+            } else {
+                unclosed(
+                    "this string is not closed on its line",
+                    "add the closing quote; use \"\"\" for text over several lines",
+                )
+            }
+        }
+        "invalid multi-line basic string" | "invalid multi-line literal string" => {
+            if control_at(true) {
+                control()
+            } else {
+                let close = if f.desc.contains("basic") {
+                    "\"\"\""
+                } else {
+                    "'''"
+                };
+                unclosed(
+                    "this multi-line string is not closed",
+                    &format!("close it with {close}"),
+                )
+            }
+        }
+        "missing escaped value" => match text[at..].chars().next().filter(|c| !c.is_control()) {
+            Some(c) => error(
+                at.saturating_sub(1)..at + c.len_utf8(),
+                format!("unknown escape `\\{c}`"),
+                Some("escapes: \\\" \\\\ \\n \\t \\uXXXX"),
+            ),
+            None => error(
+                at.saturating_sub(1)..at,
+                "a string ends in a backslash",
+                Some("write \\\\ for a backslash"),
+            ),
+        },
+        "too few unicode value digits"
+        | "invalid unicode 4-digit hex code"
+        | "invalid unicode 8-digit hex code" => error(
             span,
-            "arrays and inline tables nest too deep here",
-            Some("scenario values nest two deep at most"),
+            "bad unicode escape (\\u needs 4 hex digits, \\U 8, of a valid character)",
+            None,
         ),
-        _ => error(span, full.to_string(), None),
-    }
+        _ => return None,
+    })
 }
 
 /// An error inside an array whose `]` is missing, so that the next table

@@ -1,7 +1,7 @@
 //! The `dev` actor: completing an in-flight bio and running its end_io
 //! handler (interrupt or completion work in the kernel).
 
-use crate::device::BioKind;
+use crate::device::{Bio, BioKind, Done};
 use crate::extents::Ext;
 use crate::outcome::Outcome;
 use crate::pagecache::{DIRTY, DROPBEHIND, ORDERED, UPTODATE, WRITEBACK};
@@ -110,42 +110,12 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
             }
             "folio_end_read"
         }
-        BioKind::DioRead => {
-            let t = bio.owner.0;
-            // The bio knows its op: the task may have left it (a direct read
-            // that failed on a fault returns without waiting for the bios
-            // it had submitted), and then nobody reads this buffer.
-            if !w.in_op(t, bio.op) {
-                w.note(|w| {
-                    format!(
-                        "read of block {} for {}'s op #{} done, but that read has returned: its buffer is no longer read",
-                        bio.block,
-                        w.st.task_name(t),
-                        bio.op + 1
-                    )
-                });
-            } else if done.ok {
-                w.read_value(t, p, done.data);
-                w.note(|w| {
-                    format!(
-                        "{}'s buffer ← {} (page {p}, block {})",
-                        w.st.task_name(t),
-                        w.st.label(done.data),
-                        bio.block
-                    )
-                });
-                super::dio::dma_into_mmap_of(w, t, bio.op, p);
-            } else {
-                w.s.tasks[t as usize].dio_err = true;
-                w.note(|_| format!("read of block {} FAILED", bio.block));
-            }
-            "iomap_dio_bio_end_io"
-        }
+        BioKind::DioRead => dio_read_done(w, &bio, done),
         BioKind::DioWrite => {
-            let t = bio.owner.0;
             if done.ok {
                 w.note(landed);
             } else {
+                let t = bio.owner.0;
                 if w.in_op(t, bio.op) {
                     w.s.tasks[t as usize].dio_err = true;
                 }
@@ -172,4 +142,37 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
             "xlog_ioend_work"
         }
     }
+}
+
+/// A direct read's bio completed: the data reaches the buffer of the op
+/// that submitted it. The bio knows its op: the task may have left it (a
+/// direct read that failed on a fault returns without waiting for the
+/// bios it had submitted), and then nobody reads this buffer.
+fn dio_read_done(w: &mut World, bio: &Bio, done: Done) -> &'static str {
+    let (t, p) = (bio.owner.0, bio.page);
+    if !w.in_op(t, bio.op) {
+        w.note(|w| {
+            format!(
+                "read of block {} for {}'s op #{} done, but that read has returned: its buffer is no longer read",
+                bio.block,
+                w.st.task_name(t),
+                bio.op + 1
+            )
+        });
+    } else if done.ok {
+        w.read_value(t, p, done.data);
+        w.note(|w| {
+            format!(
+                "{}'s buffer ← {} (page {p}, block {})",
+                w.st.task_name(t),
+                w.st.label(done.data),
+                bio.block
+            )
+        });
+        super::dio::dma_into_mmap_of(w, t, bio.op, p);
+    } else {
+        w.s.tasks[t as usize].dio_err = true;
+        w.note(|_| format!("read of block {} FAILED", bio.block));
+    }
+    "iomap_dio_bio_end_io"
 }
