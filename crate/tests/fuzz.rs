@@ -108,7 +108,10 @@ fn a_direct_read_bio_completing_after_its_op_is_harmless() {
         "{:?}",
         last.notes
     );
-    assert!(h.syscalls[0].ret.is_some(), "the read returned before its bio");
+    assert!(
+        h.syscalls[0].ret.is_some(),
+        "the read returned before its bio"
+    );
     // the timed runs of the other one complete a bio in the next op
     let sc = dioscope::scenario::parse("x.toml", LATE_BIO_NEXT_OP).unwrap();
     let pol = sc.policy(None).unwrap();
