@@ -162,14 +162,15 @@ fn is_path(file: &str) -> bool {
 fn load(file: &str) -> Result<Scenario, String> {
     if is_path(file) {
         let path = Path::new(file);
-        // bounded read: a scenario is at most MAX_TEXT bytes
+        let cannot = |e: std::io::Error| format!("error: cannot read {file}: {e}");
+        let f = std::fs::File::open(path).map_err(cannot)?;
+        let len = f.metadata().map_err(cannot)?.len();
+        dioscope::scenario::check_len(file, len).map_err(|e| e.to_string())?;
+        // bounded read all the same (a file can grow, or be a pipe)
         let limit = dioscope::scenario::limits::MAX_TEXT as u64 + 1;
         let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|f| {
-                std::io::Read::read_to_end(&mut std::io::Read::take(f, limit), &mut bytes)
-            })
-            .map_err(|e| format!("error: cannot read {file}: {e}"))?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(f, limit), &mut bytes)
+            .map_err(cannot)?;
         return dioscope::scenario::parse_bytes(file, &bytes).map_err(|e| e.to_string());
     }
     match dioscope::library::find(file) {

@@ -729,6 +729,15 @@ pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Scenario, ScenarioError> 
     }
 }
 
+/// Whether a scenario of `len` bytes is accepted (for a reader that
+/// stops reading a file past the limit, and knows its size).
+pub fn check_len(file: &str, len: u64) -> Result<(), ScenarioError> {
+    check_size(
+        &Ctx { file, text: "" },
+        usize::try_from(len).unwrap_or(usize::MAX),
+    )
+}
+
 fn check_size(cx: &Ctx, len: usize) -> Result<(), ScenarioError> {
     if len > limits::MAX_TEXT {
         return Err(cx.whole(

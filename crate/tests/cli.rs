@@ -97,6 +97,27 @@ fn a_deeply_nested_scenario_is_an_error_with_its_place() {
 }
 
 #[test]
+fn a_file_too_large_says_its_size() {
+    let path = file("big.toml", &vec![b'#'; 200_000]);
+    let out = dioscope(&["run", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("scenario is 200000 bytes; at most 65536"),
+        "{err}"
+    );
+    // a directory is not a scenario
+    let dir = scratch("").to_string_lossy().into_owned();
+    let out = dioscope(&["run", &dir]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot read"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn a_file_that_is_not_utf8_is_an_error_with_line_column_and_offset() {
     let mut b = b"title = \"t\"\n[setup]\nfs = \"x".to_vec();
     b.push(0xff);
