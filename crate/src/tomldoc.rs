@@ -93,6 +93,13 @@ pub fn parse(text: &str) -> Result<Table, Error> {
             Some("scenario values nest two deep at most: ops = [\"...\"], set = { knob = \"value\" }"),
         ));
     }
+    if let Some(at) = scan.long_key {
+        return Err(error(
+            at..at + 1,
+            format!("a dotted key of more than {MAX_NESTING} parts"),
+            Some("scenario keys have two parts at most: setup.fs = \"xfs\""),
+        ));
+    }
     let doc = DeTable::parse(text).map_err(|e| explain(text, &scan, &e))?;
     table(doc.get_ref())
 }
@@ -152,6 +159,9 @@ fn value(v: &DeValue<'_>, span: Range<usize>) -> Result<Value, Error> {
 struct Scan {
     /// Where the nesting first goes past the limit.
     too_deep: Option<usize>,
+    /// Where a dotted key first has more parts than the limit (each part
+    /// is a table nested in the one before).
+    long_key: Option<usize>,
     /// Offsets of `[`/`{` with the offset where each closes (or `None`).
     brackets: Vec<(usize, Option<usize>)>,
     /// A string that runs to the end of its line or of the text: its start.
@@ -163,24 +173,42 @@ impl Scan {
         let b = text.as_bytes();
         let mut s = Scan {
             too_deep: None,
+            long_key: None,
             brackets: Vec::new(),
             open_strings: Vec::new(),
         };
         let mut stack: Vec<usize> = Vec::new();
+        // whether the text here is a key (or a table header), and the dots
+        // of that key so far
+        let (mut key, mut header, mut dots, mut line_start) = (true, false, 0, true);
         let mut i = 0;
         while i < b.len() {
-            match b[i] {
+            let c = b[i];
+            match c {
                 b'#' => {
                     while i < b.len() && b[i] != b'\n' {
                         i += 1;
                     }
                     continue;
                 }
-                q @ (b'"' | b'\'') => {
-                    i = s.string(b, i, q);
+                b'"' | b'\'' => {
+                    i = s.string(b, i, c);
+                    line_start = false;
                     continue;
                 }
+                b'\n' => {
+                    line_start = true;
+                    key |= stack.is_empty();
+                    dots = 0;
+                }
                 b'[' | b'{' => {
+                    let is_header = c == b'[' && stack.is_empty() && line_start;
+                    let second = c == b'[' && header && stack.len() == 1 && b[i - 1] == b'[';
+                    header |= is_header;
+                    key = c == b'{' || is_header || second;
+                    if c == b'{' || is_header {
+                        dots = 0;
+                    }
                     stack.push(s.brackets.len());
                     s.brackets.push((i, None));
                     if stack.len() > MAX_NESTING && s.too_deep.is_none() {
@@ -191,8 +219,27 @@ impl Scan {
                     if let Some(k) = stack.pop() {
                         s.brackets[k].1 = Some(i);
                     }
+                    header &= !stack.is_empty();
+                    key = false;
+                }
+                b'=' => key = false,
+                b',' => {
+                    let in_table = stack.last().is_some_and(|&k| b[s.brackets[k].0] == b'{');
+                    if in_table {
+                        key = true;
+                        dots = 0;
+                    }
+                }
+                b'.' if key => {
+                    dots += 1;
+                    if dots >= MAX_NESTING && s.long_key.is_none() {
+                        s.long_key = Some(i);
+                    }
                 }
                 _ => {}
+            }
+            if !c.is_ascii_whitespace() {
+                line_start = false;
             }
             i += 1;
         }
@@ -770,5 +817,32 @@ mod tests {
             "[".repeat(1000)
         ))
         .is_ok());
+    }
+
+    #[test]
+    fn long_dotted_keys_are_an_error_too() {
+        let ok = format!(
+            "{} = 1\n[{}]\nb = {{ {} = 1 }}\n",
+            ["a"; 16].join("."),
+            ["t"; 16].join("."),
+            ["c"; 16].join(".")
+        );
+        parse(&ok).unwrap_or_else(|e| panic!("{e:?}"));
+        for text in [
+            format!("{} = 1\n", ["a"; 10_000].join(".")),
+            format!("[{}]\n", ["a"; 10_000].join(".")),
+            format!("[[{}]]\n", ["a"; 17].join(".")),
+            format!("x = {{ y = 1, {} = 1 }}\n", ["a"; 17].join(".")),
+        ] {
+            let e = parse(&text).unwrap_err();
+            assert!(e.msg.contains("more than 16 parts"), "{e:?}");
+        }
+        // dots in values and strings are not keys
+        let e = parse(&format!("a = [{}]\n", vec!["1.5"; 40].join(", "))).unwrap_err();
+        assert!(e.msg.contains("whole number"), "{e:?}");
+        let e = parse("c = 1979-05-27T07:32:00.999Z\n").unwrap_err();
+        assert!(e.msg.contains("whole number"), "{e:?}");
+        assert!(parse("b = \"a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r\"\n").is_ok());
+        assert!(parse("'a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r' = 1\n").is_ok());
     }
 }
