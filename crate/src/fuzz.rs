@@ -535,8 +535,14 @@ fn mutate(r: &mut ChaCha8Rng, b: &mut Vec<u8>) {
         6 => {
             // deep nesting, closed or not
             let n = *pick(r, &[17, 100, 14_500, 30_000]);
-            let (open, close) = *pick(r, &[("[", "]"), ("{a=", "}"), ("[{a=", "}]")]);
-            let mut s = format!("\nx = {}1", open.repeat(n));
+            let (open, close) = *pick(r, &[("[", "]"), ("{a=", "}"), ("[{a=", "}]"), ("a.", "")]);
+            let mut s = if open == "a." {
+                // a dotted key: each part nests a table
+                let head = if chance(r, 2) { "\n[" } else { "\n" };
+                format!("{head}{}b", open.repeat(n))
+            } else {
+                format!("\nx = {}1", open.repeat(n))
+            };
             if chance(r, 2) {
                 s += &close.repeat(n);
             }
