@@ -60,6 +60,10 @@ pub struct Bio {
     pub fua: bool,
     /// Who submitted it (and, for direct I/O and flushes, who waits on it).
     pub owner: Holder,
+    /// Direct I/O: the index of the owner task's op that submitted it (0
+    /// for other bios): a direct read's completion fills the buffer of
+    /// that op, whatever op the task is in by then.
+    pub op: u8,
 }
 
 impl Default for Bio {
@@ -71,6 +75,7 @@ impl Default for Bio {
             ver: Version::INIT,
             fua: false,
             owner: Holder(0),
+            op: 0,
         }
     }
 }

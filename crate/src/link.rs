@@ -23,8 +23,11 @@ use base64::Engine;
 pub const VERSION: u32 = 1;
 /// Longest payload accepted, in characters (browsers keep ~64 KiB fragments).
 pub const MAX_PAYLOAD: usize = 60 * 1024;
-/// Largest decompressed session accepted.
+/// Largest session (decompressed) a link of this build makes and opens.
 pub const MAX_SESSION: usize = crate::scenario::limits::MAX_TEXT + 16 * 1024;
+/// LZ4 turns one byte into at most 255 (a match length byte of 255): a
+/// size claimed above `255 ×` the compressed bytes is damage, not content.
+const LZ4_MAX_RATIO: usize = 255;
 /// Longest schedule a link carries (characters).
 pub const MAX_SCHEDULE: usize = 16 * 1024;
 /// Longest preset, knob or value name.
@@ -73,6 +76,12 @@ pub enum LinkError {
     Damaged(&'static str),
     /// (Encoding) the session is too big for a link.
     TooBig(&'static str),
+    /// An intact link whose content is larger than this build accepts.
+    TooLarge {
+        what: &'static str,
+        len: usize,
+        max: usize,
+    },
 }
 
 impl fmt::Display for LinkError {
@@ -92,6 +101,10 @@ impl fmt::Display for LinkError {
             LinkError::BadEncoding => write!(f, "the link is damaged: it is not valid base64url (was it cut or altered when copied?)"),
             LinkError::Damaged(what) => write!(f, "the link is damaged or truncated ({what}): copy it again in full"),
             LinkError::TooBig(what) => write!(f, "this session does not fit in a link: {what}"),
+            LinkError::TooLarge { what, len, max } => write!(
+                f,
+                "the link is intact, but its {what} is too large: {len} bytes, and at most {max} are accepted"
+            ),
         }
     }
 }
@@ -166,10 +179,19 @@ impl Reader<'_> {
         }
         Err(LinkError::Damaged("bad number"))
     }
-    fn string(&mut self, max: usize) -> Result<String, LinkError> {
+    /// A string field; `what` names it when it is longer than `max`
+    /// (the checksum has passed by then: the link is intact).
+    fn string(&mut self, max: usize, what: &'static str) -> Result<String, LinkError> {
         let n = self.varint()?;
-        if n > max as u64 || n > self.b.len() as u64 {
+        if n > self.b.len() as u64 {
             return Err(LinkError::Damaged("a field is longer than the link"));
+        }
+        if n > max as u64 {
+            return Err(LinkError::TooLarge {
+                what,
+                len: n as usize,
+                max,
+            });
         }
         let (s, rest) = self.b.split_at(n as usize);
         self.b = rest;
@@ -178,7 +200,7 @@ impl Reader<'_> {
     fn opt(&mut self, max: usize) -> Result<Option<String>, LinkError> {
         match self.byte()? {
             0 => Ok(None),
-            1 => Ok(Some(self.string(max)?)),
+            1 => Ok(Some(self.string(max, "preset name")?)),
             _ => Err(LinkError::Damaged("bad flag")),
         }
     }
@@ -188,9 +210,27 @@ impl Reader<'_> {
             return Err(LinkError::Damaged("too many knob overrides"));
         }
         (0..n)
-            .map(|_| Ok((self.string(MAX_NAME)?, self.string(MAX_NAME)?)))
+            .map(|_| {
+                Ok((
+                    self.string(MAX_NAME, "knob name")?,
+                    self.string(MAX_NAME, "knob value")?,
+                ))
+            })
             .collect()
     }
+}
+
+/// The format version: decimal digits, exactly as this build writes them
+/// (`1`, never `01`, `+1` or `0001`), so that one link has one spelling.
+fn parse_version(ver: &str) -> Result<u32, LinkError> {
+    let canonical = !ver.is_empty()
+        && ver.len() <= 9
+        && ver.bytes().all(|b| b.is_ascii_digit())
+        && (ver == "0" || !ver.starts_with('0'));
+    if !canonical {
+        return Err(LinkError::NoVersion);
+    }
+    ver.parse().map_err(|_| LinkError::NoVersion)
 }
 
 impl Session {
@@ -226,10 +266,10 @@ impl Session {
             .strip_prefix(MAGIC)
             .ok_or(LinkError::Damaged("not a session"))?;
         let mut r = Reader { b: rest };
-        let scenario = r.string(crate::scenario::limits::MAX_TEXT)?;
+        let scenario = r.string(crate::scenario::limits::MAX_TEXT, "scenario")?;
         let preset = r.opt(MAX_NAME)?;
         let set = r.set()?;
-        let schedule = r.string(MAX_SCHEDULE)?;
+        let schedule = r.string(MAX_SCHEDULE, "schedule")?;
         let cursor = r.varint()?;
         let cursor =
             u32::try_from(cursor).map_err(|_| LinkError::Damaged("cursor out of range"))?;
@@ -323,7 +363,7 @@ impl Session {
             return Err(LinkError::TooLong { len: payload.len() });
         }
         let (ver, data) = payload.split_once('.').ok_or(LinkError::NoVersion)?;
-        let ver: u32 = ver.parse().map_err(|_| LinkError::NoVersion)?;
+        let ver = parse_version(ver)?;
         if ver > VERSION {
             return Err(LinkError::FutureVersion { found: ver });
         }
@@ -337,11 +377,14 @@ impl Session {
             return Err(LinkError::Damaged("too short"));
         }
         let size = u32::from_le_bytes([packed[0], packed[1], packed[2], packed[3]]) as usize;
-        if size > MAX_SESSION {
+        if size > (packed.len() - 4).saturating_mul(LZ4_MAX_RATIO) + LZ4_MAX_RATIO {
             return Err(LinkError::Damaged(
-                "it claims to hold more than a session can",
+                "it claims to hold more than its data can",
             ));
         }
+        // A session larger than this build makes is still decompressed
+        // (at most 255 times the link: about 11 MB), so that an intact
+        // link is called too large, and only a damaged one damaged.
         let bytes = lz4_flex::block::decompress(&packed[4..], size)
             .map_err(|_| LinkError::Damaged("it does not decompress"))?;
         Session::from_bytes(&bytes)
@@ -422,6 +465,90 @@ mod tests {
             }
         }
         assert!(errors > 0);
+    }
+
+    #[test]
+    fn a_version_has_one_spelling() {
+        let p = sample().encode().unwrap();
+        let data = p.strip_prefix("1.").unwrap();
+        assert_eq!(Session::decode(&p).unwrap(), sample());
+        for ver in [
+            "01",
+            "00001",
+            "+1",
+            "１",
+            "1e0",
+            "0x1",
+            "-1",
+            "",
+            "4294967297",
+        ] {
+            let link = format!("{ver}.{data}");
+            let e = Session::decode(&link).unwrap_err();
+            assert!(
+                matches!(e, LinkError::NoVersion | LinkError::FutureVersion { .. }),
+                "`{ver}.`: {e:?}"
+            );
+            assert!(!matches!(e, LinkError::FutureVersion { found: 1 }));
+        }
+        assert_eq!(
+            Session::decode(&format!("2.{data}")),
+            Err(LinkError::FutureVersion { found: 2 })
+        );
+    }
+
+    /// The bytes of a session as `to_bytes` writes them, for any field sizes
+    /// (encoding refuses what decoding refuses).
+    fn raw_link(s: &Session) -> String {
+        let packed = lz4_flex::block::compress_prepend_size(&s.to_bytes());
+        format!("{VERSION}.{}", URL_SAFE_NO_PAD.encode(packed))
+    }
+
+    #[test]
+    fn an_intact_link_too_large_is_called_too_large() {
+        for n in [
+            crate::scenario::limits::MAX_TEXT + 1,
+            100 * 1024,
+            1024 * 1024,
+        ] {
+            let s = Session {
+                scenario: format!("title = \"{}\"\n", "x".repeat(n)),
+                ..Default::default()
+            };
+            let e = Session::decode(&raw_link(&s)).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    LinkError::TooLarge {
+                        what: "scenario",
+                        ..
+                    }
+                ),
+                "{n}: {e:?}"
+            );
+            assert!(e.to_string().contains("too large"), "{e}");
+            assert!(!e.to_string().contains("damaged"), "{e}");
+        }
+        let s = Session {
+            schedule: "A ".repeat(MAX_SCHEDULE),
+            ..Default::default()
+        };
+        let e = Session::decode(&raw_link(&s)).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                LinkError::TooLarge {
+                    what: "schedule",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        // damaged: a size no LZ4 data of that length can hold
+        let mut evil = vec![0, 0, 0, 0x10];
+        evil.extend_from_slice(&[0; 8]);
+        let evil = format!("1.{}", URL_SAFE_NO_PAD.encode(evil));
+        assert!(matches!(Session::decode(&evil), Err(LinkError::Damaged(_))));
     }
 
     #[test]

@@ -10,6 +10,15 @@ use dioscope::report::RunReport;
 use dioscope::run::{parse_set, RunSpec};
 use dioscope::scenario::Scenario;
 
+// Everything printed passes through term::clean: text from scenarios,
+// links and arguments must not act on the terminal.
+macro_rules! out {
+    ($($t:tt)*) => { print!("{}", dioscope::term::clean(&format!($($t)*))) };
+}
+macro_rules! outln {
+    ($($t:tt)*) => { println!("{}", dioscope::term::clean(&format!($($t)*))) };
+}
+
 #[derive(Parser)]
 #[command(
     name = "dioscope",
@@ -47,6 +56,9 @@ struct RunArgs {
     /// After the schedule, pick actors at random from this seed (else: the first runnable).
     #[arg(long)]
     seed: Option<u64>,
+    /// Stop a run that has not ended after this many steps (an error).
+    #[arg(long, value_name = "N", default_value_t = dioscope::sched::MAX_STEPS, value_parser = clap::value_parser!(usize))]
+    max_steps: usize,
 }
 
 /// What a permalink holds (see `link.rs`), for `dioscope link`.
@@ -166,12 +178,30 @@ fn bound(n: usize) -> Option<usize> {
     (n > 0).then_some(n)
 }
 
+/// Whether FILE names a file rather than a bundled scenario: one that
+/// exists, or anything that looks like a path (a bundled id is one word).
+fn is_path(file: &str) -> bool {
+    Path::new(file).exists()
+        || file.contains(['/', '\\'])
+        || file.ends_with(".toml")
+        || file.starts_with('.')
+}
+
+/// The scenario FILE names: the file if it is a path (never a bundled
+/// scenario of the same name instead), else the bundled scenario.
 fn load(file: &str) -> Result<Scenario, String> {
-    let path = Path::new(file);
-    if path.exists() || (file.ends_with(".toml") && file.contains('/')) {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("error: cannot read {file}: {e}"))?;
-        return dioscope::scenario::parse(file, &text).map_err(|e| e.to_string());
+    if is_path(file) {
+        let path = Path::new(file);
+        let cannot = |e: std::io::Error| format!("error: cannot read {file}: {e}");
+        let f = std::fs::File::open(path).map_err(cannot)?;
+        let len = f.metadata().map_err(cannot)?.len();
+        dioscope::scenario::check_len(file, len).map_err(|e| e.to_string())?;
+        // bounded read all the same (a file can grow, or be a pipe)
+        let limit = dioscope::scenario::limits::MAX_TEXT as u64 + 1;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(f, limit), &mut bytes)
+            .map_err(cannot)?;
+        return dioscope::scenario::parse_bytes(file, &bytes).map_err(|e| e.to_string());
     }
     match dioscope::library::find(file) {
         Some(b) => b.parse().map_err(|e| e.to_string()),
@@ -187,7 +217,7 @@ fn load(file: &str) -> Result<Scenario, String> {
 
 /// What `run`-like arguments (a file, or a link) say: the scenario, the
 /// run and, for a link, its compare side.
-type Resolved = (Scenario, RunSpec, Option<Compare>);
+type Resolved = (Scenario, RunSpec, Option<Compare>, usize);
 
 fn resolve_run(a: RunArgs) -> Result<Resolved, String> {
     if let Some(link) = a.link {
@@ -200,7 +230,7 @@ fn resolve_run(a: RunArgs) -> Result<Resolved, String> {
             schedule: s.schedule,
             seed: None,
         };
-        return Ok((sc, spec, s.compare));
+        return Ok((sc, spec, s.compare, a.max_steps));
     }
     let file = a.file.expect("clap requires FILE or --link");
     let sc = load(&file)?;
@@ -213,6 +243,7 @@ fn resolve_run(a: RunArgs) -> Result<Resolved, String> {
             seed: a.seed,
         },
         None,
+        a.max_steps,
     ))
 }
 
@@ -221,7 +252,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(msg) => {
-            eprintln!("{msg}");
+            eprintln!("{}", dioscope::term::clean(&msg));
             ExitCode::from(2)
         }
     }
@@ -238,7 +269,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             cpus,
             device,
         } => {
-            let (sc, spec, _) = resolve_run(run)?;
+            let (sc, spec, _, max_steps) = resolve_run(run)?;
             if timed {
                 let dev = match device.as_str() {
                     "pmem" => dioscope::timed::PMEM,
@@ -246,21 +277,26 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     _ => dioscope::timed::NVME,
                 };
                 let pol = spec.policy(&sc).map_err(|e| format!("error: {e}"))?;
-                let t = dioscope::timed::run(&sc, &pol, dioscope::timed::Costs::new(dev, cpus));
+                let costs = dioscope::timed::Costs::new(dev, cpus);
+                let t = dioscope::timed::run_capped(&sc, &pol, costs, max_steps)
+                    .ended()
+                    .map_err(|e| format!("error: {e}"))?;
                 let sched = dioscope::sched::Schedule::from_actors(&t.schedule).to_string();
                 let report =
                     RunReport::new(&t.world, spec.preset_name(&sc), &spec.set_strings(), &sched);
                 if json {
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::to_string_pretty(&report).expect("report serialises")
                     );
                 } else {
-                    print!("{}\n{}", report.text(), t.text());
+                    out!("{}\n{}", report.text(), t.text());
                 }
                 return Ok(ExitCode::SUCCESS);
             }
-            let (w, taken) = spec.run(&sc).map_err(|e| format!("error: {e}"))?;
+            let (w, taken) = spec
+                .run_capped(&sc, max_steps)
+                .map_err(|e| format!("error: {e}"))?;
             let report = RunReport::new(
                 &w,
                 spec.preset_name(&sc),
@@ -273,12 +309,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     .map_err(|e| format!("error: cannot write {path}: {e}"))?;
             }
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&report).expect("report serialises")
                 );
             } else {
-                print!("{}", report.text());
+                out!("{}", report.text());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -334,12 +370,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 secs,
             );
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&out).expect("serialises")
                 );
             } else {
-                print!("{}", out.text());
+                out!("{}", out.text());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -383,29 +419,29 @@ fn scenario_text(file: &str) -> Result<String, String> {
 }
 
 fn list() -> Result<ExitCode, String> {
-    println!("Scenarios (bundled):");
+    outln!("Scenarios (bundled):");
     for b in dioscope::library::bundled() {
         match b.parse() {
-            Ok(s) => println!("  {:<36} {}", b.id(), s.title),
-            Err(e) => println!("  {:<36} (does not parse: {})", b.id(), e.msg),
+            Ok(s) => outln!("  {:<36} {}", b.id(), s.title),
+            Err(e) => outln!("  {:<36} (does not parse: {})", b.id(), e.msg),
         }
     }
-    println!("\nPresets (~ marks a version inferred from a date):");
+    outln!("\nPresets (~ marks a version inferred from a date):");
     for p in PRESETS {
         let k = format!("{}{}", if p.approx { "~" } else { "" }, p.kernel);
-        println!("  {:<26} {:<6} {}", p.name, k, p.summary);
+        outln!("  {:<26} {:<6} {}", p.name, k, p.summary);
         let pol = dioscope::Policy::preset(p.name).expect("preset table is valid");
         let vals: Vec<String> = KNOBS
             .iter()
             .map(|k| format!("{}={}", k.name, pol.get(k.name).unwrap()))
             .collect();
-        println!("  {:<26} {:<6} {}", "", "", vals.join(" "));
+        outln!("  {:<26} {:<6} {}", "", "", vals.join(" "));
     }
-    println!("\nKnobs:");
+    outln!("\nKnobs:");
     for k in KNOBS {
-        println!("  {}: {}", k.name, k.help);
+        outln!("  {}: {}", k.name, k.help);
         for v in k.values {
-            println!("      {:<18} {}", v.name, v.help);
+            outln!("      {:<18} {}", v.name, v.help);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -417,9 +453,11 @@ fn diagram(
     compare_set: Vec<(String, String)>,
     base_url: &str,
 ) -> Result<ExitCode, String> {
-    let (sc, spec, link_cmp) = resolve_run(run)?;
+    let (sc, spec, link_cmp, max_steps) = resolve_run(run)?;
     let policy = spec.policy(&sc).map_err(|e| format!("error: {e}"))?;
-    let (w, taken) = spec.run(&sc).map_err(|e| format!("error: {e}"))?;
+    let (w, taken) = spec
+        .run_capped(&sc, max_steps)
+        .map_err(|e| format!("error: {e}"))?;
     let sched = taken.to_string();
     let cmp = if compare.is_some() || !compare_set.is_empty() {
         Some(Compare {
@@ -479,35 +517,34 @@ fn diagram(
             dioscope::diagram::compare(&w, &ma, &tb.end, &mb, &sched, div.as_ref())
         }
     };
-    print!("{text}");
+    out!("{text}");
     Ok(ExitCode::SUCCESS)
 }
 
 fn check(files: Vec<String>, max_states: Option<usize>) -> Result<ExitCode, String> {
-    let files: Vec<String> = if files.is_empty() {
+    // FILE is resolved as by every other command (a path is the file, never
+    // the bundled scenario of the same name); no FILE: the bundled ones.
+    let scenarios: Vec<(String, Result<Scenario, String>)> = if files.is_empty() {
         dioscope::library::bundled()
-            .map(|b| format!("scenarios/{}", b.file))
+            .map(|b| {
+                (
+                    format!("scenarios/{}", b.file),
+                    b.parse().map_err(|e| e.to_string()),
+                )
+            })
             .collect()
     } else {
-        files
+        files.iter().map(|f| (f.clone(), load(f))).collect()
     };
     let (mut ok, mut bad) = (0, 0);
-    for f in &files {
-        let sc = load(f).or_else(|e| {
-            let id = Path::new(f)
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or(f);
-            dioscope::library::find(id)
-                .map(|b| b.parse().map_err(|e| e.to_string()))
-                .unwrap_or(Err(e))
-        })?;
+    for (f, sc) in &scenarios {
+        let sc = sc.clone()?;
         if sc.expects.is_empty() {
-            println!("-       {f}: no [[expect]] entries");
+            outln!("-       {f}: no [[expect]] entries");
             continue;
         }
         for c in dioscope::check::check(&sc, max_states) {
-            println!("{}", c.line(f));
+            outln!("{}", c.line(f));
             if c.ok() {
                 ok += 1;
             } else {
@@ -515,7 +552,7 @@ fn check(files: Vec<String>, max_states: Option<usize>) -> Result<ExitCode, Stri
             }
         }
     }
-    println!("\n{ok} expectations hold, {bad} do not");
+    outln!("\n{ok} expectations hold, {bad} do not");
     Ok(if bad == 0 {
         ExitCode::SUCCESS
     } else {
@@ -525,11 +562,11 @@ fn check(files: Vec<String>, max_states: Option<usize>) -> Result<ExitCode, Stri
 
 fn quiz(seed: u64, compute: bool) -> Result<ExitCode, String> {
     let q = dioscope::quiz::question(seed);
-    print!("{}", q.text());
+    out!("{}", q.text());
     if compute {
-        print!("\n{}", q.answer());
+        out!("\n{}", q.answer());
     } else {
-        println!("\n(run again with -c to see the answer)");
+        outln!("\n(run again with -c to see the answer)");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -251,164 +251,180 @@ fn parse_range(w: &str, at: usize) -> Result<Range, OpError> {
     }
 }
 
+/// An op's words, with what the argument parsers share.
+struct Args<'a> {
+    s: &'a str,
+    ws: Vec<(usize, &'a str)>,
+    name: &'a str,
+    name_at: usize,
+}
+
+impl Args<'_> {
+    fn span(&self, i: usize) -> (usize, usize) {
+        let (at, w) = self.ws[i];
+        (at, at + w.len())
+    }
+
+    fn need_arg(&self, what: &str) -> OpError {
+        err(
+            format!("`{}` needs {what}", self.name),
+            Some(GRAMMAR.into()),
+            (
+                self.name_at,
+                self.s.len().max(self.name_at + self.name.len()),
+            ),
+        )
+    }
+
+    fn no_more(&self, from: usize) -> Result<(), OpError> {
+        match self.ws.get(from) {
+            Some(&(at, w)) => Err(err(
+                format!("unexpected `{w}` after `{}`", self.name),
+                Some(GRAMMAR.into()),
+                (at, at + w.len()),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn range(&self, i: usize, what: &str) -> Result<Range, OpError> {
+        let &(at, w) = self.ws.get(i).ok_or_else(|| self.need_arg(what))?;
+        parse_range(w, at)
+    }
+
+    fn page(&self, i: usize, what: &str) -> Result<u8, OpError> {
+        let &(at, w) = self.ws.get(i).ok_or_else(|| self.need_arg(what))?;
+        parse_num(w, at)
+    }
+
+    /// `read R [flags]` and `write R [flags]`.
+    fn read_write(&self) -> Result<Op, OpError> {
+        let name = self.name;
+        let range = self.range(1, "a page or range, e.g. `0-1`")?;
+        let (mut direct, mut dsync, mut dontcache, mut mm) = (false, false, false, None);
+        let mut i = 2;
+        while i < self.ws.len() {
+            let (at, w) = self.ws[i];
+            match (name, w) {
+                (_, "direct") => direct = true,
+                (_, "dontcache") => dontcache = true,
+                ("write", "uncached") => dontcache = true,
+                ("write", "dsync") => dsync = true,
+                ("read", "into-mmap") | ("write", "from-mmap") => {
+                    mm = Some(self.page(i + 1, &format!("a page after `{w}`"))?);
+                    i += 1;
+                }
+                _ => return Err(self.unknown_flag(w, at)),
+            }
+            i += 1;
+        }
+        if mm.is_some() && !direct {
+            let which = if name == "read" {
+                "into-mmap"
+            } else {
+                "from-mmap"
+            };
+            let at = self.ws.iter().position(|(_, w)| *w == which).unwrap_or(0);
+            return Err(err(
+                format!("`{which}` needs `direct`"),
+                Some("the get_user_pages() case is a direct I/O whose buffer is this task's mmap of the file".into()),
+                self.span(at),
+            ));
+        }
+        Ok(if name == "read" {
+            Op::Read {
+                range,
+                direct,
+                dontcache,
+                into_mmap: mm,
+            }
+        } else {
+            Op::Write {
+                range,
+                direct,
+                dsync,
+                uncached: dontcache,
+                from_mmap: mm,
+            }
+        })
+    }
+
+    fn unknown_flag(&self, w: &str, at: usize) -> OpError {
+        let name = self.name;
+        let flags: &[&str] = if name == "read" {
+            &["direct", "dontcache", "into-mmap"]
+        } else {
+            &["direct", "dsync", "dontcache", "uncached", "from-mmap"]
+        };
+        let hint = match crate::util::closest(w, flags.iter().copied()) {
+            Some(c) => format!("did you mean `{c}`? `{name}` takes: {}", flags.join(", ")),
+            None => format!("`{name}` takes: {}", flags.join(", ")),
+        };
+        err(
+            format!("unknown flag `{w}` for `{name}`"),
+            Some(hint),
+            (at, at + w.len()),
+        )
+    }
+
+    /// The ops other than read and write.
+    fn other(&self) -> Result<Op, OpError> {
+        let name = self.name;
+        let op = match name {
+            "mmap-read" => Op::MmapRead(self.page(1, "one page")?),
+            "mmap-write" => Op::MmapWrite(self.page(1, "one page")?),
+            "fsync" => Op::Fsync,
+            "fdatasync" => Op::Fdatasync,
+            "writeback" => Op::Writeback,
+            "crash" => Op::Crash,
+            "sync-range" | "punch" | "falloc" | "fail-writes" => {
+                let r = self.range(1, "a page or range, e.g. `0-1`")?;
+                match name {
+                    "sync-range" => Op::SyncRange(r),
+                    "punch" => Op::Punch(r),
+                    "falloc" => Op::Falloc(r),
+                    _ => Op::FailWrites(r),
+                }
+            }
+            "truncate" => Op::Truncate(self.page(1, "a size in pages")?),
+            "reclaim" if self.ws.len() > 1 => Op::Reclaim(Some(self.range(1, "a range")?)),
+            "reclaim" => Op::Reclaim(None),
+            _ => {
+                let hint = match crate::util::closest(name, OP_NAMES.iter().copied()) {
+                    Some(c) => format!("did you mean `{c}`?  ops: {GRAMMAR}"),
+                    None => format!("ops: {GRAMMAR}"),
+                };
+                return Err(err(
+                    format!("unknown op `{name}`"),
+                    Some(hint),
+                    (self.name_at, self.name_at + name.len()),
+                ));
+            }
+        };
+        let args = match op {
+            Op::Fsync | Op::Fdatasync | Op::Writeback | Op::Crash | Op::Reclaim(None) => 1,
+            _ => 2,
+        };
+        self.no_more(args)?;
+        Ok(op)
+    }
+}
+
 /// Parses one op string.
 pub fn parse_op(s: &str) -> Result<Op, OpError> {
     let ws = words(s);
     let Some(&(name_at, name)) = ws.first() else {
         return Err(err("empty op", Some(GRAMMAR.into()), (0, s.len())));
     };
-    let span = |i: usize| -> (usize, usize) {
-        let (at, w) = ws[i];
-        (at, at + w.len())
+    let a = Args {
+        s,
+        ws,
+        name,
+        name_at,
     };
-    let need_arg = |what: &str| -> OpError {
-        err(
-            format!("`{name}` needs {what}"),
-            Some(GRAMMAR.into()),
-            (name_at, s.len().max(name_at + name.len())),
-        )
-    };
-    let no_more = |from: usize| -> Result<(), OpError> {
-        if ws.len() > from {
-            let (at, w) = ws[from];
-            Err(err(
-                format!("unexpected `{w}` after `{name}`"),
-                Some(GRAMMAR.into()),
-                (at, at + w.len()),
-            ))
-        } else {
-            Ok(())
-        }
-    };
-    let arg_range = |i: usize, what: &str| -> Result<Range, OpError> {
-        let &(at, w) = ws.get(i).ok_or_else(|| need_arg(what))?;
-        parse_range(w, at)
-    };
-    let arg_page = |i: usize, what: &str| -> Result<u8, OpError> {
-        let &(at, w) = ws.get(i).ok_or_else(|| need_arg(what))?;
-        parse_num(w, at)
-    };
-
     match name {
-        "read" | "write" => {
-            let range = arg_range(1, "a page or range, e.g. `0-1`")?;
-            let (mut direct, mut dsync, mut dontcache, mut mm) = (false, false, false, None);
-            let mut i = 2;
-            while i < ws.len() {
-                let (at, w) = ws[i];
-                match (name, w) {
-                    (_, "direct") => direct = true,
-                    (_, "dontcache") => dontcache = true,
-                    ("write", "uncached") => dontcache = true,
-                    ("write", "dsync") => dsync = true,
-                    ("read", "into-mmap") | ("write", "from-mmap") => {
-                        mm = Some(arg_page(i + 1, &format!("a page after `{w}`"))?);
-                        i += 1;
-                    }
-                    _ => {
-                        let flags: &[&str] = if name == "read" {
-                            &["direct", "dontcache", "into-mmap"]
-                        } else {
-                            &["direct", "dsync", "dontcache", "uncached", "from-mmap"]
-                        };
-                        let hint = match crate::util::closest(w, flags.iter().copied()) {
-                            Some(c) => {
-                                format!("did you mean `{c}`? `{name}` takes: {}", flags.join(", "))
-                            }
-                            None => format!("`{name}` takes: {}", flags.join(", ")),
-                        };
-                        return Err(err(
-                            format!("unknown flag `{w}` for `{name}`"),
-                            Some(hint),
-                            (at, at + w.len()),
-                        ));
-                    }
-                }
-                i += 1;
-            }
-            if mm.is_some() && !direct {
-                let which = if name == "read" {
-                    "into-mmap"
-                } else {
-                    "from-mmap"
-                };
-                let at = ws.iter().position(|(_, w)| *w == which).unwrap();
-                return Err(err(
-                    format!("`{which}` needs `direct`"),
-                    Some("the get_user_pages() case is a direct I/O whose buffer is this task's mmap of the file".into()),
-                    span(at),
-                ));
-            }
-            Ok(if name == "read" {
-                Op::Read {
-                    range,
-                    direct,
-                    dontcache,
-                    into_mmap: mm,
-                }
-            } else {
-                Op::Write {
-                    range,
-                    direct,
-                    dsync,
-                    uncached: dontcache,
-                    from_mmap: mm,
-                }
-            })
-        }
-        "mmap-read" | "mmap-write" => {
-            let p = arg_page(1, "one page")?;
-            no_more(2)?;
-            Ok(if name == "mmap-read" {
-                Op::MmapRead(p)
-            } else {
-                Op::MmapWrite(p)
-            })
-        }
-        "fsync" | "fdatasync" | "writeback" | "crash" => {
-            no_more(1)?;
-            Ok(match name {
-                "fsync" => Op::Fsync,
-                "fdatasync" => Op::Fdatasync,
-                "writeback" => Op::Writeback,
-                _ => Op::Crash,
-            })
-        }
-        "sync-range" | "punch" | "falloc" | "fail-writes" => {
-            let r = arg_range(1, "a page or range, e.g. `0-1`")?;
-            no_more(2)?;
-            Ok(match name {
-                "sync-range" => Op::SyncRange(r),
-                "punch" => Op::Punch(r),
-                "falloc" => Op::Falloc(r),
-                _ => Op::FailWrites(r),
-            })
-        }
-        "truncate" => {
-            let n = arg_page(1, "a size in pages")?;
-            no_more(2)?;
-            Ok(Op::Truncate(n))
-        }
-        "reclaim" => {
-            let r = if ws.len() > 1 {
-                Some(arg_range(1, "a range")?)
-            } else {
-                None
-            };
-            no_more(2)?;
-            Ok(Op::Reclaim(r))
-        }
-        _ => {
-            let hint = match crate::util::closest(name, OP_NAMES.iter().copied()) {
-                Some(c) => format!("did you mean `{c}`?  ops: {GRAMMAR}"),
-                None => format!("ops: {GRAMMAR}"),
-            };
-            Err(err(
-                format!("unknown op `{name}`"),
-                Some(hint),
-                (name_at, name_at + name.len()),
-            ))
-        }
+        "read" | "write" => a.read_write(),
+        _ => a.other(),
     }
 }
 

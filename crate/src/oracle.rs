@@ -95,10 +95,13 @@ impl World {
             let why = {
                 let st = &self.st;
                 let opi = self.s.tasks[t as usize].op as usize;
+                let op = st.scenario.tasks[t as usize]
+                    .ops
+                    .get(opi)
+                    .map_or(String::new(), |o| o.to_string());
                 format!(
-                    "{}'s `{}` got {} for page {p}, but {} had already returned before the read began",
+                    "{}'s `{op}` got {} for page {p}, but {} had already returned before the read began",
                     st.task_name(t),
-                    st.scenario.tasks[t as usize].ops[opi],
                     st.long_label(v),
                     st.long_label(w)
                 )

@@ -56,6 +56,16 @@ impl RunSpec {
     /// Runs to the end. Returns the world (with history) and the full
     /// schedule taken.
     pub fn run(&self, sc: &Scenario) -> Result<(World, Schedule), RunError> {
+        self.run_capped(sc, sched::MAX_STEPS)
+    }
+
+    /// [`RunSpec::run`], with a step cap: a run that does not end within
+    /// `max_steps` steps is an error.
+    pub fn run_capped(
+        &self,
+        sc: &Scenario,
+        max_steps: usize,
+    ) -> Result<(World, Schedule), RunError> {
         let policy = self.policy(sc)?;
         let sched = Schedule::parse(&self.schedule).map_err(RunError::Schedule)?;
         let mut w = World::new(sc, &policy);
@@ -63,7 +73,8 @@ impl RunSpec {
             Some(s) => Then::seeded(s),
             None => Then::First,
         };
-        let taken = sched::run(&mut w, &sched, then).map_err(RunError::Schedule)?;
+        let taken =
+            sched::run_capped(&mut w, &sched, then, max_steps).map_err(RunError::Schedule)?;
         Ok((w, Schedule::from_actors(&taken)))
     }
 

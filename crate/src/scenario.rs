@@ -1,11 +1,12 @@
-//! Scenario files: TOML (design: Scenario files), parsed with serde and then
-//! validated, so that every mistake is reported with its line, column and a
+//! Scenario files: TOML (design: Scenario files), parsed with the `toml`
+//! crate into a tree of values with spans (`tomldoc.rs`) and then validated
+//! here, so that every mistake is reported with its line, column and a
 //! hint, and nothing panics.
 
 use std::fmt;
 use std::ops::Range as ByteRange;
 
-use crate::tomlsub::{Kind, Table, Value};
+use crate::tomldoc::{Kind, Table, Value};
 
 use crate::fs::Fs;
 use crate::ops::{parse_op, Op};
@@ -665,24 +666,154 @@ fn parse_set(s: &str, limit: u8, what: &str) -> Result<u32, (String, String)> {
 /// Parses and validates a scenario. `file` names it in messages.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let cx = Ctx { file, text };
-    if text.len() > limits::MAX_TEXT {
+    check_size(&cx, text.len())?;
+    let doc = crate::tomldoc::parse(text).map_err(|e| cx.at(e.span, e.msg, e.hint))?;
+    check_control_chars(&cx, &doc)?;
+    let raw = raw_scenario(&cx, &doc)?;
+    let default_setup = RawSetup::default();
+    let setup = setup(
+        &cx,
+        raw.setup.as_ref().map_or(&default_setup, |s| s.get_ref()),
+    )?;
+    let policy = policy_overrides(&cx, &setup, &raw.policy)?;
+    let tasks = tasks(&cx, &setup, &raw.tasks)?;
+    let expects = raw
+        .expects
+        .iter()
+        .map(|e| expect(&cx, &setup, &policy, &tasks, e))
+        .collect::<Result<_, _>>()?;
+    Ok(Scenario {
+        file: file.to_string(),
+        title: raw.title.get_ref().clone(),
+        about: raw.about,
+        refs: raw.refs,
+        tags: raw.tags.iter().map(|t| t.get_ref().clone()).collect(),
+        setup,
+        policy,
+        tasks,
+        expects,
+        source: text.to_string(),
+    })
+}
+
+/// Parses a scenario file's bytes: text that is not UTF-8 is an error
+/// with the line, column and byte offset of the first bad byte.
+pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
+    let cx = Ctx { file, text: "" };
+    check_size(&cx, bytes.len())?;
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(file, text),
+        Err(e) => {
+            let bad = e.valid_up_to();
+            let good = std::str::from_utf8(&bytes[..bad]).unwrap_or_default();
+            let line_start = good.rfind('\n').map_or(0, |i| i + 1);
+            let line_end = bytes[bad..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |i| bad + i);
+            Err(ScenarioError {
+                file: file.to_string(),
+                line: good.matches('\n').count() as u32 + 1,
+                col: good[line_start..].chars().count() as u32 + 1,
+                len: 1,
+                msg: format!(
+                    "the file is not UTF-8 text: byte 0x{:02X} at byte offset {bad} is not valid UTF-8",
+                    bytes[bad]
+                ),
+                hint: Some("save the scenario as UTF-8".into()),
+                source_line: String::from_utf8_lossy(&bytes[line_start..line_end])
+                    .trim_end_matches('\r')
+                    .to_string(),
+            })
+        }
+    }
+}
+
+/// Whether a scenario of `len` bytes is accepted (for a reader that
+/// stops reading a file past the limit, and knows its size).
+pub fn check_len(file: &str, len: u64) -> Result<(), ScenarioError> {
+    check_size(
+        &Ctx { file, text: "" },
+        usize::try_from(len).unwrap_or(usize::MAX),
+    )
+}
+
+fn check_size(cx: &Ctx, len: usize) -> Result<(), ScenarioError> {
+    if len > limits::MAX_TEXT {
         return Err(cx.whole(
             format!(
-                "scenario is {} bytes; at most {} are accepted",
-                text.len(),
+                "scenario is {len} bytes; at most {} are accepted",
                 limits::MAX_TEXT
             ),
             Some("scenarios are small by design: a few tasks of a few ops".into()),
         ));
     }
-    let doc = crate::tomlsub::parse(text).map_err(|e| cx.at(e.span, e.msg, e.hint))?;
-    let raw = raw_scenario(&cx, &doc)?;
+    Ok(())
+}
 
-    // ---- setup ----
-    let rs = raw.setup.as_ref().map(|s| s.get_ref());
-    let default_setup = RawSetup::default();
-    let rs = rs.unwrap_or(&default_setup);
+/// Control characters (C0 but newline and tab, DEL, C1) are refused in
+/// every key and string: a terminal acts on them (ESC starts an escape
+/// sequence, CR and BS overwrite), and the CLI prints scenario text. Only
+/// `about`, Markdown over several lines, keeps newlines and tabs.
+fn check_control_chars(cx: &Ctx, doc: &Table) -> Result<(), ScenarioError> {
+    let mut texts = Vec::new();
+    texts_of(doc, true, &mut texts);
+    for t in texts {
+        let bad = t.text.char_indices().find(|&(i, c)| {
+            c.is_control()
+                && !(t.multiline
+                    && (c == '\n' || c == '\t' || (c == '\r' && t.text[i + 1..].starts_with('\n'))))
+        });
+        let Some((i, c)) = bad else { continue };
+        let hint = if c == '\n' || c == '\t' {
+            "this text is one line: only `about` spans several lines"
+        } else {
+            "remove it: terminals act on control characters (escape sequences, bells, backspaces)"
+        };
+        return Err(cx.at(
+            cx.inside(t.span, (i, i + c.len_utf8())),
+            format!("control character U+{:04X} in {}", c as u32, t.what),
+            Some(hint.into()),
+        ));
+    }
+    Ok(())
+}
 
+/// A key or string of the document, for [`check_control_chars`].
+struct Text<'a> {
+    text: &'a str,
+    span: &'a ByteRange<usize>,
+    multiline: bool,
+    what: &'static str,
+}
+
+fn texts_of<'a>(t: &'a Table, top: bool, out: &mut Vec<Text<'a>>) {
+    for (k, v) in &t.entries {
+        out.push(Text {
+            text: &k.name,
+            span: &k.span,
+            multiline: false,
+            what: "a key",
+        });
+        let mut stack = vec![(v, top && k.name == "about")];
+        while let Some((v, multiline)) = stack.pop() {
+            match &v.kind {
+                Kind::Str(s) => out.push(Text {
+                    text: s,
+                    span: &v.span,
+                    multiline,
+                    what: "a string",
+                }),
+                Kind::Array(items) => stack.extend(items.iter().rev().map(|it| (it, false))),
+                Kind::Table(t) => texts_of(t, false, out),
+                Kind::Int(_) | Kind::Bool(_) => {}
+            }
+        }
+    }
+}
+
+/// The `[setup]` table, validated.
+fn setup(cx: &Ctx, rs: &RawSetup) -> Result<Setup, ScenarioError> {
     let fs = match &rs.fs {
         None => Fs::Xfs,
         Some(s) => Fs::parse(s.get_ref()).ok_or_else(|| {
@@ -706,6 +837,40 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             p.get_ref().clone()
         }
     };
+    let (pages, size) = setup_sizes(cx, rs)?;
+    let on_disk = match &rs.on_disk {
+        None => OnDisk::Written,
+        Some(s) => match s.get_ref().as_str() {
+            "written" => OnDisk::Written,
+            "unwritten" => OnDisk::Unwritten,
+            "hole" => OnDisk::Hole,
+            other => {
+                return Err(cx.at(
+                    s.span(),
+                    format!("unknown on_disk `{other}`"),
+                    Some("on_disk is one of: written, unwritten, hole".into()),
+                ))
+            }
+        },
+    };
+    let (cached, poisoned) = setup_masks(cx, rs, fs, pages, size)?;
+    Ok(Setup {
+        fs,
+        preset,
+        pages,
+        size,
+        on_disk,
+        cached,
+        write_cache: rs.write_cache,
+        flusher: rs.flusher,
+        reclaim: rs.reclaim,
+        dax: rs.dax,
+        poisoned,
+    })
+}
+
+/// `pages` (the capacity) and `size`.
+fn setup_sizes(cx: &Ctx, rs: &RawSetup) -> Result<(u8, u8), ScenarioError> {
     let pages = match &rs.pages {
         None => 4,
         Some(p) => {
@@ -736,21 +901,17 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             v as u8
         }
     };
-    let on_disk = match &rs.on_disk {
-        None => OnDisk::Written,
-        Some(s) => match s.get_ref().as_str() {
-            "written" => OnDisk::Written,
-            "unwritten" => OnDisk::Unwritten,
-            "hole" => OnDisk::Hole,
-            other => {
-                return Err(cx.at(
-                    s.span(),
-                    format!("unknown on_disk `{other}`"),
-                    Some("on_disk is one of: written, unwritten, hole".into()),
-                ))
-            }
-        },
-    };
+    Ok((pages, size))
+}
+
+/// `cached` and `poisoned`, and what DAX allows of them.
+fn setup_masks(
+    cx: &Ctx,
+    rs: &RawSetup,
+    fs: Fs,
+    pages: u8,
+    size: u8,
+) -> Result<(u32, u32), ScenarioError> {
     let cached = match &rs.cached {
         None => 0,
         Some(s) => parse_set(s.get_ref(), size.max(1), "page").map_err(|(m, h)| {
@@ -798,24 +959,18 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             Some("set dax = true, or use `fail-writes` for a failing disk".into()),
         ));
     }
-    let setup = Setup {
-        fs,
-        preset,
-        pages,
-        size,
-        on_disk,
-        cached,
-        write_cache: rs.write_cache,
-        flusher: rs.flusher,
-        reclaim: rs.reclaim,
-        dax: rs.dax,
-        poisoned,
-    };
+    Ok((cached, poisoned))
+}
 
-    // ---- policy overrides ----
+/// The `[policy]` overrides, checked against the scenario's preset.
+fn policy_overrides(
+    cx: &Ctx,
+    setup: &Setup,
+    raw: &Pairs,
+) -> Result<Vec<(String, String)>, ScenarioError> {
     let mut policy_check = Policy::preset(&setup.preset).expect("checked above");
     let mut policy = Vec::new();
-    for (k, v) in &raw.policy {
+    for (k, v) in raw {
         policy_check.set(k.get_ref(), v.get_ref()).map_err(|e| {
             let span = match e {
                 crate::policy::KnobError::UnknownKnob { .. } => k.span(),
@@ -829,86 +984,37 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         })?;
         policy.push((k.get_ref().clone(), v.get_ref().clone()));
     }
+    Ok(policy)
+}
 
-    // ---- tasks ----
-    if raw.tasks.is_empty() {
+/// The `[[task]]` entries: names, ops, and the scenario's limits.
+fn tasks(cx: &Ctx, setup: &Setup, raw: &[S<RawTask>]) -> Result<Vec<TaskSpec>, ScenarioError> {
+    if raw.is_empty() {
         return Err(cx.whole(
             "the scenario has no tasks",
             Some("add a [[task]] with a name and ops, e.g. ops = [\"write 0\", \"fsync\"]".into()),
         ));
     }
-    if raw.tasks.len() > limits::MAX_TASKS {
+    if raw.len() > limits::MAX_TASKS {
         return Err(cx.at(
-            raw.tasks[limits::MAX_TASKS].span(),
+            raw[limits::MAX_TASKS].span(),
             format!(
                 "{} tasks; at most {} are allowed",
-                raw.tasks.len(),
+                raw.len(),
                 limits::MAX_TASKS
             ),
             Some("every interleaving is enumerated; races need two or three tasks".into()),
         ));
     }
     let mut tasks: Vec<TaskSpec> = Vec::new();
-    for t in &raw.tasks {
-        let name = t.get_ref().name.get_ref();
-        let nspan = t.get_ref().name.span();
-        let valid = !name.is_empty()
-            && name.len() <= 8
-            && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && name.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
-        if !valid {
-            return Err(cx.at(
-                nspan,
-                format!("task name `{name}` is not allowed"),
-                Some("a task name is 1 to 8 letters (or _), like \"A\" or \"writer\"; data versions are named after it (A1, A2)".into()),
-            ));
-        }
-        if RESERVED_NAMES.contains(&name.as_str()) {
-            return Err(cx.at(
-                nspan,
-                format!("`{name}` is reserved"),
-                Some(format!("reserved names: {}", RESERVED_NAMES.join(", "))),
-            ));
-        }
-        if tasks.iter().any(|x| &x.name == name) {
-            return Err(cx.at(
-                nspan,
-                format!("duplicate task name `{name}`"),
-                Some("each [[task]] needs its own name".into()),
-            ));
-        }
-        let rops = &t.get_ref().ops;
-        if rops.is_empty() {
-            return Err(cx.at(
-                nspan,
-                format!("task `{name}` has no ops"),
-                Some("add ops = [\"write 0\", ...]".into()),
-            ));
-        }
-        if rops.len() > limits::MAX_OPS {
-            return Err(cx.at(
-                rops[limits::MAX_OPS].span(),
-                format!(
-                    "task `{name}` has {} ops; at most {} are allowed",
-                    rops.len(),
-                    limits::MAX_OPS
-                ),
-                None,
-            ));
-        }
-        let mut ops = Vec::new();
-        for o in rops {
-            let s = o.get_ref();
-            let op = parse_op(s).map_err(|e| cx.at(cx.inside(&o.span(), e.at), e.msg, e.hint))?;
-            check_op_bounds(&op, &setup).map_err(|(m, h)| cx.at(o.span(), m, Some(h)))?;
-            ops.push(op);
-        }
+    for t in raw {
+        let name = task_name(cx, &t.get_ref().name, &tasks)?;
+        let ops = task_ops(cx, setup, name, &t.get_ref().ops, t.get_ref().name.span())?;
         tasks.push(TaskSpec {
             name: name.clone(),
             ops,
         });
     }
-
     let sc_writes: usize = tasks
         .iter()
         .flat_map(|t| &t.ops)
@@ -920,108 +1026,181 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             Some("writes, mmap stores, direct reads into mmap, punches and truncates each create one".into()),
         ));
     }
+    Ok(tasks)
+}
 
-    // ---- expectations ----
-    let mut expects = Vec::new();
-    for e in &raw.expects {
-        let re = e.get_ref();
-        let preset = match &re.preset {
-            None => setup.preset.clone(),
-            Some(p) => {
-                Policy::preset(p.get_ref())
-                    .map_err(|err| cx.at(p.span(), err.to_string(), None))?;
-                p.get_ref().clone()
-            }
-        };
-        let mut check = Policy::preset(&preset).expect("checked");
-        for (k, v) in &policy {
-            check.set(k, v).expect("checked");
-        }
-        let mut set = Vec::new();
-        for (k, v) in &re.set {
-            check.set(k.get_ref(), v.get_ref()).map_err(|err| {
-                let span = match err {
-                    crate::policy::KnobError::UnknownKnob { .. } => k.span(),
-                    _ => v.span(),
-                };
-                cx.at(span, err.to_string(), None)
-            })?;
-            set.push((k.get_ref().clone(), v.get_ref().clone()));
-        }
-        let what = match (&re.outcome, &re.result) {
-            (Some(o), None) => Expected::Outcome(Outcome::parse(o.get_ref()).ok_or_else(|| {
-                let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.name()).collect();
-                let hint = match crate::util::closest(o.get_ref(), names.iter().copied()) {
-                    Some(c) => format!("did you mean `{c}`? outcomes: {}", names.join(", ")),
-                    None => format!("outcomes: {}", names.join(", ")),
-                };
-                cx.at(
-                    o.span(),
-                    format!("unknown outcome `{}`", o.get_ref()),
-                    Some(hint),
-                )
-            })?),
-            (None, Some(r)) => Expected::Result(
-                parse_result(r.get_ref(), &tasks).map_err(|(m, h)| cx.at(r.span(), m, Some(h)))?,
-            ),
-            (Some(_), Some(r)) => {
-                return Err(cx.at(
-                    r.span(),
-                    "an [[expect]] has either `outcome` or `result`, not both",
-                    Some("split it in two [[expect]] entries".into()),
-                ))
-            }
-            (None, None) => {
-                return Err(cx.at(
-                    e.span(),
-                    "this [[expect]] says neither `outcome` nor `result`",
-                    Some("add outcome = \"spurious-eio\" or result = \"B: read 0 = A1\"".into()),
-                ))
-            }
-        };
-        let verdict = Verdict::parse(re.verdict.get_ref()).ok_or_else(|| {
-            cx.at(
-                re.verdict.span(),
-                format!("unknown verdict `{}`", re.verdict.get_ref()),
-                Some("verdict is one of: always, sometimes, never".into()),
-            )
-        })?;
-        let schedule = match &re.schedule {
-            None => None,
-            Some(sch) => {
-                crate::sched::Schedule::parse(sch.get_ref()).map_err(|err| {
-                    cx.at(
-                        sch.span(),
-                        err.msg,
-                        Some("actors: task names, dev, dev@K, flush, reclaim; A:3 repeats".into()),
-                    )
-                })?;
-                Some(sch.get_ref().clone())
-            }
-        };
-        let line = cx.at(e.span(), "", None).line;
-        expects.push(Expect {
-            preset,
-            set,
-            what,
-            verdict,
-            schedule,
-            line,
-        });
+/// A task's name: letters, not reserved, not taken.
+fn task_name<'a>(
+    cx: &Ctx,
+    name: &'a S<String>,
+    earlier: &[TaskSpec],
+) -> Result<&'a String, ScenarioError> {
+    let nspan = name.span();
+    let name = name.get_ref();
+    let valid = !name.is_empty()
+        && name.len() <= 8
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
+    if !valid {
+        return Err(cx.at(
+            nspan,
+            format!("task name `{name}` is not allowed"),
+            Some("a task name is 1 to 8 letters (or _), like \"A\" or \"writer\"; data versions are named after it (A1, A2)".into()),
+        ));
     }
+    if RESERVED_NAMES.contains(&name.as_str()) {
+        return Err(cx.at(
+            nspan,
+            format!("`{name}` is reserved"),
+            Some(format!("reserved names: {}", RESERVED_NAMES.join(", "))),
+        ));
+    }
+    if earlier.iter().any(|x| &x.name == name) {
+        return Err(cx.at(
+            nspan,
+            format!("duplicate task name `{name}`"),
+            Some("each [[task]] needs its own name".into()),
+        ));
+    }
+    Ok(name)
+}
 
-    let tags = raw.tags.iter().map(|t| t.get_ref().clone()).collect();
-    Ok(Scenario {
-        file: file.to_string(),
-        title: raw.title.get_ref().clone(),
-        about: raw.about,
-        refs: raw.refs,
-        tags,
-        setup,
-        policy,
-        tasks,
-        expects,
-        source: text.to_string(),
+/// A task's ops, parsed and checked against the file.
+fn task_ops(
+    cx: &Ctx,
+    setup: &Setup,
+    name: &str,
+    rops: &[S<String>],
+    nspan: ByteRange<usize>,
+) -> Result<Vec<Op>, ScenarioError> {
+    if rops.is_empty() {
+        return Err(cx.at(
+            nspan,
+            format!("task `{name}` has no ops"),
+            Some("add ops = [\"write 0\", ...]".into()),
+        ));
+    }
+    if rops.len() > limits::MAX_OPS {
+        return Err(cx.at(
+            rops[limits::MAX_OPS].span(),
+            format!(
+                "task `{name}` has {} ops; at most {} are allowed",
+                rops.len(),
+                limits::MAX_OPS
+            ),
+            None,
+        ));
+    }
+    let mut ops = Vec::new();
+    for o in rops {
+        let s = o.get_ref();
+        let op = parse_op(s).map_err(|e| cx.at(cx.inside(&o.span(), e.at), e.msg, e.hint))?;
+        check_op_bounds(&op, setup).map_err(|(m, h)| cx.at(o.span(), m, Some(h)))?;
+        ops.push(op);
+    }
+    Ok(ops)
+}
+
+/// One `[[expect]]`, checked against the policy, the tasks and the outcomes.
+fn expect(
+    cx: &Ctx,
+    setup: &Setup,
+    policy: &[(String, String)],
+    tasks: &[TaskSpec],
+    e: &S<RawExpect>,
+) -> Result<Expect, ScenarioError> {
+    let re = e.get_ref();
+    let preset = match &re.preset {
+        None => setup.preset.clone(),
+        Some(p) => {
+            Policy::preset(p.get_ref()).map_err(|err| cx.at(p.span(), err.to_string(), None))?;
+            p.get_ref().clone()
+        }
+    };
+    let mut check = Policy::preset(&preset).expect("checked");
+    for (k, v) in policy {
+        check.set(k, v).expect("checked");
+    }
+    let mut set = Vec::new();
+    for (k, v) in &re.set {
+        check.set(k.get_ref(), v.get_ref()).map_err(|err| {
+            let span = match err {
+                crate::policy::KnobError::UnknownKnob { .. } => k.span(),
+                _ => v.span(),
+            };
+            cx.at(span, err.to_string(), None)
+        })?;
+        set.push((k.get_ref().clone(), v.get_ref().clone()));
+    }
+    let what = expected(cx, re, tasks, e.span())?;
+    let verdict = Verdict::parse(re.verdict.get_ref()).ok_or_else(|| {
+        cx.at(
+            re.verdict.span(),
+            format!("unknown verdict `{}`", re.verdict.get_ref()),
+            Some("verdict is one of: always, sometimes, never".into()),
+        )
+    })?;
+    let schedule = match &re.schedule {
+        None => None,
+        Some(sch) => {
+            crate::sched::Schedule::parse(sch.get_ref()).map_err(|err| {
+                cx.at(
+                    sch.span(),
+                    err.msg,
+                    Some("actors: task names, dev, dev@K, flush, reclaim; A:3 repeats".into()),
+                )
+            })?;
+            Some(sch.get_ref().clone())
+        }
+    };
+    let line = cx.at(e.span(), "", None).line;
+    Ok(Expect {
+        preset,
+        set,
+        what,
+        verdict,
+        schedule,
+        line,
+    })
+}
+
+/// What an `[[expect]]` is about: its `outcome` or its `result`.
+fn expected(
+    cx: &Ctx,
+    re: &RawExpect,
+    tasks: &[TaskSpec],
+    span: ByteRange<usize>,
+) -> Result<Expected, ScenarioError> {
+    Ok(match (&re.outcome, &re.result) {
+        (Some(o), None) => Expected::Outcome(Outcome::parse(o.get_ref()).ok_or_else(|| {
+            let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.name()).collect();
+            let hint = match crate::util::closest(o.get_ref(), names.iter().copied()) {
+                Some(c) => format!("did you mean `{c}`? outcomes: {}", names.join(", ")),
+                None => format!("outcomes: {}", names.join(", ")),
+            };
+            cx.at(
+                o.span(),
+                format!("unknown outcome `{}`", o.get_ref()),
+                Some(hint),
+            )
+        })?),
+        (None, Some(r)) => Expected::Result(
+            parse_result(r.get_ref(), tasks).map_err(|(m, h)| cx.at(r.span(), m, Some(h)))?,
+        ),
+        (Some(_), Some(r)) => {
+            return Err(cx.at(
+                r.span(),
+                "an [[expect]] has either `outcome` or `result`, not both",
+                Some("split it in two [[expect]] entries".into()),
+            ))
+        }
+        (None, None) => {
+            return Err(cx.at(
+                span,
+                "this [[expect]] says neither `outcome` nor `result`",
+                Some("add outcome = \"spurious-eio\" or result = \"B: read 0 = A1\"".into()),
+            ))
+        }
     })
 }
 
@@ -1112,13 +1291,41 @@ fn check_op_bounds(op: &Op, s: &Setup) -> Result<(), (String, String)> {
             Ok(())
         }
     };
+    // a direct I/O's buffer in the task's mmap of the file: one user page
+    // per file page of the I/O, all of them inside the file
+    let buffer = |p: u8, range: crate::ops::Range, flag: &str| -> Result<(), (String, String)> {
+        if s.dax {
+            // the DAX paths ignore the buffer, and the nofault-retry
+            // fallback would go through a page cache a DAX file has not
+            return Err((
+                format!("`{flag}` is not modelled on a DAX file"),
+                "a direct I/O whose buffer is an mmap of the file is modelled for the page cache: set dax = false, or drop the flag".into(),
+            ));
+        }
+        page(p)?;
+        let last = u16::from(p) + u16::from(range.len()) - 1;
+        if last >= u16::from(pages) {
+            return Err((
+                format!(
+                    "the buffer `{flag} {p}` runs past EOF: {} pages from page {p} need pages {p}-{last}, and the file has {pages}",
+                    range.len()
+                ),
+                format!(
+                    "the buffer starts at page 0 to {} for an I/O of {} pages",
+                    pages - range.len(),
+                    range.len()
+                ),
+            ));
+        }
+        Ok(())
+    };
     match *op {
         Op::Read {
             range, into_mmap, ..
         } => {
             page(range.hi)?;
             if let Some(p) = into_mmap {
-                page(p)?;
+                buffer(p, range, "into-mmap")?;
             }
         }
         Op::Write {
@@ -1130,7 +1337,7 @@ fn check_op_bounds(op: &Op, s: &Setup) -> Result<(), (String, String)> {
         } => {
             page(range.hi)?;
             if let Some(p) = from_mmap {
-                page(p)?;
+                buffer(p, range, "from-mmap")?;
             }
             if uncached && direct {
                 return Err((
@@ -1309,5 +1516,152 @@ verdict = "sometimes"
         assert!(e.hint.unwrap().contains("stale-read"));
         let e = err_of("title = \"t\"\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n[[expect]]\noutcome = \"stale-read\"\nverdict = \"maybe\"\n");
         assert_eq!(e.line, 7);
+    }
+    #[test]
+    fn any_toml_spelling_is_accepted() {
+        let s = parse(
+            "x.toml",
+            "title = 'literal'\nsetup.fs = \"btrfs\"\nsetup.pages = 0x8\nsetup.size = 0o6\n\
+             setup.cached = \"0-1\"\npolicy.dio_gup_fault = \"fault\"\n\
+             task = [ { name = \"A\", ops = [\"write 0-1\"] },\n  { name = \"B\", ops = [\n\"fsync\", ] } ]\n\
+             [[expect]]\noutcome = \"stale-read\"\nverdict = \"never\"\nset = { dio_gup_fault = \"nofault-retry\" }\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.title, "literal");
+        assert_eq!((s.setup.fs, s.setup.pages, s.setup.size), (Fs::Btrfs, 8, 6));
+        assert_eq!(
+            s.policy,
+            [("dio_gup_fault".to_string(), "fault".to_string())]
+        );
+        assert_eq!(s.tasks.len(), 2);
+        assert_eq!(s.expects[0].set[0].1, "nofault-retry");
+        let s = parse(
+            "x.toml",
+            "title = \"t\"\n[setup]\npages = 1_6\n[[task]]\nname = \"A\"\nops = [\"read 15\"]\n",
+        )
+        .unwrap();
+        assert_eq!(s.setup.pages, 16);
+        // errors in dotted keys point at them
+        let e = err_of(
+            "title = \"t\"\nsetup.fs = \"zfs\"\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n",
+        );
+        assert_eq!((e.line, e.col), (2, 12), "{e}");
+        let e =
+            err_of("title = \"t\"\nsetup.pags = 3\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n");
+        assert_eq!((e.line, e.col), (2, 7), "{e}");
+        assert!(e.hint.unwrap().contains("did you mean `pages`"));
+        let e = err_of("title = \"t\"\n[setup]\npages = 2.5\n");
+        assert_eq!((e.line, e.col), (3, 9), "{e}");
+        assert!(e.msg.contains("whole number"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_at_its_line_and_column() {
+        for (open, close) in [("[", "]"), ("{a=", "}")] {
+            let n = 14_500;
+            let text = format!("title = \"t\"\nx = {}{}\n", open.repeat(n), close.repeat(n));
+            assert!(text.len() < limits::MAX_TEXT);
+            let e = err_of(&text);
+            assert_eq!((e.line, e.col), (2, 5 + open.len() as u32 * 16), "{e}");
+            assert!(e.msg.contains("nest more than 16 deep"), "{e}");
+        }
+    }
+
+    #[test]
+    fn an_mmap_buffer_past_eof_is_refused_at_the_op() {
+        let text = |pages: u8, op: &str| {
+            format!("title = \"t\"\n[setup]\npages = {pages}\n[[task]]\nname = \"A\"\nops = [\"fsync\", \"{op}\"]\n")
+        };
+        for (pages, op) in [
+            (16, "write 0-1 direct from-mmap 15"),
+            (4, "read 0-1 direct into-mmap 3"),
+            (4, "read 0-3 direct into-mmap 1"),
+        ] {
+            let e = err_of(&text(pages, op));
+            assert_eq!((e.line, e.col), (6, 17), "{op}: {e}");
+            assert!(e.msg.contains("runs past EOF"), "{e}");
+            assert!(
+                e.hint.as_deref().unwrap().contains("starts at page 0 to"),
+                "{e}"
+            );
+        }
+        for (pages, op) in [
+            (16, "write 0-1 direct from-mmap 14"),
+            (4, "read 0-1 direct into-mmap 2"),
+            (4, "read 0-3 direct into-mmap 0"),
+        ] {
+            parse("x.toml", &text(pages, op)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        // not on DAX (the fuzzer found the page cache used on a DAX file)
+        let e = err_of(
+            &text(4, "read 0 direct into-mmap 1").replace("[setup]\n", "[setup]\ndax = true\n"),
+        );
+        assert!(e.msg.contains("not modelled on a DAX file"), "{e}");
+        assert_eq!((e.line, e.col), (7, 17), "{e}");
+    }
+
+    #[test]
+    fn control_characters_are_refused_where_they_are() {
+        let e = err_of("title = \"a\\u001b[2Jb\"\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n");
+        assert_eq!(e.line, 1);
+        assert!(
+            e.msg.contains("control character U+001B in a string"),
+            "{e}"
+        );
+        let e =
+            err_of("title = \"t\"\n[[task]]\nname = \"A\"\nops = [\"fsync\", \"write 0\\r\"]\n");
+        assert_eq!(e.line, 4);
+        assert!(e.msg.contains("U+000D"), "{e}");
+        for bad in [
+            "\\u0007", "\\b", "\\u007f", "\\u009b", "\\u0000", "\\t", "\\n",
+        ] {
+            let e = err_of(&format!(
+                "title = \"x{bad}y\"\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n"
+            ));
+            assert!(e.msg.contains("control character"), "{bad}: {e}");
+            assert_eq!(e.line, 1);
+        }
+        // a raw control character is refused by the TOML parser already
+        let e = err_of("title = \"x\u{7}y\"\n");
+        assert_eq!((e.line, e.col), (1, 11), "{e}");
+        // about keeps newlines and tabs
+        let s = parse("x.toml", "title = \"t\"\nabout = \"\"\"\na\tb\r\nc\"\"\"\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n").unwrap();
+        assert!(s.about.contains('\t'));
+        let e = err_of(
+            "title = \"t\"\nabout = \"a\\u001bb\"\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n",
+        );
+        assert_eq!(e.line, 2);
+        // keys too
+        let e = err_of("title = \"t\"\n\"a\\u001b\" = 1\n");
+        assert!(e.msg.contains("in a key"), "{e}");
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_an_error_with_its_place() {
+        let mut b = b"title = \"t\"\n[setup]\nfs = \"x".to_vec();
+        b.push(0xff);
+        b.extend_from_slice(b"fs\"\n");
+        let e = parse_bytes("bad.toml", &b).unwrap_err();
+        assert_eq!((e.line, e.col), (3, 8), "{e}");
+        assert!(
+            e.msg.contains("not UTF-8")
+                && e.msg.contains("0xFF")
+                && e.msg.contains("byte offset 27"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("bad.toml:3:8"), "{e}");
+        let e = parse_bytes(
+            "é.toml",
+            "titlé = 1\n\u{e9}".as_bytes().split_last().unwrap().1,
+        )
+        .unwrap_err();
+        assert!(
+            e.msg.contains("0xC3") && e.msg.contains("byte offset 11"),
+            "{e}"
+        );
+        assert_eq!((e.line, e.col), (2, 1), "{e}");
+        assert!(parse_bytes("x.toml", GOOD.as_bytes()).is_ok());
+        let e = parse_bytes("big.toml", &vec![b' '; limits::MAX_TEXT + 1]).unwrap_err();
+        assert!(e.msg.contains("at most"), "{e}");
     }
 }

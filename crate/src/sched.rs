@@ -44,8 +44,21 @@ impl fmt::Display for ScheduleError {
 impl std::error::Error for ScheduleError {}
 
 /// Longest run a driver takes before giving up (a safety net: scenarios
-/// are finite and every op ends, so runs end long before this).
+/// are finite and every op ends, so runs end long before this). Every
+/// scheduler (replay, first runnable, seeded, timed) stops here with an
+/// error that says so: a run cut short is never reported as a run.
 pub const MAX_STEPS: usize = 100_000;
+
+/// The error of a run stopped at the step cap, at step `step`.
+pub fn step_cap_error(max_steps: usize) -> ScheduleError {
+    ScheduleError {
+        msg: format!(
+            "the run hit the step cap: it did not end within {max_steps} steps (a livelock?)"
+        ),
+        at: 0,
+        step: Some(max_steps),
+    }
+}
 
 impl Schedule {
     pub fn parse(text: &str) -> Result<Schedule, ScheduleError> {
@@ -234,11 +247,24 @@ impl Then {
 
 /// Replays `sched` on `w`, then runs to the end with `then`. Returns the
 /// actor names taken, in order (the full schedule of the run).
-pub fn run(w: &mut World, sched: &Schedule, mut then: Then) -> Result<Vec<String>, ScheduleError> {
+pub fn run(w: &mut World, sched: &Schedule, then: Then) -> Result<Vec<String>, ScheduleError> {
+    run_capped(w, sched, then, MAX_STEPS)
+}
+
+/// [`run`], stopping with an error after `max_steps` steps.
+pub fn run_capped(
+    w: &mut World,
+    sched: &Schedule,
+    mut then: Then,
+    max_steps: usize,
+) -> Result<Vec<String>, ScheduleError> {
     let mut taken = Vec::new();
     for tok in &sched.0 {
         for _ in 0..tok.times {
             let step = taken.len();
+            if step >= max_steps && !w.is_done() {
+                return Err(step_cap_error(max_steps));
+            }
             if w.is_done() {
                 return Err(ScheduleError {
                     msg: format!(
@@ -267,12 +293,8 @@ pub fn run(w: &mut World, sched: &Schedule, mut then: Then) -> Result<Vec<String
         }
     }
     while let Some(a) = then.pick(w) {
-        if taken.len() >= MAX_STEPS {
-            return Err(ScheduleError {
-                msg: format!("the run did not end within {MAX_STEPS} steps"),
-                at: 0,
-                step: Some(taken.len()),
-            });
+        if taken.len() >= max_steps {
+            return Err(step_cap_error(max_steps));
         }
         taken.push(w.actor_name(a));
         w.step(a).expect("enabled actor steps");

@@ -13,6 +13,11 @@
 use crate::view::{self, LaneView, OutcomeView, StepView};
 use crate::world::World;
 
+/// Scenario text as XML character data: the five special characters as
+/// references, and only characters XML 1.0 allows (its `Char` production
+/// has no C0 control but tab, LF and CR, and neither U+FFFE nor U+FFFF); a
+/// character it does not allow, and DEL and the C1 controls, which it
+/// allows but nobody means, become U+FFFD.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -22,7 +27,9 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
+            '\n' | '\t' => out.push(c),
+            '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
+            c if c.is_control() => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -214,5 +221,9 @@ mod tests {
     #[test]
     fn text_is_escaped() {
         assert_eq!(super::esc("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
+        assert_eq!(
+            super::esc("a\u{FFFE}b\u{FFFF}c\u{1b}d\u{0}e\u{7f}f\u{85}g\th\ni"),
+            "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}f\u{FFFD}g\th\ni"
+        );
     }
 }

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use crate::device::{Bio, BioKind};
 use crate::policy::Policy;
 use crate::scenario::Scenario;
+use crate::sched::ScheduleError;
 use crate::world::{Actor, World};
 
 /// The device's latencies, in nanoseconds.
@@ -118,10 +119,28 @@ pub struct Timed {
     /// CPU time the tasks used.
     pub cpu_ns: u64,
     pub costs: Costs,
+    /// Why the run stopped before its end: the step cap.
+    pub stopped: Option<ScheduleError>,
 }
 
-/// Runs `scenario` under `policy` on the virtual clock.
+impl Timed {
+    /// The run, or the error of a run that hit the step cap.
+    pub fn ended(self) -> Result<Timed, ScheduleError> {
+        match self.stopped {
+            Some(e) => Err(e),
+            None => Ok(self),
+        }
+    }
+}
+
+/// Runs `scenario` under `policy` on the virtual clock, for at most
+/// [`crate::sched::MAX_STEPS`] steps (`stopped` says if it hit them).
 pub fn run(scenario: &Scenario, policy: &Policy, costs: Costs) -> Timed {
+    run_capped(scenario, policy, costs, crate::sched::MAX_STEPS)
+}
+
+/// [`run`] with a step cap.
+pub fn run_capped(scenario: &Scenario, policy: &Policy, costs: Costs, max_steps: usize) -> Timed {
     let mut w = World::new(scenario, policy);
     let ntasks = w.st.ntasks();
     let mut now: u64 = 0;
@@ -136,7 +155,12 @@ pub fn run(scenario: &Scenario, policy: &Policy, costs: Costs) -> Timed {
     let mut names = Vec::new();
     let mut cpu_ns = 0u64;
     let mut running: Vec<(usize, u64)> = Vec::new(); // (task, busy until)
-    for _ in 0..crate::sched::MAX_STEPS {
+    let mut stopped = None;
+    for step in 0.. {
+        if step >= max_steps && !w.is_done() {
+            stopped = Some(crate::sched::step_cap_error(max_steps));
+            break;
+        }
         for b in w.s.dev.inflight() {
             due.entry(*b).or_insert(now + costs.bio(b));
         }
@@ -216,6 +240,7 @@ pub fn run(scenario: &Scenario, policy: &Policy, costs: Costs) -> Timed {
         total_ns,
         cpu_ns,
         costs,
+        stopped,
     }
 }
 

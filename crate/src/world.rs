@@ -230,6 +230,11 @@ pub struct Task {
     pub began: u32,
     /// Fingerprint of the results of finished ops (ret and data read).
     pub res: u64,
+    /// Folios this task holds a reference on: those its read or fault
+    /// looked up or created, until the fault maps them or the op returns.
+    /// Reclaim cannot free a folio with an extra reference (see
+    /// paths/fault.rs).
+    pub folio_ref: u16,
 }
 
 impl Default for Task {
@@ -247,6 +252,7 @@ impl Default for Task {
             orphan: 0,
             began: 0,
             res: 0,
+            folio_ref: 0,
         }
     }
 }
@@ -700,6 +706,7 @@ impl World {
 
     fn end_syscall(&mut self, t: u8, r: Ret) {
         self.s.locks.release_all(Holder(t));
+        self.s.tasks[t as usize].folio_ref = 0;
         let opi = self.s.tasks[t as usize].op;
         let op = self.st.scenario.tasks[t as usize].ops[opi as usize].clone();
         // what the read returned, for the record and the result fingerprint
@@ -1064,6 +1071,18 @@ impl World {
                 h.note(s);
             }
         }
+    }
+
+    /// The op a holder is in, for the bios it submits (0 for the
+    /// background actors).
+    pub fn op_of(&self, h: Holder) -> u8 {
+        self.s.tasks.get(h.0 as usize).map_or(0, |t| t.op)
+    }
+
+    /// Whether task `t` is still in op `op` (a bio's op, say).
+    pub fn in_op(&self, t: u8, op: u8) -> bool {
+        let task = &self.s.tasks[t as usize];
+        task.op == op && task.path != Path::Idle
     }
 
     pub fn counters(&mut self) -> Option<&mut Counters> {

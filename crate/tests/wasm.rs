@@ -45,3 +45,36 @@ fn traces_match_the_native_digests() {
     let golden = include_str!("trace-digests.txt");
     assert_eq!(dioscope::golden::digests(), golden);
 }
+
+/// The fuzz targets on the fixed seeds of tests/fuzz.rs, in wasm: a stack
+/// overflow there is a dead page.
+#[wasm_bindgen_test]
+fn fixed_cases_of_every_fuzz_target() {
+    use dioscope::fuzz::{self, Target};
+    let mut failures = Vec::new();
+    for t in Target::ALL {
+        let n = match t {
+            Target::Op => 400,
+            _ => 120,
+        };
+        for seed in 0..n {
+            if let Err(e) = fuzz::run(t, seed) {
+                failures.push(format!("{} seed {seed}: {e}", t.name()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// The 161-character link of 14,500 nested arrays: an error with its
+/// place, not a stack overflow.
+#[wasm_bindgen_test]
+fn a_deeply_nested_scenario_is_an_error_in_wasm_too() {
+    let s = dioscope::link::Session {
+        scenario: format!("title = \"t\"\nx = {}", "[".repeat(14_500)),
+        ..Default::default()
+    };
+    let back = dioscope::link::Session::decode(&s.encode().unwrap()).unwrap();
+    let e = dioscope::parse_scenario("link", &back.scenario).expect_err("too deep");
+    assert_eq!((e.line, e.col), (2, 21));
+}

@@ -10,6 +10,9 @@ commands:
                      from any static host) and print its gzipped size
   test               run every test suite (native, wasm, end-to-end) and
                      print one summary line; exit non-zero on any failure
+  fuzz --minutes N   run the core's fuzz targets on new seeds for N minutes
+                     (release build, a time limit per case); options:
+                     --target scenario,op,link,engine  --start SEED
   help               this message
 
 Tools are installed on first use, at pinned versions, into .tools/.";
@@ -22,6 +25,7 @@ pub enum Command {
     Build,
     Serve { port: u16 },
     Test,
+    Fuzz(crate::fuzz::FuzzArgs),
 }
 
 /// Parses the arguments after `cargo xtask`.
@@ -38,6 +42,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         "build" => no_args(Command::Build),
         "test" => no_args(Command::Test),
         "serve" => parse_serve(rest),
+        "fuzz" => crate::fuzz::parse(rest).map(Command::Fuzz),
         other => Err(format!("unknown command `{other}`")),
     }
 }

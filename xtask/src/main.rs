@@ -8,6 +8,7 @@
 
 mod cli;
 mod dist;
+mod fuzz;
 mod proc;
 mod serve;
 mod system;
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
         Command::Build => dist::build_command().map(|()| true),
         Command::Serve { port } => serve::serve_command(port).map(|()| true),
         Command::Test => test::test_command(),
+        Command::Fuzz(a) => fuzz::fuzz_command(&a),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

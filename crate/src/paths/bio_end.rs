@@ -1,7 +1,7 @@
 //! The `dev` actor: completing an in-flight bio and running its end_io
 //! handler (interrupt or completion work in the kernel).
 
-use crate::device::BioKind;
+use crate::device::{Bio, BioKind, Done};
 use crate::extents::Ext;
 use crate::outcome::Outcome;
 use crate::pagecache::{DROPBEHIND, ORDERED, UPTODATE, WRITEBACK};
@@ -64,6 +64,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                     ver: bio.ver,
                     fua: false,
                     owner: bio.owner,
+                    op: bio.op,
                 });
                 w.note(|_| {
                     format!("folio {p}: ordered extent pending (btrfs_finish_ordered_io queued)")
@@ -105,38 +106,15 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
             }
             "folio_end_read"
         }
-        BioKind::DioRead => {
-            let t = bio.owner.0;
-            // btrfs_dio_end_io (btrfs_endio_direct_read before 5.9): a
-            // read's range is unlocked when its bio completes
-            w.s.locks.extent_release(p, p, bio.owner);
-            if done.ok {
-                w.read_value(t, p, done.data);
-                w.note(|w| {
-                    format!(
-                        "{}'s buffer ← {} (page {p}, block {})",
-                        w.st.task_name(t),
-                        w.st.label(done.data),
-                        bio.block
-                    )
-                });
-                super::dio::dma_into_mmap(w, t, p);
-            } else {
-                w.s.tasks[t as usize].dio_err = true;
-                w.note(|_| format!("read of block {} FAILED", bio.block));
-            }
-            if super::dio::legacy_btrfs(w) == Some(true) {
-                "btrfs_endio_direct_read"
-            } else {
-                "iomap_dio_bio_end_io"
-            }
-        }
+        BioKind::DioRead => dio_read_done(w, &bio, done),
         BioKind::DioWrite => {
-            let t = bio.owner.0;
             if done.ok {
                 w.note(landed);
             } else {
-                w.s.tasks[t as usize].dio_err = true;
+                let t = bio.owner.0;
+                if w.in_op(t, bio.op) {
+                    w.s.tasks[t as usize].dio_err = true;
+                }
                 w.note(|_| format!("write to block {} FAILED", bio.block));
             }
             if w.s.locks.extent[p as usize] == crate::locks::ORDERED_EXTENT {
@@ -149,6 +127,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                     ver: bio.ver,
                     fua: true,
                     owner: bio.owner,
+                    op: bio.op,
                 });
                 w.note(|_| {
                     format!("ordered extent of page {p} pending (btrfs_finish_ordered_io queued)")
@@ -189,5 +168,45 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
             w.note(|_| "log write done: cache flushed, extent map and size committed".to_string());
             w.st.fs.names().log_done
         }
+    }
+}
+
+/// A direct read's bio completed: the data reaches the buffer of the op
+/// that submitted it. The bio knows its op: the task may have left it (a
+/// direct read that failed on a fault returns without waiting for the
+/// bios it had submitted), and then nobody reads this buffer.
+fn dio_read_done(w: &mut World, bio: &Bio, done: Done) -> &'static str {
+    let (t, p) = (bio.owner.0, bio.page);
+    // btrfs_dio_end_io (btrfs_endio_direct_read before 5.9): a read's
+    // range is unlocked when its bio completes
+    w.s.locks.extent_release(p, p, bio.owner);
+    if !w.in_op(t, bio.op) {
+        w.note(|w| {
+            format!(
+                "read of block {} for {}'s op #{} done, but that read has returned: its buffer is no longer read",
+                bio.block,
+                w.st.task_name(t),
+                bio.op + 1
+            )
+        });
+    } else if done.ok {
+        w.read_value(t, p, done.data);
+        w.note(|w| {
+            format!(
+                "{}'s buffer ← {} (page {p}, block {})",
+                w.st.task_name(t),
+                w.st.label(done.data),
+                bio.block
+            )
+        });
+        super::dio::dma_into_mmap_of(w, t, bio.op, p);
+    } else {
+        w.s.tasks[t as usize].dio_err = true;
+        w.note(|_| format!("read of block {} FAILED", bio.block));
+    }
+    if super::dio::legacy_btrfs(w) == Some(true) {
+        "btrfs_endio_direct_read"
+    } else {
+        "iomap_dio_bio_end_io"
     }
 }

@@ -59,12 +59,18 @@ pub fn user_page(base: u8, lo: u8, p: u8) -> u8 {
 /// the reader's new version, and is dirtied (bio_set_pages_dirty). If the
 /// folio was removed while pinned, the data went to an orphan page.
 pub fn dma_into_mmap(w: &mut World, t: u8, p: u8) {
-    let opi = w.s.tasks[t as usize].op as usize;
-    let Op::Read {
+    let opi = w.s.tasks[t as usize].op;
+    dma_into_mmap_of(w, t, opi, p);
+}
+
+/// [`dma_into_mmap`] for op `opi` of the task (a bio's op).
+pub fn dma_into_mmap_of(w: &mut World, t: u8, opi: u8, p: u8) {
+    let opi = opi as usize;
+    let Some(&Op::Read {
         range,
         into_mmap: Some(base),
         ..
-    } = w.st.scenario.tasks[t as usize].ops[opi]
+    }) = w.st.scenario.tasks[t as usize].ops.get(opi)
     else {
         return;
     };

@@ -459,6 +459,7 @@ impl DioRead {
                             ver: Default::default(),
                             fua: false,
                             owner: me,
+                            op: w.op_of(me),
                         });
                         w.note(|_| format!("read bio: block {b} → page {p} of the buffer"));
                     }

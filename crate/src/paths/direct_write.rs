@@ -768,6 +768,7 @@ impl DioWrite {
                 ver: v,
                 fua: self.fua,
                 owner: me,
+                op: w.op_of(me),
             });
             w.note(|w| {
                 format!(

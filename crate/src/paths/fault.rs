@@ -96,7 +96,29 @@ impl Fault {
         }
     }
 
+    /// filemap_fault holds a reference on the folio it found or created
+    /// (__filemap_get_folio) while it waits for the read and takes the
+    /// folio lock, until finish_fault maps it (then the page table holds
+    /// it). Reclaim cannot free a folio with an extra reference
+    /// (__remove_mapping: folio_ref_freeze(folio, 1 + nr) fails;
+    /// mapping_evict_folio: the refcount is too high), so the folio a task
+    /// is faulting in is not evicted under it. filemap_read holds its
+    /// batch's references the same way (filemap.rs, add_and_read).
+    ///
+    /// Without these references the model livelocked under the timed
+    /// scheduler (issue 12): kswapd's steps cost nothing and wait for no
+    /// CPU, while a task woken from the folio lock pays a wake-up, so
+    /// kswapd always ran between the read's completion and the task's next
+    /// step, evicted the clean, unlocked, unmapped folio, and the task read
+    /// it in again, forever. The first-runnable scheduler runs tasks before
+    /// kswapd, and a random one breaks the cycle with probability 1/2 per
+    /// round, which is why only the timed runs hit the step cap.
+    fn hold_ref(&self, w: &mut World, me: Holder) {
+        w.s.tasks[me.0 as usize].folio_ref |= 1 << self.p;
+    }
+
     fn finish(&mut self, w: &mut World, me: Holder) {
+        w.s.tasks[me.0 as usize].folio_ref &= !(1 << self.p);
         if self.inval_held {
             w.s.locks.invalidate_lock.release(me);
             self.inval_held = false;
@@ -137,6 +159,7 @@ impl Fault {
                 match w.s.cache.get(p) {
                     Some(f) if f.uptodate() && !f.locked() => {
                         if self.write {
+                            self.hold_ref(w, me);
                             self.pc = Pc::Mkwrite;
                             w.note(|_| format!("folio {p} is cached; write fault → page_mkwrite"));
                             ("do_shared_fault", Sub::Running)
@@ -148,6 +171,7 @@ impl Fault {
                         }
                     }
                     Some(_) => {
+                        self.hold_ref(w, me);
                         self.pc = Pc::Fill;
                         ("filemap_fault", Sub::Running)
                     }
@@ -155,6 +179,7 @@ impl Fault {
                         self.pc = Pc::Fill;
                         if create_need(w, me, p, true) == Need::None {
                             add_and_read(w, me, p, false);
+                            self.hold_ref(w, me);
                             ("filemap_fault: page_cache_ra_order", Sub::Running)
                         } else {
                             ("filemap_fault", Sub::Running)
@@ -165,6 +190,7 @@ impl Fault {
             Pc::Fill => match w.s.cache.get(p).copied() {
                 None => {
                     add_and_read(w, me, p, false);
+                    self.hold_ref(w, me);
                     ("filemap_fault: page_cache_ra_order", Sub::Running)
                 }
                 Some(f) if !f.uptodate() => {

@@ -41,6 +41,12 @@ pub fn create_need(w: &World, me: Holder, p: u8, read: bool) -> Need {
 /// (iomap_readahead zero-fills holes and unwritten extents without I/O).
 /// Returns whether a bio was submitted.
 pub fn add_and_read(w: &mut World, me: Holder, p: u8, dropbehind: bool) -> bool {
+    // the reader's lookup will take a reference on the folio it inserted
+    // (filemap_get_read_batch, __filemap_get_folio): reclaim cannot free
+    // it before the read is copied or the fault maps it (fault.rs)
+    if let Some(t) = w.s.tasks.get_mut(me.0 as usize) {
+        t.folio_ref |= 1 << p;
+    }
     let f = w.s.cache.add_locked(p, me);
     if dropbehind {
         f.flags |= DROPBEHIND;
@@ -55,6 +61,7 @@ pub fn add_and_read(w: &mut World, me: Holder, p: u8, dropbehind: bool) -> bool 
                 ver: Default::default(),
                 fua: false,
                 owner: me,
+                op: 0,
             });
             w.note(|_| format!("folio {p} added, locked; read bio for block {b}"));
             true

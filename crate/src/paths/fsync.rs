@@ -110,6 +110,7 @@ impl Sync {
                         ver: Default::default(),
                         fua: true,
                         owner: me,
+                        op: 0,
                     });
                     w.note(|_| "journal write (PREFLUSH | FUA) submitted".to_string());
                     self.pc = Pc::Wait;
@@ -122,6 +123,7 @@ impl Sync {
                         ver: Default::default(),
                         fua: false,
                         owner: me,
+                        op: 0,
                     });
                     self.pc = Pc::Wait;
                     ("blkdev_issue_flush", Sub::Running)

@@ -167,12 +167,20 @@ pub fn dropbehind_droppable(w: &World, p: u8) -> bool {
     })
 }
 
+/// Whether a task holds a reference on folio `p` (a read or a fault
+/// between its lookup and its copy or mapping): reclaim and
+/// invalidate_mapping_pages cannot free it (folio_ref_freeze in
+/// __remove_mapping, the refcount check of mapping_evict_folio fail).
+pub fn referenced(w: &World, p: u8) -> bool {
+    w.s.tasks.iter().any(|t| t.folio_ref & (1 << p) != 0)
+}
+
 /// invalidate_mapping_pages(): evict what can be evicted in `lo..=hi`
 /// without waiting; returns the mask of evicted pages.
 pub fn invalidate_mapping_pages(w: &mut World, lo: u8, hi: u8) -> u32 {
     let mut gone = 0;
     for p in lo..=hi {
-        if evictable(w, p) {
+        if evictable(w, p) && !referenced(w, p) {
             w.s.cache.folios[p as usize] = None;
             gone |= 1 << p;
         }

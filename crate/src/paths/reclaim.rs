@@ -1,13 +1,13 @@
 //! Memory reclaim: kswapd (a background actor, if the scenario enables it)
 //! and the `reclaim` op evict clean, unlocked, unmapped, unpinned folios.
 
-use super::invalidate::{evictable, invalidate_mapping_pages};
+use super::invalidate::{evictable, invalidate_mapping_pages, referenced};
 use super::Progress;
 use crate::ops::Range;
 use crate::world::{Need, Ret, World};
 
 fn first_evictable(w: &World) -> Option<u8> {
-    (0..w.st.pages).find(|&p| evictable(w, p))
+    (0..w.st.pages).find(|&p| evictable(w, p) && !referenced(w, p))
 }
 
 pub fn kswapd_need(w: &World) -> Option<Need> {
@@ -50,6 +50,8 @@ pub fn reclaim_op(w: &mut World, r: Option<Range>) -> (&'static str, Progress) {
                     "locked"
                 } else if f.pins > 0 {
                     "pinned"
+                } else if referenced(w, p) {
+                    "referenced by a read or fault"
                 } else {
                     "mapped"
                 };

@@ -39,6 +39,7 @@ pub fn writepage(w: &mut World, me: Holder, p: u8) {
                 ver,
                 fua: false,
                 owner: me,
+                op: 0,
             });
             w.note(|w| {
                 format!(
