@@ -196,6 +196,16 @@ pub fn step_name(name: &'static str, fs: Fs, k: Kernel) -> &'static str {
     out
 }
 
+/// The name the paths use for a step that release-specific naming
+/// ([`step_name`]) spelled `name`: the key for anything said about a step
+/// whatever release it ran on (its explanation, for one).
+pub fn canonical(name: &'static str) -> &'static str {
+    RENAMES
+        .iter()
+        .find(|e| e.to == name)
+        .map_or(name, |e| e.name)
+}
+
 /// The name of the function that dirties a page, in notes.
 pub fn mark_dirty(k: Kernel) -> &'static str {
     if k >= Kernel(5, 16) {
@@ -243,5 +253,14 @@ mod tests {
             step_name("inode_dio_wait", Fs::Xfs, Kernel(5, 8)),
             "inode_dio_wait"
         );
+        // every old spelling leads back to a name the paths use for it
+        for e in RENAMES {
+            let c = canonical(e.to);
+            assert!(
+                RENAMES.iter().any(|f| f.name == c && f.to == e.to),
+                "{}",
+                e.to
+            );
+        }
     }
 }
