@@ -117,7 +117,8 @@ knobs! {
     dio_post_invalidate_order: DioPostInvalidateOrder = "dio_post_invalidate_order",
         "Order at direct-write completion of ->end_io (unwritten extent conversion, i_size) and \
          the post-write invalidation. The wrong order lets a racing buffered read cache zeroes \
-         from a still-unwritten extent: fstests generic/418, fixed by c771c14baa33 (~4.15)." {
+         from a still-unwritten extent (fstests generic/418): fixed by c771c14baa33, broken again \
+         by 332391a9935d (4.14-rc3), fixed for good by 5e25c269e17d (4.14)." {
         BeforeEndIo = "before-end-io", "Invalidate, then ->end_io (the generic/418 bug).";
         AfterEndIo = "after-end-io", "->end_io, then invalidate (the fix).";
     }
