@@ -56,7 +56,7 @@ pub struct Bio {
     pub ver: Version,
     /// REQ_FUA for writes. For `OrderedFinish`: the ordered extent is a
     /// direct write's (it holds the range against readers, see
-    /// [`crate::locks::ORDERED_EXTENT`]) rather than a folio's.
+    /// [`crate::locks::ordered_extent`]) rather than a folio's.
     pub fua: bool,
     /// Who submitted it (and, for direct I/O and flushes, who waits on it).
     pub owner: Holder,

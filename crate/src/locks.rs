@@ -120,16 +120,27 @@ pub struct Locks {
     pub dio_rwsem: RwSem,
     pub btrfs_mmap: RwSem,
     pub mmap_lock: [RwSem; MAX_TASKS],
-    /// btrfs `lock_extent()` range locks, per page: holder id + 1, or
-    /// [`ORDERED_EXTENT`].
+    /// btrfs `lock_extent()` range locks, per page: holder id + 1, or a
+    /// direct write's ordered extent ([`ordered_extent`]).
     pub extent: [u8; MAX_PAGES],
 }
 
-/// An `extent` entry held by a direct write's ordered extent rather than by
-/// a task: btrfs_dio_iomap_begin unlocks a write's range once the ordered
-/// extent exists, but readers (btrfs_lock_and_flush_ordered_range) still
-/// wait for it until btrfs_finish_ordered_io has run after the bio.
-pub const ORDERED_EXTENT: u8 = u8::MAX;
+/// An `extent` entry held by task `h`'s direct write's ordered extent
+/// rather than by a task: btrfs_dio_iomap_begin unlocks a write's range
+/// once the ordered extent exists, but readers
+/// (btrfs_lock_and_flush_ordered_range) still wait for it until
+/// btrfs_finish_ordered_io has run after the bio.
+pub fn ordered_extent(h: Holder) -> u8 {
+    ORDERED | h.0
+}
+
+/// The bit of an `extent` entry that marks an ordered extent.
+pub const ORDERED: u8 = 0x80;
+
+/// The task whose direct write's ordered extent an `extent` entry is.
+pub fn ordered_owner(e: u8) -> Option<Holder> {
+    (e & ORDERED != 0).then_some(Holder(e & !ORDERED))
+}
 
 impl Locks {
     pub fn get(&self, id: LockId) -> &RwSem {
@@ -186,7 +197,7 @@ impl Locks {
         for p in lo..=hi {
             if self.extent[p as usize] == me.0 + 1 {
                 self.extent[p as usize] = if mask & (1 << p) != 0 {
-                    ORDERED_EXTENT
+                    ordered_extent(me)
                 } else {
                     0
                 };

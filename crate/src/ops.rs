@@ -47,20 +47,25 @@ impl fmt::Display for Range {
 /// One operation of a task.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
-    /// `read R [direct] [dontcache] [into-mmap P]`
+    /// `read R [direct] [dontcache] [into-mmap P [private]]`
     Read {
         range: Range,
         direct: bool,
         dontcache: bool,
         into_mmap: Option<u8>,
+        /// The buffer is a MAP_PRIVATE mapping of the file (fstests
+        /// generic/647): writing it copies the page (COW) and never
+        /// reaches the file.
+        private: bool,
     },
-    /// `write R [direct] [dsync] [dontcache|uncached] [from-mmap P]`
+    /// `write R [direct] [dsync] [dontcache|uncached] [from-mmap P [private]]`
     Write {
         range: Range,
         direct: bool,
         dsync: bool,
         uncached: bool,
         from_mmap: Option<u8>,
+        private: bool,
     },
     /// `mmap-read P`: a load through this task's shared mapping of the file.
     MmapRead(u8),
@@ -95,6 +100,7 @@ impl Op {
                 | Op::MmapWrite(_)
                 | Op::Read {
                     into_mmap: Some(_),
+                    private: false,
                     ..
                 }
                 | Op::Punch(_)
@@ -115,6 +121,7 @@ impl fmt::Display for Op {
                 direct,
                 dontcache,
                 into_mmap,
+                private,
             } => {
                 write!(f, "read {range}")?;
                 if *direct {
@@ -126,6 +133,9 @@ impl fmt::Display for Op {
                 if let Some(p) = into_mmap {
                     write!(f, " into-mmap {p}")?;
                 }
+                if *private {
+                    write!(f, " private")?;
+                }
                 Ok(())
             }
             Op::Write {
@@ -134,6 +144,7 @@ impl fmt::Display for Op {
                 dsync,
                 uncached,
                 from_mmap,
+                private,
             } => {
                 write!(f, "write {range}")?;
                 if *direct {
@@ -147,6 +158,9 @@ impl fmt::Display for Op {
                 }
                 if let Some(p) = from_mmap {
                     write!(f, " from-mmap {p}")?;
+                }
+                if *private {
+                    write!(f, " private")?;
                 }
                 Ok(())
             }
@@ -192,7 +206,7 @@ pub const OP_NAMES: &[&str] = &[
     "crash",
 ];
 
-const GRAMMAR: &str = "read R [direct] [dontcache] [into-mmap P] | write R [direct] [dsync] [dontcache|uncached] [from-mmap P] | \
+const GRAMMAR: &str = "read R [direct] [dontcache] [into-mmap P [private]] | write R [direct] [dsync] [dontcache|uncached] [from-mmap P [private]] | \
 mmap-read P | mmap-write P | fsync | fdatasync | sync-range R | truncate N | punch R | falloc R | writeback | \
 reclaim [R] | fail-writes R | crash   (R is a page P or a range P-Q)";
 
@@ -302,6 +316,7 @@ impl Args<'_> {
         let name = self.name;
         let range = self.range(1, "a page or range, e.g. `0-1`")?;
         let (mut direct, mut dsync, mut dontcache, mut mm) = (false, false, false, None);
+        let mut private = false;
         let mut i = 2;
         while i < self.ws.len() {
             let (at, w) = self.ws[i];
@@ -313,6 +328,14 @@ impl Args<'_> {
                 ("read", "into-mmap") | ("write", "from-mmap") => {
                     mm = Some(self.page(i + 1, &format!("a page after `{w}`"))?);
                     i += 1;
+                }
+                (_, "private") if mm.is_some() && !private => private = true,
+                (_, "private") => {
+                    return Err(err(
+                        "`private` says how the buffer of `into-mmap P` / `from-mmap P` is mapped",
+                        Some("write it after the page: `into-mmap 0 private`".to_string()),
+                        (at, at + w.len()),
+                    ))
                 }
                 _ => return Err(self.unknown_flag(w, at)),
             }
@@ -337,6 +360,7 @@ impl Args<'_> {
                 direct,
                 dontcache,
                 into_mmap: mm,
+                private,
             }
         } else {
             Op::Write {
@@ -345,6 +369,7 @@ impl Args<'_> {
                 dsync,
                 uncached: dontcache,
                 from_mmap: mm,
+                private,
             }
         })
     }

@@ -77,3 +77,16 @@ pub fn iter_set(mut set: u32) -> impl Iterator<Item = Version> {
         }
     })
 }
+
+/// Iterates the set bits of a page mask, lowest first.
+pub fn iter_bits(mut set: u32) -> impl Iterator<Item = u8> {
+    std::iter::from_fn(move || {
+        if set == 0 {
+            None
+        } else {
+            let i = set.trailing_zeros();
+            set &= set - 1;
+            Some(i as u8)
+        }
+    })
+}

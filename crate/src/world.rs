@@ -216,6 +216,11 @@ pub struct Task {
     /// Pages mapped in this task's shared mapping, read-only / writable.
     pub pte_ro: u16,
     pub pte_rw: u16,
+    /// Pages of this task's private (MAP_PRIVATE) mapping of the file that
+    /// map the page cache folio read-only, and those a write fault copied
+    /// into an anonymous page (COW): those never reach the file again.
+    pub priv_ro: u16,
+    pub priv_anon: u16,
     /// Data a read delivered, by page index.
     pub rbuf: [Version; MAX_PAGES],
     pub rgot: u16,
@@ -245,6 +250,8 @@ impl Default for Task {
             cursor: Errseq::default(),
             pte_ro: 0,
             pte_rw: 0,
+            priv_ro: 0,
+            priv_anon: 0,
             rbuf: [Version::INIT; MAX_PAGES],
             rgot: 0,
             dio_err: false,
@@ -884,8 +891,20 @@ impl World {
                 for p in lo..=hi {
                     let o = self.s.locks.extent[p as usize];
                     if o != 0 {
-                        let a = if o == crate::locks::ORDERED_EXTENT {
-                            Actor::Dev(0)
+                        let a = if let Some(h) = crate::locks::ordered_owner(o) {
+                            // the ordered extent finishes once its bio and
+                            // btrfs_finish_ordered_io ran; until the bio is
+                            // submitted, that is up to its task
+                            let queued = self.s.dev.inflight().iter().any(|b| {
+                                b.page == p
+                                    && b.owner == h
+                                    && matches!(b.kind, BioKind::DioWrite | BioKind::OrderedFinish)
+                            });
+                            if queued {
+                                Actor::Dev(0)
+                            } else {
+                                Actor::of_holder(h)
+                            }
                         } else {
                             Actor::of_holder(Holder(o - 1))
                         };
@@ -1149,7 +1168,7 @@ impl World {
             }
         }
         for t in 0..MAX_TASKS {
-            let mapped = s.tasks[t].pte_ro | s.tasks[t].pte_rw;
+            let mapped = s.tasks[t].pte_ro | s.tasks[t].pte_rw | s.tasks[t].priv_ro;
             for p in 0..MAX_PAGES as u8 {
                 if mapped & (1 << p) != 0 && s.cache.get(p).is_none() && !self.st.dax {
                     return Err(format!("task {t} maps page {p} but it is not cached"));

@@ -94,7 +94,7 @@ fn a_direct_read_bio_completing_after_its_op_is_harmless() {
     // the run that panicked, and what the completion says now
     let sc = dioscope::scenario::parse("x.toml", LATE_BIO_NO_OP).unwrap();
     let spec = dioscope::run::RunSpec {
-        schedule: "B:5 A:4 dev A:4 dev".into(),
+        schedule: "B:5 A:4 dev:3 A:4 dev".into(),
         ..Default::default()
     };
     let (w, _) = spec.run(&sc).unwrap();

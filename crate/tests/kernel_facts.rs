@@ -469,3 +469,25 @@ fn serve_from_cache_costs_cpu_copies_on_the_timed_clock() {
     assert!(served_bytes >= 2 * 4096, "{served_bytes}");
     assert!(served_ns > mainline_ns, "{served_ns} vs {mainline_ns}");
 }
+
+/// kernel-facts.md "fstests generic/647": a fault on a missing page reads
+/// around it (do_sync_mmap_readahead, 32 pages by default), and a write
+/// fault on a private mapping copies the page (do_cow_fault) and never
+/// dirties the file's folio.
+#[test]
+fn faults_read_around_and_private_write_faults_copy() {
+    let toml = setup(
+        "fs = \"xfs\"\npages = 4\non_disk = \"written\"",
+        &[("A", &["read 2 direct into-mmap 1 private"])],
+    );
+    let w = run(&toml, Some("linux-6.18"), "");
+    // every page of the small file was read in by the fault's read-around
+    assert!((0..4).all(|p| w.s.cache.get(p).is_some()), "{}", text(&w));
+    // the direct read landed in A's private copy of page 1: the file's
+    // folio 1 is clean and still holds init
+    let f = w.s.cache.get(1).unwrap();
+    assert!(!f.dirty() && w.st.label(f.ver) == "init", "{}", text(&w));
+    assert!(step_names(&w).contains(&"do_cow_fault"), "{}", text(&w));
+    assert_eq!(w.s.tasks[0].priv_anon, 1 << 1);
+    assert_eq!(result(&w, 0, 0), ("4096".into(), vec!["init".into()]));
+}

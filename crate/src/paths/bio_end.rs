@@ -117,7 +117,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                 }
                 w.note(|_| format!("write to block {} FAILED", bio.block));
             }
-            if w.s.locks.extent[p as usize] == crate::locks::ORDERED_EXTENT {
+            if crate::locks::ordered_owner(w.s.locks.extent[p as usize]) == Some(bio.owner) {
                 // btrfs_finish_ordered_extent: btrfs_finish_ordered_io runs
                 // later, in a worker
                 w.s.dev.submit(crate::device::Bio {
@@ -144,7 +144,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
             "blkdev_issue_flush: done"
         }
         BioKind::OrderedFinish if bio.fua => {
-            if w.s.locks.extent[p as usize] == crate::locks::ORDERED_EXTENT {
+            if crate::locks::ordered_owner(w.s.locks.extent[p as usize]) == Some(bio.owner) {
                 w.s.locks.extent[p as usize] = 0;
             }
             w.note(|_| {

@@ -51,6 +51,8 @@ pub fn crash(w: &mut World, t: u8) -> (&'static str, Progress) {
         task.cursor = Errseq::default();
         task.pte_ro = 0;
         task.pte_rw = 0;
+        task.priv_ro = 0;
+        task.priv_anon = 0;
         task.pinned = 0;
         task.orphan = 0;
     }

@@ -11,13 +11,16 @@ use crate::world::{Holder, Need, World};
 
 /// Whether the user page `u` of task `t`'s mapping can be pinned without a
 /// fault: present, and writable if the I/O writes into it (FOLL_WRITE).
-pub fn gup_ok(w: &World, t: u8, u: u8, write: bool) -> bool {
+/// In a private mapping, only the task's anonymous copy of a page is
+/// writable (FOLL_WRITE breaks COW).
+pub fn gup_ok(w: &World, t: u8, u: u8, write: bool, private: bool) -> bool {
     let task = &w.s.tasks[t as usize];
     let bit = 1u16 << u;
-    if write {
-        task.pte_rw & bit != 0
-    } else {
-        (task.pte_ro | task.pte_rw) & bit != 0
+    match (write, private) {
+        (true, false) => task.pte_rw & bit != 0,
+        (false, false) => (task.pte_ro | task.pte_rw) & bit != 0,
+        (true, true) => task.priv_anon & bit != 0,
+        (false, true) => (task.priv_ro | task.priv_anon) & bit != 0,
     }
 }
 
@@ -75,6 +78,15 @@ pub fn dma_into_mmap_of(w: &mut World, t: u8, opi: u8, p: u8) {
         return;
     };
     let u = user_page(base, range.lo, p);
+    if let Some(&Op::Read { private: true, .. }) = w.st.scenario.tasks[t as usize].ops.get(opi) {
+        w.note(|w| {
+            format!(
+                "into {}'s private copy of page {u}: the file does not change",
+                w.st.task_name(t)
+            )
+        });
+        return;
+    }
     let v = w.st.op_ver[t as usize][opi].expect("a read into mmap writes a version");
     let task = w.s.tasks[t as usize];
     if task.orphan & (1 << u) != 0 {
@@ -227,10 +239,13 @@ pub enum Gup {
 
 /// bio_iov_iter_get_pages() on user page `u` (`write`: FOLL_WRITE, the I/O
 /// writes into the buffer).
-pub fn get_user_page(w: &mut World, t: u8, u: u8, write: bool) -> Gup {
+pub fn get_user_page(w: &mut World, t: u8, u: u8, write: bool, private: bool) -> Gup {
     let pinned = w.s.tasks[t as usize].pinned & (1 << u) != 0;
-    if pinned || gup_ok(w, t, u, write) {
-        pin(w, t, u);
+    if pinned || gup_ok(w, t, u, write, private) {
+        if !(write && private) {
+            // an anonymous COW copy is no folio of the file's
+            pin(w, t, u);
+        }
         return Gup::Pinned;
     }
     let how = if write { "mapped writable" } else { "mapped" };
@@ -241,7 +256,7 @@ pub fn get_user_page(w: &mut World, t: u8, u: u8, write: bool) -> Gup {
         w.note(|_| {
             format!("get_user_pages: user page {u} is not {how}: fault, holding the I/O's locks")
         });
-        Gup::Fault(super::fault::Fault::new(u, write))
+        Gup::Fault(super::fault::Fault::new(u, write).private(private))
     }
 }
 
@@ -256,7 +271,9 @@ pub fn gup_fault_step(
 ) -> (&'static str, super::Sub<Result<(), crate::world::Errno>>) {
     let (n, sub) = fault.step(w, Holder(t));
     if let super::Sub::Done(Ok(())) = sub {
-        pin(w, t, fault.p);
+        if !(fault.write && fault.private) {
+            pin(w, t, fault.p);
+        }
     }
     (n, sub)
 }

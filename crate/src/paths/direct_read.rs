@@ -47,6 +47,8 @@ pub struct DioRead {
     lo: u8,
     hi: u8,
     into: Option<u8>,
+    /// The buffer is a private mapping (MAP_PRIVATE).
+    private: bool,
     pc: Pc,
     cur: u8,
     /// Pages served from the page cache rather than the device.
@@ -63,12 +65,13 @@ pub struct DioRead {
 }
 
 impl DioRead {
-    pub fn new(w: &World, r: Range, into: Option<u8>) -> DioRead {
+    pub fn new(w: &World, r: Range, into: Option<u8>, private: bool) -> DioRead {
         DioRead {
             base: r.lo,
             lo: r.lo,
             hi: r.hi,
             into,
+            private,
             pc: Pc::Lock,
             cur: r.lo,
             served: 0,
@@ -116,10 +119,10 @@ impl DioRead {
             Some(f) if f.locked() => Need::FolioUnlocked(p),
             Some(_) => {
                 let u = user_page(self.into.unwrap(), self.base, p);
-                if gup_ok(w, t, u, true) {
+                if gup_ok(w, t, u, true, self.private) {
                     Need::None
                 } else {
-                    Fault::new(u, true).need(w, Holder(t))
+                    Fault::new(u, true).private(self.private).need(w, Holder(t))
                 }
             }
         }
@@ -146,8 +149,8 @@ impl DioRead {
             return ("filemap_read", Progress::Return(r));
         }
         let u = user_page(self.into.unwrap(), self.base, p);
-        if !gup_ok(w, t, u, true) {
-            self.fault = Fault::new(u, true);
+        if !gup_ok(w, t, u, true, self.private) {
+            self.fault = Fault::new(u, true).private(self.private);
             self.pc = Pc::BufferedFault;
             return match self.fault.step(w, me) {
                 (n, Sub::Running) => (n, Progress::Continue),
@@ -159,19 +162,28 @@ impl DioRead {
             };
         }
         w.read_value(t, p, f.ver);
-        let opi = w.s.tasks[t as usize].op as usize;
-        let v = w.st.op_ver[t as usize][opi].expect("a read into mmap writes a version");
-        w.s.cache.get_mut(u).expect("writable PTE has a folio").ver = v;
         if let Some(c) = w.counters() {
             c.cpu_bytes += 4096;
         }
-        w.note(|w| {
-            format!(
-                "copy page {p} = {} into user page {u} (folio {u} now {})",
-                w.st.label(f.ver),
-                w.st.label(v)
-            )
-        });
+        if self.private {
+            w.note(|w| {
+                format!(
+                    "copy page {p} = {} into user page {u}, a private copy",
+                    w.st.label(f.ver)
+                )
+            });
+        } else {
+            let opi = w.s.tasks[t as usize].op as usize;
+            let v = w.st.op_ver[t as usize][opi].expect("a read into mmap writes a version");
+            w.s.cache.get_mut(u).expect("writable PTE has a folio").ver = v;
+            w.note(|w| {
+                format!(
+                    "copy page {p} = {} into user page {u} (folio {u} now {})",
+                    w.st.label(f.ver),
+                    w.st.label(v)
+                )
+            });
+        }
         self.cur += 1;
         if self.cur > self.hi || self.cur >= w.s.i_size {
             return (
@@ -187,11 +199,11 @@ impl DioRead {
         if let Some(base) = self.into {
             let u = user_page(base, self.base, p);
             let pinned = w.s.tasks[t as usize].pinned & (1 << u) != 0;
-            if !pinned && !gup_ok(w, t, u, true) {
+            if !pinned && !gup_ok(w, t, u, true, self.private) {
                 return if dio::nofault(w) {
                     Need::None
                 } else {
-                    Fault::new(u, true).need(w, Holder(t))
+                    Fault::new(u, true).private(self.private).need(w, Holder(t))
                 };
             }
         }
@@ -337,7 +349,7 @@ impl DioRead {
                     self.retried_at = Some(self.cur);
                     let u = user_page(self.into.unwrap(), self.base, self.cur);
                     w.note(|_| format!("short read; fault_in_iov_iter_writeable(user page {u}) with the inode still locked, then retry from page {}", self.cur));
-                    self.fault = Fault::new(u, true);
+                    self.fault = Fault::new(u, true).private(self.private);
                     self.pc = Pc::Retry;
                     return (name, Progress::Continue);
                 }
@@ -416,7 +428,7 @@ impl DioRead {
             let p = self.cur;
             if let Some(base) = self.into {
                 let u = user_page(base, self.base, p);
-                match dio::get_user_page(w, t, u, true) {
+                match dio::get_user_page(w, t, u, true, self.private) {
                     dio::Gup::Pinned => {}
                     dio::Gup::Fault(f) => {
                         self.fault = f;

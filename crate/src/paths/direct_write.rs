@@ -85,6 +85,8 @@ pub struct DioWrite {
     hi: u8,
     dsync: bool,
     from: Option<u8>,
+    /// The buffer is a private mapping (MAP_PRIVATE).
+    private: bool,
     pc: Pc,
     cur: u8,
     /// Pages written through the page cache (serve-from-cache, markers).
@@ -113,13 +115,14 @@ pub struct DioWrite {
 }
 
 impl DioWrite {
-    pub fn new(w: &World, r: Range, dsync: bool, from: Option<u8>) -> DioWrite {
+    pub fn new(w: &World, r: Range, dsync: bool, from: Option<u8>, private: bool) -> DioWrite {
         DioWrite {
             base: r.lo,
             lo: r.lo,
             hi: r.hi,
             dsync,
             from,
+            private,
             pc: Pc::Lock,
             cur: r.lo,
             served: 0,
@@ -205,11 +208,13 @@ impl DioWrite {
         if let Some(base) = self.from {
             let u = user_page(base, self.base, self.cur);
             let pinned = w.s.tasks[t as usize].pinned & (1 << u) != 0;
-            if !pinned && !gup_ok(w, t, u, false) {
+            if !pinned && !gup_ok(w, t, u, false, self.private) {
                 return if dio::nofault(w) {
                     Need::None
                 } else {
-                    Fault::new(u, false).need(w, Holder(t))
+                    Fault::new(u, false)
+                        .private(self.private)
+                        .need(w, Holder(t))
                 };
             }
         }
@@ -237,7 +242,7 @@ impl DioWrite {
     }
 
     fn fail(&mut self, w: &mut World, t: u8, e: Errno) -> Progress {
-        self.cancel_ordered(w);
+        self.cancel_ordered(w, t);
         dio::release_all(w, t);
         Progress::Return(Ret::Err(e))
     }
@@ -245,10 +250,11 @@ impl DioWrite {
     /// btrfs_dio_iomap_end: the ordered extent of the part no bio was
     /// submitted for is finished at once (cancelled), or faulting the
     /// buffer in would wait for it forever.
-    fn cancel_ordered(&self, w: &mut World) {
+    fn cancel_ordered(&self, w: &mut World, t: u8) {
+        let me = Holder(t);
         for p in self.cur..=self.hi {
             if self.direct & (1 << p) != 0
-                && w.s.locks.extent[p as usize] == crate::locks::ORDERED_EXTENT
+                && crate::locks::ordered_owner(w.s.locks.extent[p as usize]) == Some(me)
             {
                 w.s.locks.extent[p as usize] = 0;
             }
@@ -742,7 +748,7 @@ impl DioWrite {
             }
             if let Some(base) = self.from {
                 let u = user_page(base, self.base, p);
-                match dio::get_user_page(w, t, u, false) {
+                match dio::get_user_page(w, t, u, false, self.private) {
                     dio::Gup::Pinned => {}
                     dio::Gup::Fault(f) => {
                         self.fault = f;
@@ -800,7 +806,7 @@ impl DioWrite {
         }
         if self.partial {
             // complete the part that was written, then retry the rest
-            self.cancel_ordered(w);
+            self.cancel_ordered(w, t);
             self.end_io_upto(w, self.cur);
             dio::release_for_retry(w, t);
             if self.retried_at == Some(self.cur) {
@@ -826,7 +832,7 @@ impl DioWrite {
             self.retried_at = Some(self.cur);
             let u = user_page(self.from.unwrap(), self.base, self.cur);
             w.note(|_| format!("short write; fault_in_iov_iter_readable(user page {u}) with the inode still locked, then retry from page {}", self.cur));
-            self.fault = Fault::new(u, false);
+            self.fault = Fault::new(u, false).private(self.private);
             self.pc = Pc::Retry;
             return (name, Progress::Continue);
         }

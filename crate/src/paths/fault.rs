@@ -9,7 +9,7 @@
 //! fault (4.1), ext4 its i_mmap_sem; since 5.15 filemap_fault takes
 //! invalidate_lock only to read a folio in, and page_mkwrite takes it.
 
-use super::filemap::{add_and_read, create_need};
+use super::filemap::{read_around, read_around_need};
 use super::{Progress, Sub};
 use crate::extents::Ext;
 use crate::fs::Fs;
@@ -25,6 +25,9 @@ enum Pc {
     Fill,
     /// ->page_mkwrite.
     Mkwrite,
+    /// A write fault on a private mapping: do_cow_fault copies the file's
+    /// folio into an anonymous page.
+    Cow,
 }
 
 /// A page fault on page `p` of the task's mapping.
@@ -32,6 +35,8 @@ enum Pc {
 pub struct Fault {
     pub p: u8,
     pub write: bool,
+    /// The task's private (MAP_PRIVATE) mapping rather than its shared one.
+    pub private: bool,
     pc: Pc,
     inval_held: bool,
     /// btrfs: i_mmap_lock held shared by page_mkwrite.
@@ -43,12 +48,12 @@ pub struct Fault {
 /// fault; since, filemap_fault takes it only to read a folio in, and the
 /// page_mkwrite of XFS and ext4 takes it (btrfs's takes its own
 /// i_mmap_lock instead, see [`takes_btrfs_mmap_lock`]).
-fn takes_invalidate_lock(w: &World, p: u8, write: bool) -> bool {
+fn takes_invalidate_lock(w: &World, p: u8, mkwrite: bool) -> bool {
     match w.st.policy.fault_lock {
         FaultLock::None => false,
         FaultLock::FsPrivate => matches!(w.st.fs, Fs::Xfs | Fs::Ext4),
         FaultLock::InvalidateLock => {
-            (write && w.st.fs != Fs::Btrfs) || w.s.cache.get(p).is_none() || w.st.dax
+            (mkwrite && w.st.fs != Fs::Btrfs) || w.s.cache.get(p).is_none() || w.st.dax
         }
     }
 }
@@ -63,9 +68,30 @@ impl Fault {
         Fault {
             p,
             write,
+            private: false,
             pc: Pc::Start,
             inval_held: false,
             btrfs_mmap_held: false,
+        }
+    }
+
+    /// The fault is on the task's private mapping.
+    pub fn private(self, private: bool) -> Fault {
+        Fault { private, ..self }
+    }
+
+    /// A write fault that calls ->page_mkwrite (a shared mapping's).
+    fn mkwrite(&self) -> bool {
+        self.write && !self.private
+    }
+
+    /// What a filled folio leads to: page_mkwrite, a COW copy, or a
+    /// read-only mapping.
+    fn after_fill(&self) -> Option<Pc> {
+        match (self.write, self.private) {
+            (true, false) => Some(Pc::Mkwrite),
+            (true, true) => Some(Pc::Cow),
+            (false, _) => None,
         }
     }
 
@@ -73,17 +99,24 @@ impl Fault {
         let p = self.p;
         match self.pc {
             Pc::Start => {
-                if takes_invalidate_lock(w, p, self.write) {
+                if takes_invalidate_lock(w, p, self.mkwrite()) {
                     Need::Lock(LockId::InvalidateLock, Mode::Shared)
                 } else {
                     Need::None
                 }
             }
             Pc::Fill => match w.s.cache.get(p) {
-                None => create_need(w, me, p, true),
+                None => read_around_need(w, me, p),
                 Some(f) if f.locked() => Need::FolioUnlocked(p),
                 Some(_) => Need::None,
             },
+            Pc::Cow => {
+                if w.s.cache.get(p).is_some() {
+                    Need::FolioLock(p)
+                } else {
+                    Need::None
+                }
+            }
             Pc::Mkwrite => {
                 if takes_btrfs_mmap_lock(w) && !self.btrfs_mmap_held {
                     Need::Lock(LockId::BtrfsMmap, Mode::Shared)
@@ -133,6 +166,11 @@ impl Fault {
     fn map(&mut self, w: &mut World, me: Holder, writable: bool) {
         let bit = 1u16 << self.p;
         let t = &mut w.s.tasks[me.0 as usize];
+        if self.private {
+            // writable private pages are anonymous copies (Pc::Cow)
+            t.priv_ro |= bit;
+            return;
+        }
         if writable {
             t.pte_rw |= bit;
             t.pte_ro &= !bit;
@@ -147,7 +185,7 @@ impl Fault {
         match self.pc {
             Pc::Start => {
                 w.s.locks.mmap_lock[me.0 as usize].take(Mode::Shared, me);
-                self.inval_held = takes_invalidate_lock(w, p, self.write);
+                self.inval_held = takes_invalidate_lock(w, p, self.mkwrite());
                 if p >= w.s.i_size {
                     self.finish(w, me);
                     w.note(|_| format!("page {p} is past EOF → SIGBUS"));
@@ -158,9 +196,13 @@ impl Fault {
                 }
                 match w.s.cache.get(p) {
                     Some(f) if f.uptodate() && !f.locked() => {
-                        if self.write {
+                        if let Some(next) = self.after_fill() {
                             self.hold_ref(w, me);
-                            self.pc = Pc::Mkwrite;
+                            self.pc = next;
+                            if next == Pc::Cow {
+                                w.note(|_| format!("folio {p} is cached; write fault on a private mapping → copy on write"));
+                                return ("do_cow_fault", Sub::Running);
+                            }
                             w.note(|_| format!("folio {p} is cached; write fault → page_mkwrite"));
                             ("do_shared_fault", Sub::Running)
                         } else {
@@ -177,8 +219,8 @@ impl Fault {
                     }
                     None => {
                         self.pc = Pc::Fill;
-                        if create_need(w, me, p, true) == Need::None {
-                            add_and_read(w, me, p, false);
+                        if read_around_need(w, me, p) == Need::None {
+                            read_around(w, me, p);
                             self.hold_ref(w, me);
                             ("filemap_fault: page_cache_ra_order", Sub::Running)
                         } else {
@@ -189,7 +231,7 @@ impl Fault {
             }
             Pc::Fill => match w.s.cache.get(p).copied() {
                 None => {
-                    add_and_read(w, me, p, false);
+                    read_around(w, me, p);
                     self.hold_ref(w, me);
                     ("filemap_fault: page_cache_ra_order", Sub::Running)
                 }
@@ -199,8 +241,8 @@ impl Fault {
                     ("filemap_fault", Sub::Done(Err(Errno::SIGBUS)))
                 }
                 Some(_) => {
-                    if self.write {
-                        self.pc = Pc::Mkwrite;
+                    if let Some(next) = self.after_fill() {
+                        self.pc = next;
                         ("filemap_fault: folio uptodate", Sub::Running)
                     } else {
                         self.map(w, me, false);
@@ -210,6 +252,33 @@ impl Fault {
                     }
                 }
             },
+            Pc::Cow => {
+                if w.s.cache.get(p).is_none() {
+                    self.finish(w, me);
+                    self.pc = Pc::Start;
+                    w.note(|_| format!("folio {p} is gone: retry the fault"));
+                    return ("do_cow_fault", Sub::Running);
+                }
+                // need() locked the folio: copy it to a new anonymous page
+                let f = w.s.cache.get_mut(p).unwrap();
+                f.lock = 0;
+                let v = f.ver;
+                let t = &mut w.s.tasks[me.0 as usize];
+                t.priv_anon |= 1 << p;
+                t.priv_ro &= !(1 << p);
+                if let Some(c) = w.counters() {
+                    c.cpu_bytes += 4096;
+                }
+                self.finish(w, me);
+                w.note(|w| {
+                    format!(
+                        "copy_mc_user_highpage: folio {p} ({}) copied to {}'s anonymous page; mapped writable",
+                        w.st.label(v),
+                        w.st.task_name(me.0)
+                    )
+                });
+                ("do_cow_fault", Sub::Done(Ok(())))
+            }
             Pc::Mkwrite => {
                 let name = w.st.fs.names().page_mkwrite;
                 if takes_btrfs_mmap_lock(w) && !self.btrfs_mmap_held {

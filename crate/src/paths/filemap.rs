@@ -36,6 +36,71 @@ pub fn create_need(w: &World, me: Holder, p: u8, read: bool) -> Need {
     Need::None
 }
 
+/// Pages mmap read-around reads for a fault at `p`
+/// (do_sync_mmap_readahead: `ra->start = index - ra_pages / 2`, `ra->size
+/// = ra_pages`, 32 pages by default) that are not cached yet, within EOF:
+/// the faulting page and its missing neighbours. The model's files are
+/// small, so this is every missing page of the file up to EOF.
+fn read_around_pages(w: &World, p: u8) -> (u8, u8, u32) {
+    const RA_PAGES: u8 = 32;
+    let lo = p.saturating_sub(RA_PAGES / 2);
+    let hi = p
+        .saturating_add(RA_PAGES / 2 - 1)
+        .min(w.s.i_size.max(p + 1) - 1);
+    let missing = (lo..=hi)
+        .filter(|&q| w.s.cache.get(q).is_none())
+        .fold(0u32, |m, q| m | 1 << q);
+    (lo, hi, missing)
+}
+
+/// What a fault's read-around waits for: what inserting each missing page
+/// waits for ([`create_need`]), room in the device queue for all its
+/// reads, and on btrfs the extent lock over the whole range
+/// (btrfs_readahead → btrfs_lock_and_flush_ordered_range), which a
+/// direct I/O of the same task may hold: the generic/647 deadlock.
+pub fn read_around_need(w: &World, me: Holder, p: u8) -> Need {
+    let (_, _, missing) = read_around_pages(w, p);
+    let pages = || crate::version::iter_bits(missing);
+    let reads = pages()
+        .filter(|&q| matches!(w.s.ext.get(q), Ext::Written(_)))
+        .count();
+    if w.s.dev.nbios as usize + reads > crate::world::MAX_BIOS {
+        return Need::QueueSpace;
+    }
+    for q in pages() {
+        match create_need(w, me, q, false) {
+            Need::None => {}
+            need => return need,
+        }
+    }
+    if w.st.fs == Fs::Btrfs {
+        let first = missing.trailing_zeros() as u8;
+        let last = 31 - missing.leading_zeros() as u8;
+        return Need::ExtentLock(first, last);
+    }
+    Need::None
+}
+
+/// The fault's read-around: inserts and starts reading every missing page
+/// around `p` (page_cache_ra_order); the faulting task keeps a reference
+/// on `p` only.
+pub fn read_around(w: &mut World, me: Holder, p: u8) {
+    let (_, _, missing) = read_around_pages(w, p);
+    for q in crate::version::iter_bits(missing) {
+        add_and_read(w, me, q, false);
+        if q != p {
+            if let Some(t) = w.s.tasks.get_mut(me.0 as usize) {
+                t.folio_ref &= !(1 << q);
+            }
+        }
+    }
+    if w.st.fs == Fs::Btrfs && missing != 0 {
+        let first = missing.trailing_zeros() as u8;
+        let last = 31 - missing.leading_zeros() as u8;
+        w.s.locks.extent_release(first, last, me);
+    }
+}
+
 /// Inserts a locked folio at `p` and starts reading it: a bio for a written
 /// block (the folio is unlocked when it completes), zeroes otherwise
 /// (iomap_readahead zero-fills holes and unwritten extents without I/O).

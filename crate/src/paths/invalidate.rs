@@ -120,6 +120,8 @@ pub fn unmap_mapping_folio(w: &mut World, p: u8) {
     for t in w.s.tasks.iter_mut() {
         t.pte_ro &= !bit;
         t.pte_rw &= !bit;
+        // private mappings lose the file's folio, not their COW copies
+        t.priv_ro &= !bit;
     }
 }
 
@@ -148,7 +150,10 @@ pub fn remove_folio(w: &mut World, p: u8) {
 /// writeback, unlocked, not pinned, mapped by no one.
 pub fn evictable(w: &World, p: u8) -> bool {
     let bit = 1u16 << p;
-    let mapped = w.s.tasks.iter().any(|t| (t.pte_ro | t.pte_rw) & bit != 0);
+    let mapped =
+        w.s.tasks
+            .iter()
+            .any(|t| (t.pte_ro | t.pte_rw | t.priv_ro) & bit != 0);
     w.s.cache.get(p).is_some_and(|f| {
         !f.dirty()
             && !f.writeback()

@@ -80,13 +80,14 @@ pub fn initial(w: &World, t: u8) -> Path {
             direct,
             dontcache,
             into_mmap,
+            private,
         } => {
             if dax
                 && !(direct && w.st.policy.dax_odirect == crate::policy::DaxOdirect::DirectIoPath)
             {
                 Path::Dax(dax::DaxRw::new(range, false))
             } else if direct {
-                Path::DioRead(direct_read::DioRead::new(w, range, into_mmap))
+                Path::DioRead(direct_read::DioRead::new(w, range, into_mmap, private))
             } else {
                 Path::BufRead(buffered_read::BufRead::new(w, range, dontcache))
             }
@@ -97,13 +98,16 @@ pub fn initial(w: &World, t: u8) -> Path {
             dsync,
             uncached,
             from_mmap,
+            private,
         } => {
             if dax
                 && !(direct && w.st.policy.dax_odirect == crate::policy::DaxOdirect::DirectIoPath)
             {
                 Path::Dax(dax::DaxRw::new(range, true).dsync(dsync))
             } else if direct {
-                Path::DioWrite(direct_write::DioWrite::new(w, range, dsync, from_mmap))
+                Path::DioWrite(direct_write::DioWrite::new(
+                    w, range, dsync, from_mmap, private,
+                ))
             } else {
                 Path::BufWrite(buffered_write::BufWrite::new(range, dsync, uncached))
             }
@@ -195,7 +199,9 @@ pub fn written_pages(op: &Op, r: Ret, i_size: u8, pages: u8) -> u32 {
         Op::MmapWrite(p) => 1 << p,
         // the direct read's data landed in the mmapped pages P.. (a store)
         Op::Read {
-            into_mmap: Some(p), ..
+            into_mmap: Some(p),
+            private: false,
+            ..
         } => {
             if n == 0 {
                 0
