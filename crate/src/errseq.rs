@@ -87,3 +87,15 @@ mod tests {
         assert_eq!(wb2.ctr, before);
     }
 }
+
+/// Symmetry (see [`crate::perm`]): an errseq value names no task and no
+/// version (a task's cursor moves with its task).
+impl Errseq {
+    pub fn permute(&mut self, _p: &crate::perm::Perm) {
+        let Errseq {
+            err: _,
+            seen: _,
+            ctr: _,
+        } = self;
+    }
+}

@@ -112,7 +112,7 @@ pub fn scenario(seed: u64, shape: &Shape) -> String {
         }
     }
     for i in 0..shape.tasks {
-        let name = ["A", "B", "C", "D"][i];
+        let name = ["A", "B", "C", "D", "E", "F", "G", "H"][i];
         let ops: Vec<String> = (0..shape.ops)
             .map(|_| format!("\"{}\"", op(&mut rng, pages, shape.exotic, dax)))
             .collect();

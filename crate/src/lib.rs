@@ -25,6 +25,7 @@ pub mod locks;
 pub mod oracle;
 pub mod pagecache;
 pub mod paths;
+pub mod perm;
 pub mod version;
 pub mod world;
 

@@ -16,7 +16,7 @@ use crate::policy::{Policy, DEFAULT_PRESET};
 /// are small by design; these keep the state compact (bit masks).
 pub mod limits {
     pub const MAX_PAGES: usize = 16;
-    pub const MAX_TASKS: usize = 4;
+    pub const MAX_TASKS: usize = 8;
     /// Ops per task: runs may be long (a lecture demo, a benchmark); the
     /// explorer has its own bounds.
     pub const MAX_OPS: usize = 64;
