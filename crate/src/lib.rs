@@ -33,6 +33,7 @@ pub use world::{Actor, Ret, World};
 pub mod check;
 pub mod diagram;
 pub mod explore;
+pub mod explore_report;
 pub mod footprint;
 pub mod gen;
 pub mod golden;
