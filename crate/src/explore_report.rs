@@ -43,6 +43,21 @@ pub struct StatsOut {
     /// Complete interleavings the search covered (null if not counted or
     /// the state graph has a cycle).
     pub interleavings: Option<f64>,
+    /// The most bytes the search's data (visited set, parent links,
+    /// frontier) took at once, and per state.
+    pub memory_bytes: usize,
+    pub bytes_per_state: f64,
+    /// The process's peak resident memory (Linux; set by the CLI).
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// The peak resident set size of this process (VmHWM), where the system
+/// tells it.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -154,6 +169,9 @@ impl ExploreOut {
                     0.0
                 },
                 interleavings: s.interleavings,
+                memory_bytes: s.memory,
+                bytes_per_state: s.bytes_per_state(),
+                peak_rss_bytes: None,
             },
         }
     }
@@ -209,6 +227,15 @@ impl ExploreOut {
         if let Some(n) = s.interleavings {
             out += &format!("{n:.0} interleavings covered\n");
         }
+        out += &format!(
+            "memory: {:.1} MB for the search at the peak ({:.0} bytes per state)",
+            s.memory_bytes as f64 / 1048576.0,
+            s.bytes_per_state
+        );
+        if let Some(rss) = s.peak_rss_bytes {
+            out += &format!(", {:.1} MB peak RSS", rss as f64 / 1048576.0);
+        }
+        out += "\n";
         out
     }
 }

@@ -314,13 +314,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 true
             });
             let secs = t0.elapsed().as_secs_f64();
-            let out = dioscope::explore_report::ExploreOut::new(
+            let mut out = dioscope::explore_report::ExploreOut::new(
                 &r,
                 &sc,
                 spec.preset_name(&sc),
                 &spec.set_strings(),
                 secs,
             );
+            out.stats.peak_rss_bytes = dioscope::explore_report::peak_rss();
             if json {
                 println!(
                     "{}",

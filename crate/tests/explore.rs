@@ -267,3 +267,53 @@ fn a_memory_bound_stops_the_search_and_proves_nothing() {
         }
     }
 }
+
+/// What `dioscope explore --json` says about its memory: (stopped_by,
+/// accounted peak, peak RSS).
+fn explore_memory(args: &[&str]) -> (Option<String>, u64, u64) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dioscope"))
+        .arg("explore")
+        .args(args)
+        .arg("--json")
+        .output()
+        .expect("the CLI runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["stats"];
+    (
+        s["stopped_by"].as_str().map(str::to_string),
+        s["memory_bytes"].as_u64().unwrap(),
+        s["peak_rss_bytes"].as_u64().expect("Linux reports VmHWM"),
+    )
+}
+
+/// The resource test of the maximal scenario (8 tasks x 64 ops, 16 pages,
+/// flusher, reclaim, write cache): the search stops at its memory bound,
+/// says so, and the process stays within the budget over its own
+/// footprint (that of a trivial exploration). The budget is small so that
+/// the debug build reaches it quickly; the bench reports the default bound.
+#[test]
+fn the_maximal_scenario_stays_within_its_memory_budget() {
+    let maximal = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/maximal.toml");
+    let (_, _, base_rss) = explore_memory(&["btrfs-dio-mmap-eio", "--threads", "1"]);
+    let budget_mb = 40u64;
+    let (stopped, accounted, rss) = explore_memory(&[
+        maximal,
+        "--max-memory",
+        &budget_mb.to_string(),
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(stopped.as_deref(), Some("max memory 40 MB"));
+    assert!(accounted <= budget_mb << 20);
+    assert!(
+        rss <= (budget_mb << 20) + base_rss,
+        "peak RSS {} MB over a budget of {budget_mb} MB (base {} MB)",
+        rss >> 20,
+        base_rss >> 20
+    );
+}

@@ -45,7 +45,7 @@ use crate::footprint::{self, Fp};
 use crate::outcome::{Outcome, Verdict};
 use crate::perm::Perm;
 use crate::world::{Actor, State, World, MAX_TASKS};
-use store::{Chunked, FpTable, Frontier};
+use store::{Chunked, FpTable, Frontier, Parts};
 use symmetry::Symmetry;
 
 /// The memory budget when none is given: well under a developer machine's
@@ -420,7 +420,13 @@ pub fn explore(
 }
 
 /// States expanded per batch (natively, a batch is split among threads).
-const BATCH: usize = 1024;
+const BATCH: usize = 512;
+
+/// What the budget keeps aside for data that is not accounted: a batch of
+/// states and their children in flight, the allocator's slack.
+fn reserve(budget: usize) -> usize {
+    (budget / 16 + (32 << 20)).min(budget / 2)
+}
 
 /// A resumable exploration: `run` it in slices (the browser does, to keep
 /// the page responsive and show progress), then `finish` it.
@@ -436,6 +442,8 @@ pub struct Explorer {
     /// The round being expanded, and the next one.
     cur: Frontier<Entry>,
     next: Frontier<Entry>,
+    /// The distinct parts of the frontier's states.
+    parts: Parts,
     terminals: Chunked<TermInfo>,
     stats: Stats,
     /// Explored edges, when counting interleavings.
@@ -460,8 +468,9 @@ impl Explorer {
             nodes: Chunked::new(),
             fps: Chunked::new(),
             seen: FpTable::new(),
-            cur: Frontier::new(ntasks),
-            next: Frontier::new(ntasks),
+            cur: Frontier::new(),
+            next: Frontier::new(),
+            parts: Parts::new(ntasks),
             terminals: Chunked::new(),
             stats: Stats {
                 states: 1,
@@ -489,7 +498,7 @@ impl Explorer {
                 res: std::array::from_fn(|t| canon.tasks[t].res),
             });
         } else {
-            e.next.push(Entry::default(), &canon);
+            e.next.push(Entry::default(), &canon, &mut e.parts);
         }
         e.stats.memory = e.memory();
         e
@@ -511,6 +520,7 @@ impl Explorer {
             + self.seen.bytes()
             + self.cur.bytes()
             + self.next.bytes()
+            + self.parts.bytes()
             + self.terminals.bytes()
             + self.edges.bytes()
     }
@@ -518,9 +528,8 @@ impl Explorer {
     fn stop(&mut self, why: String) {
         self.stats.complete = false;
         self.stats.stopped_by.get_or_insert(why);
-        let n = self.ctx.ntasks;
-        self.cur = Frontier::new(n);
-        self.next = Frontier::new(n);
+        self.cur = Frontier::new();
+        self.next = Frontier::new();
     }
 
     /// Stops the search; the verdicts will say "not proven".
@@ -532,8 +541,7 @@ impl Explorer {
 
     /// Starts the next round: its entries take their nodes' data now.
     fn begin_round(&mut self) {
-        let n = self.ctx.ntasks;
-        self.cur = std::mem::replace(&mut self.next, Frontier::new(n));
+        self.cur = std::mem::replace(&mut self.next, Frontier::new());
         for i in 0..self.cur.entries.len() {
             let e = self.cur.entries.get_mut(i);
             let node = self.nodes.get_mut(e.node as usize);
@@ -558,9 +566,10 @@ impl Explorer {
             let n = left.min(BATCH).min(self.cur.remaining());
             left -= n;
             let first = self.cur.pos;
-            let batch: Vec<(Entry, State)> = (0..n).filter_map(|_| self.cur.pop()).collect();
+            let batch: Vec<(Entry, State)> =
+                (0..n).filter_map(|_| self.cur.pop(&self.parts)).collect();
             for (k, x) in self.expand_batch(batch).into_iter().enumerate() {
-                self.cur.free_before(first + k);
+                self.cur.free_before(first + k, &self.parts);
                 if !self.merge(x) {
                     return true;
                 }
@@ -619,7 +628,7 @@ impl Explorer {
         let now = self.memory();
         self.stats.memory = self.stats.memory.max(now);
         if let Some(m) = self.ctx.opts.max_memory {
-            if now + extra > m {
+            if now + extra > m.saturating_sub(reserve(m)) {
                 self.stop(format!("max memory {} MB", m >> 20));
                 return false;
             }
@@ -673,7 +682,7 @@ impl Explorer {
                     };
                     if let Some(only) = again {
                         if on.expanded {
-                            if !self.fits(self.next.next_alloc()) {
+                            if !self.fits(self.next.next_alloc(&self.parts)) {
                                 return false;
                             }
                             self.next.push(
@@ -683,6 +692,7 @@ impl Explorer {
                                     ..Entry::default()
                                 },
                                 &c.state,
+                                &mut self.parts,
                             );
                         }
                     }
@@ -700,7 +710,7 @@ impl Explorer {
                         + if c.done {
                             self.terminals.next_alloc()
                         } else {
-                            self.next.next_alloc()
+                            self.next.next_alloc(&self.parts)
                         };
                     if !self.fits(extra) {
                         return false;
@@ -734,6 +744,7 @@ impl Explorer {
                                 ..Entry::default()
                             },
                             &c.state,
+                            &mut self.parts,
                         );
                     }
                 }

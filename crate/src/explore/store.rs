@@ -6,10 +6,16 @@
 //! - nodes: per state its parent link, sleep set, depth (16 bytes);
 //! - fingerprints: per state 16 bytes, and an open-addressing table of
 //!   node ids over them (8 bytes a slot, at most 3/4 full);
-//! - the frontier: the states still to expand, stored compactly — the
-//!   state without its task slots, then only the scenario's tasks (a state
-//!   has room for `MAX_TASKS`; most scenarios have two or three).
+//! - the frontier: the states still to expand, stored compactly as ids
+//!   of their parts (the page cache, the extent map, the device, the
+//!   oracle, the locks and small fields, each task): states of a search
+//!   share most of their parts, and each distinct part is stored once
+//!   (the "collapse" compression of SPIN). A frontier state takes 4 bytes
+//!   a part instead of the whole state (1.6 KB).
 
+use std::hash::Hash;
+
+use super::fp::Fp128;
 use crate::device::Device;
 use crate::errseq::Errseq;
 use crate::extents::Extents;
@@ -166,99 +172,223 @@ impl FpTable {
     }
 }
 
-/// A state without its task slots.
-#[derive(Clone, Copy)]
-pub(crate) struct Head {
+/// The parts of a state besides the big ones and the tasks.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Core {
     i_size: u8,
-    cache: PageCache,
-    ext: Extents,
-    dev: Device,
     locks: Locks,
     dio: u8,
     wb_err: Errseq,
     as_eio: bool,
-    oracle: Oracle,
     over: bool,
 }
 
-fn split(s: &State) -> (Head, &[Task; MAX_TASKS]) {
-    let State {
-        i_size,
-        cache,
-        ext,
-        dev,
-        locks,
-        dio,
-        wb_err,
-        as_eio,
-        tasks,
-        oracle,
-        over,
-    } = s;
-    (
-        Head {
+/// Distinct values, each stored once, by id.
+struct Interner<T> {
+    items: Chunked<T>,
+    hashes: Chunked<u64>,
+    /// Open addressing over the items: id + 1, 0 for empty.
+    slots: Vec<u32>,
+}
+
+impl<T: Copy + Eq + Hash> Interner<T> {
+    fn new() -> Self {
+        Interner {
+            items: Chunked::new(),
+            hashes: Chunked::new(),
+            slots: vec![0; 256],
+        }
+    }
+
+    fn hash(x: &T) -> u64 {
+        let mut h = Fp128::default();
+        x.hash(&mut h);
+        h.get() as u64
+    }
+
+    fn intern(&mut self, x: &T) -> u32 {
+        let h = Self::hash(x);
+        let mask = self.slots.len() - 1;
+        let mut i = h as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => break,
+                s => {
+                    let id = s - 1;
+                    if *self.hashes.get(id as usize) == h && self.items.get(id as usize) == x {
+                        return id;
+                    }
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        let id = self.items.len() as u32;
+        self.items.push(*x);
+        self.hashes.push(h);
+        if (self.items.len()) * 4 > self.slots.len() * 3 {
+            self.slots = vec![0; self.slots.len() * 2];
+            let mask = self.slots.len() - 1;
+            for k in 0..self.items.len() {
+                let mut i = *self.hashes.get(k) as usize & mask;
+                while self.slots[i] != 0 {
+                    i = (i + 1) & mask;
+                }
+                self.slots[i] = k as u32 + 1;
+            }
+        } else {
+            self.slots[i] = id + 1;
+        }
+        id
+    }
+
+    fn get(&self, id: u32) -> &T {
+        self.items.get(id as usize)
+    }
+
+    /// Bytes a new value would allocate, at most.
+    fn next_alloc(&self) -> usize {
+        let grow = if (self.items.len() + 1) * 4 > self.slots.len() * 3 {
+            self.slots.len() * 2 * 4
+        } else {
+            0
+        };
+        self.items.next_alloc() + self.hashes.next_alloc() + grow
+    }
+
+    fn bytes(&self) -> usize {
+        self.items.bytes() + self.hashes.bytes() + self.slots.len() * 4
+    }
+}
+
+/// The distinct parts of the stored states.
+pub(crate) struct Parts {
+    core: Interner<Core>,
+    cache: Interner<PageCache>,
+    ext: Interner<Extents>,
+    dev: Interner<Device>,
+    oracle: Interner<Oracle>,
+    task: Interner<Task>,
+    ntasks: usize,
+}
+
+/// Ids per stored state: core, cache, extents, device, oracle, then tasks.
+const FIXED: usize = 5;
+
+impl Parts {
+    pub fn new(ntasks: usize) -> Self {
+        Parts {
+            core: Interner::new(),
+            cache: Interner::new(),
+            ext: Interner::new(),
+            dev: Interner::new(),
+            oracle: Interner::new(),
+            task: Interner::new(),
+            ntasks,
+        }
+    }
+
+    fn ids(&self) -> usize {
+        FIXED + self.ntasks
+    }
+
+    fn store(&mut self, s: &State, out: &mut Chunked<u32>) {
+        let State {
+            i_size,
+            cache,
+            ext,
+            dev,
+            locks,
+            dio,
+            wb_err,
+            as_eio,
+            tasks,
+            oracle,
+            over,
+        } = s;
+        debug_assert!(
+            tasks[self.ntasks..].iter().all(|t| *t == Task::default()),
+            "a task slot past the scenario's tasks is in use"
+        );
+        let core = Core {
             i_size: *i_size,
-            cache: *cache,
-            ext: *ext,
-            dev: *dev,
             locks: *locks,
             dio: *dio,
             wb_err: *wb_err,
             as_eio: *as_eio,
-            oracle: *oracle,
             over: *over,
-        },
-        tasks,
-    )
-}
+        };
+        out.push(self.core.intern(&core));
+        out.push(self.cache.intern(cache));
+        out.push(self.ext.intern(ext));
+        out.push(self.dev.intern(dev));
+        out.push(self.oracle.intern(oracle));
+        for t in &tasks[..self.ntasks] {
+            out.push(self.task.intern(t));
+        }
+    }
 
-fn join(h: &Head, tasks: &[Task]) -> State {
-    let Head {
-        i_size,
-        cache,
-        ext,
-        dev,
-        locks,
-        dio,
-        wb_err,
-        as_eio,
-        oracle,
-        over,
-    } = *h;
-    let mut all = [Task::default(); MAX_TASKS];
-    all[..tasks.len()].copy_from_slice(tasks);
-    State {
-        i_size,
-        cache,
-        ext,
-        dev,
-        locks,
-        dio,
-        wb_err,
-        as_eio,
-        tasks: all,
-        oracle,
-        over,
+    fn load(&self, ids: &Chunked<u32>, at: usize) -> State {
+        let id = |k: usize| *ids.get(at + k);
+        let Core {
+            i_size,
+            locks,
+            dio,
+            wb_err,
+            as_eio,
+            over,
+        } = *self.core.get(id(0));
+        let mut tasks = [Task::default(); MAX_TASKS];
+        for (k, t) in tasks[..self.ntasks].iter_mut().enumerate() {
+            *t = *self.task.get(id(FIXED + k));
+        }
+        State {
+            i_size,
+            cache: *self.cache.get(id(1)),
+            ext: *self.ext.get(id(2)),
+            dev: *self.dev.get(id(3)),
+            locks,
+            dio,
+            wb_err,
+            as_eio,
+            tasks,
+            oracle: *self.oracle.get(id(4)),
+            over,
+        }
+    }
+
+    /// Bytes storing a new state could allocate, at most.
+    fn next_alloc(&self) -> usize {
+        self.core.next_alloc()
+            + self.cache.next_alloc()
+            + self.ext.next_alloc()
+            + self.dev.next_alloc()
+            + self.oracle.next_alloc()
+            + self.ntasks * self.task.next_alloc()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.core.bytes()
+            + self.cache.bytes()
+            + self.ext.bytes()
+            + self.dev.bytes()
+            + self.oracle.bytes()
+            + self.task.bytes()
     }
 }
 
 /// States to expand, in order, with what goes with each.
 pub(crate) struct Frontier<E> {
     pub entries: Chunked<E>,
-    heads: Chunked<Head>,
-    tasks: Chunked<Task>,
-    ntasks: usize,
+    ids: Chunked<u32>,
     /// Entries before this one have been taken.
     pub pos: usize,
 }
 
 impl<E: Copy> Frontier<E> {
-    pub fn new(ntasks: usize) -> Self {
+    pub fn new() -> Self {
         Frontier {
             entries: Chunked::new(),
-            heads: Chunked::new(),
-            tasks: Chunked::new(),
-            ntasks,
+            ids: Chunked::new(),
             pos: 0,
         }
     }
@@ -267,54 +397,38 @@ impl<E: Copy> Frontier<E> {
         self.entries.len() - self.pos
     }
 
-    pub fn next_alloc(&self) -> usize {
-        let ch = Chunked::<Task>::CHUNK;
-        let before = self.tasks.len().div_ceil(ch);
-        let after = (self.tasks.len() + self.ntasks).div_ceil(ch);
-        self.entries.next_alloc()
-            + self.heads.next_alloc()
-            + (after - before) * ch * std::mem::size_of::<Task>()
+    pub fn next_alloc(&self, parts: &Parts) -> usize {
+        let ch = Chunked::<u32>::CHUNK;
+        let before = self.ids.len().div_ceil(ch);
+        let after = (self.ids.len() + parts.ids()).div_ceil(ch);
+        self.entries.next_alloc() + (after - before) * ch * 4 + parts.next_alloc()
     }
 
-    pub fn push(&mut self, e: E, s: &State) {
-        let (head, tasks) = split(s);
-        debug_assert!(
-            tasks[self.ntasks..].iter().all(|t| *t == Task::default()),
-            "a task slot past the scenario's tasks is in use"
-        );
+    pub fn push(&mut self, e: E, s: &State, parts: &mut Parts) {
         self.entries.push(e);
-        self.heads.push(head);
-        for t in &tasks[..self.ntasks] {
-            self.tasks.push(*t);
-        }
+        parts.store(s, &mut self.ids);
     }
 
     /// Takes the next entry and its state.
-    pub fn pop(&mut self) -> Option<(E, State)> {
+    pub fn pop(&mut self, parts: &Parts) -> Option<(E, State)> {
         if self.pos >= self.entries.len() {
             return None;
         }
         let i = self.pos;
         self.pos += 1;
-        let n = self.ntasks;
-        let mut tasks = [Task::default(); MAX_TASKS];
-        for (k, t) in tasks[..n].iter_mut().enumerate() {
-            *t = *self.tasks.get(i * n + k);
-        }
-        let s = join(self.heads.get(i), &tasks[..n]);
+        let s = parts.load(&self.ids, i * parts.ids());
         Some((*self.entries.get(i), s))
     }
 
     /// Frees the storage of the entries before `upto` (taken and done
     /// with: the explorer frees as it merges, so that what it accounts
     /// does not depend on how many states it takes at once).
-    pub fn free_before(&mut self, upto: usize) {
+    pub fn free_before(&mut self, upto: usize, parts: &Parts) {
         self.entries.free_before(upto);
-        self.heads.free_before(upto);
-        self.tasks.free_before(upto * self.ntasks);
+        self.ids.free_before(upto * parts.ids());
     }
 
     pub fn bytes(&self) -> usize {
-        self.entries.bytes() + self.heads.bytes() + self.tasks.bytes()
+        self.entries.bytes() + self.ids.bytes()
     }
 }
