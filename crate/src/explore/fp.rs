@@ -1,7 +1,7 @@
 //! State fingerprints: 128 bits of a state, so that the visited set keeps
 //! 16 bytes per state instead of the state.
 
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 
 use crate::world::{State, World};
 
@@ -89,35 +89,11 @@ impl Fp128 {
     }
 }
 
-/// The fingerprint of a state of a scenario with `ntasks` tasks: the task
-/// slots past them are always empty and are not hashed.
+/// The fingerprint of a state of a scenario with `ntasks` tasks (the task
+/// slots past them are always empty and are not hashed): a hash of the
+/// hashes of its parts, which the frontier's store reuses.
 pub(crate) fn of_state(s: &State, ntasks: usize) -> u128 {
-    let State {
-        i_size,
-        cache,
-        ext,
-        dev,
-        locks,
-        dio,
-        wb_err,
-        as_eio,
-        tasks,
-        oracle,
-        over,
-    } = s;
-    let mut h = Fp128::default();
-    i_size.hash(&mut h);
-    cache.hash(&mut h);
-    ext.hash(&mut h);
-    dev.hash(&mut h);
-    locks.hash(&mut h);
-    dio.hash(&mut h);
-    wb_err.hash(&mut h);
-    as_eio.hash(&mut h);
-    tasks[..ntasks].hash(&mut h);
-    oracle.hash(&mut h);
-    over.hash(&mut h);
-    h.get()
+    super::store::Hashes::of(s, ntasks).fingerprint(ntasks)
 }
 
 /// The fingerprint of a world's state.

@@ -45,7 +45,7 @@ use crate::footprint::{self, Fp};
 use crate::outcome::{Outcome, Verdict};
 use crate::perm::Perm;
 use crate::world::{Actor, State, World, MAX_TASKS};
-use store::{Chunked, FpTable, Frontier, Parts};
+use store::{Chunked, FpTable, Frontier, Hashes, Parts};
 use symmetry::Symmetry;
 
 /// The memory budget when none is given: well under a developer machine's
@@ -275,11 +275,38 @@ fn rename(a: Actor, p: &Perm) -> Actor {
 /// A child found by expanding a state.
 struct Child {
     fp: u128,
+    hashes: Hashes,
     actor: u8,
     sleep: u32,
     preemptions: u16,
     done: bool,
-    state: State,
+    /// Its state's index in [`Expanded::states`]; None when the child is a
+    /// state already seen that will not be expanded again (most children:
+    /// their state need not be kept).
+    state: Option<u32>,
+}
+
+/// What an expansion may look up: the visited set as it was before the
+/// batch (only ever grows; a node's sleep set and preemptions only shrink).
+struct Seen<'a> {
+    table: &'a FpTable,
+    fps: &'a Chunked<u128>,
+    nodes: &'a Chunked<Node>,
+}
+
+impl Seen<'_> {
+    /// Whether merging a child with these data into a state seen already
+    /// can need its state (to expand it again).
+    fn may_need(&self, fp: u128, sleep: u32, preemptions: u16, opts: &Options) -> bool {
+        match self.table.get(fp, self.fps) {
+            None => true,
+            Some(id) => {
+                let on = self.nodes.get(id as usize);
+                (opts.reduction && on.sleep & !sleep != 0)
+                    || (opts.max_preemptions.is_some() && preemptions < on.preemptions)
+            }
+        }
+    }
 }
 
 /// What expanding one state gave.
@@ -290,6 +317,7 @@ struct Expanded {
     pruned: usize,
     bound: Option<String>,
     children: Vec<Child>,
+    states: Vec<State>,
 }
 
 /// What an expansion needs, shared by the threads.
@@ -303,7 +331,7 @@ struct Ctx {
 impl Ctx {
     /// Expands one state (pure: the same entry and state give the same
     /// result on any thread).
-    fn expand(&self, base: &World, e: &Entry, s: State) -> Expanded {
+    fn expand(&self, base: &World, seen: &Seen, e: &Entry, s: State) -> Expanded {
         let opts = &self.opts;
         let w = World::from_parts(base.st.clone(), s);
         let mut out = Expanded {
@@ -312,7 +340,8 @@ impl Ctx {
             transitions: 0,
             pruned: 0,
             bound: None,
-            children: Vec::new(),
+            children: Vec::with_capacity(w.enabled().len()),
+            states: Vec::new(),
         };
         if let Some(d) = opts.max_depth {
             if e.depth as usize >= d {
@@ -363,13 +392,22 @@ impl Ctx {
                 let tasks = (1u32 << MAX_TASKS) - 1;
                 child_sleep = child_sleep & !tasks | u32::from(p.tasks8(child_sleep as u8));
             }
+            let hashes = Hashes::of(&child.s, self.ntasks);
+            let fp = hashes.fingerprint(self.ntasks);
+            let preemptions = preempt.min(u32::from(u16::MAX)) as u16;
             out.children.push(Child {
-                fp: fp::of_state(&child.s, self.ntasks),
+                fp,
+                hashes,
                 actor: encode(a),
                 sleep: child_sleep,
-                preemptions: preempt.min(u32::from(u16::MAX)) as u16,
+                preemptions,
                 done: child.is_done(),
-                state: child.s,
+                state: if seen.may_need(fp, child_sleep, preemptions, opts) {
+                    out.states.push(child.s);
+                    Some(out.states.len() as u32 - 1)
+                } else {
+                    None
+                },
             });
             if opts.reduction {
                 sleep |= bit;
@@ -487,7 +525,8 @@ impl Explorer {
             edges: Chunked::new(),
             root,
         };
-        let f = fp::of_state(&canon, ntasks);
+        let hashes = Hashes::of(&canon, ntasks);
+        let f = hashes.fingerprint(ntasks);
         e.nodes.push(Node::default());
         e.fps.push(f);
         e.seen.insert(f, 0, &e.fps);
@@ -498,7 +537,7 @@ impl Explorer {
                 res: std::array::from_fn(|t| canon.tasks[t].res),
             });
         } else {
-            e.next.push(Entry::default(), &canon, &mut e.parts);
+            e.next.push(Entry::default(), &canon, &hashes, &mut e.parts);
         }
         e.stats.memory = e.memory();
         e
@@ -566,8 +605,8 @@ impl Explorer {
             let n = left.min(BATCH).min(self.cur.remaining());
             left -= n;
             let first = self.cur.pos;
-            let batch: Vec<(Entry, State)> =
-                (0..n).filter_map(|_| self.cur.pop(&self.parts)).collect();
+            let mut batch: Vec<(Entry, State)> = Vec::with_capacity(n);
+            batch.extend((0..n).filter_map(|_| self.cur.pop(&self.parts)));
             for (k, x) in self.expand_batch(batch).into_iter().enumerate() {
                 self.cur.free_before(first + k, &self.parts);
                 if !self.merge(x) {
@@ -585,8 +624,16 @@ impl Explorer {
         }
         batch
             .into_iter()
-            .map(|(e, s)| self.ctx.expand(&self.root, &e, s))
+            .map(|(e, s)| self.ctx.expand(&self.root, &self.seen(), &e, s))
             .collect()
+    }
+
+    fn seen(&self) -> Seen<'_> {
+        Seen {
+            table: &self.seen,
+            fps: &self.fps,
+            nodes: &self.nodes,
+        }
     }
 
     #[cfg(not(target_arch = "wasm32"))]
@@ -594,6 +641,7 @@ impl Explorer {
         let per = batch.len().div_ceil(threads);
         let parts: Vec<&[(Entry, State)]> = batch.chunks(per).collect();
         let ctx = &self.ctx;
+        let seen = &self.seen();
         let sc = &self.root.st.scenario;
         let pol = &self.root.st.policy;
         std::thread::scope(|scope| {
@@ -603,7 +651,7 @@ impl Explorer {
                     scope.spawn(move || {
                         let base = World::new_quiet(sc, pol);
                         part.iter()
-                            .map(|(e, s)| ctx.expand(&base, e, *s))
+                            .map(|(e, s)| ctx.expand(&base, seen, e, *s))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -619,7 +667,7 @@ impl Explorer {
     fn expand_parallel(&self, batch: Vec<(Entry, State)>, _threads: usize) -> Vec<Expanded> {
         batch
             .into_iter()
-            .map(|(e, s)| self.ctx.expand(&self.root, &e, s))
+            .map(|(e, s)| self.ctx.expand(&self.root, &self.seen(), &e, s))
             .collect()
     }
 
@@ -651,6 +699,7 @@ impl Explorer {
             self.stats.complete = false;
             self.stats.stopped_by.get_or_insert(b);
         }
+        let states = x.states;
         for c in x.children {
             if count {
                 let extra = self.edges.next_alloc();
@@ -682,6 +731,8 @@ impl Explorer {
                     };
                     if let Some(only) = again {
                         if on.expanded {
+                            let state =
+                                &states[c.state.expect("a state to expand again is kept") as usize];
                             if !self.fits(self.next.next_alloc(&self.parts)) {
                                 return false;
                             }
@@ -691,7 +742,8 @@ impl Explorer {
                                     only,
                                     ..Entry::default()
                                 },
-                                &c.state,
+                                state,
+                                &c.hashes,
                                 &mut self.parts,
                             );
                         }
@@ -731,11 +783,12 @@ impl Explorer {
                     if count {
                         self.edges.push((x.node, nid));
                     }
+                    let state = &states[c.state.expect("a new state is kept") as usize];
                     if c.done {
                         self.terminals.push(TermInfo {
                             id: nid,
-                            fired: c.state.oracle.fired,
-                            res: std::array::from_fn(|t| c.state.tasks[t].res),
+                            fired: state.oracle.fired,
+                            res: std::array::from_fn(|t| state.tasks[t].res),
                         });
                     } else {
                         self.next.push(
@@ -743,7 +796,8 @@ impl Explorer {
                                 node: nid,
                                 ..Entry::default()
                             },
-                            &c.state,
+                            state,
+                            &c.hashes,
                             &mut self.parts,
                         );
                     }

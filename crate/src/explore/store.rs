@@ -13,7 +13,7 @@
 //!   (the "collapse" compression of SPIN). A frontier state takes 4 bytes
 //!   a part instead of the whole state (1.6 KB).
 
-use std::hash::Hash;
+use std::hash::{Hash, Hasher};
 
 use super::fp::Fp128;
 use crate::device::Device;
@@ -25,7 +25,7 @@ use crate::pagecache::PageCache;
 use crate::world::{State, Task, MAX_TASKS};
 
 /// Bytes per chunk (about).
-const CHUNK_BYTES: usize = 128 << 10;
+const CHUNK_BYTES: usize = 16 << 10;
 
 /// A vector that grows one fixed-size chunk at a time, and can free the
 /// chunks a reader has gone past.
@@ -183,10 +183,96 @@ struct Core {
     over: bool,
 }
 
-/// Distinct values, each stored once, by id.
+/// The hashes of a state's parts (core, cache, extents, device, oracle,
+/// then each task).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Hashes {
+    parts: [u128; FIXED],
+    tasks: [u128; MAX_TASKS],
+}
+
+fn hash128<T: Hash + ?Sized>(x: &T) -> u128 {
+    let mut h = Fp128::default();
+    x.hash(&mut h);
+    h.get()
+}
+
+impl Hashes {
+    pub fn of(s: &State, ntasks: usize) -> Hashes {
+        let (core, rest) = split(s);
+        let mut h = Hashes {
+            parts: [
+                hash128(&core),
+                hash128(rest.cache),
+                hash128(rest.ext),
+                hash128(rest.dev),
+                hash128(rest.oracle),
+            ],
+            tasks: [0; MAX_TASKS],
+        };
+        for (k, t) in rest.tasks[..ntasks].iter().enumerate() {
+            h.tasks[k] = hash128(t);
+        }
+        h
+    }
+
+    pub fn fingerprint(&self, ntasks: usize) -> u128 {
+        let mut f = Fp128::default();
+        for x in self.parts.iter().chain(&self.tasks[..ntasks]) {
+            f.write_u64(*x as u64);
+            f.write_u64((*x >> 64) as u64);
+        }
+        f.get()
+    }
+}
+
+/// A state's big parts, by reference.
+struct Rest<'a> {
+    cache: &'a PageCache,
+    ext: &'a Extents,
+    dev: &'a Device,
+    oracle: &'a Oracle,
+    tasks: &'a [Task; MAX_TASKS],
+}
+
+fn split(s: &State) -> (Core, Rest<'_>) {
+    let State {
+        i_size,
+        cache,
+        ext,
+        dev,
+        locks,
+        dio,
+        wb_err,
+        as_eio,
+        tasks,
+        oracle,
+        over,
+    } = s;
+    (
+        Core {
+            i_size: *i_size,
+            locks: *locks,
+            dio: *dio,
+            wb_err: *wb_err,
+            as_eio: *as_eio,
+            over: *over,
+        },
+        Rest {
+            cache,
+            ext,
+            dev,
+            oracle,
+            tasks,
+        },
+    )
+}
+
+/// Distinct values, each stored once, by id. Values are told apart by
+/// their 128-bit hash, as states are by their fingerprint.
 struct Interner<T> {
     items: Chunked<T>,
-    hashes: Chunked<u64>,
+    hashes: Chunked<u128>,
     /// Open addressing over the items: id + 1, 0 for empty.
     slots: Vec<u32>,
 }
@@ -200,14 +286,8 @@ impl<T: Copy + Eq + Hash> Interner<T> {
         }
     }
 
-    fn hash(x: &T) -> u64 {
-        let mut h = Fp128::default();
-        x.hash(&mut h);
-        h.get() as u64
-    }
-
-    fn intern(&mut self, x: &T) -> u32 {
-        let h = Self::hash(x);
+    /// `h`: the value's hash ([`Hashes`]).
+    fn intern(&mut self, x: &T, h: u128) -> u32 {
         let mask = self.slots.len() - 1;
         let mut i = h as usize & mask;
         loop {
@@ -215,7 +295,8 @@ impl<T: Copy + Eq + Hash> Interner<T> {
                 0 => break,
                 s => {
                     let id = s - 1;
-                    if *self.hashes.get(id as usize) == h && self.items.get(id as usize) == x {
+                    if *self.hashes.get(id as usize) == h {
+                        debug_assert!(self.items.get(id as usize) == x, "a 128-bit collision");
                         return id;
                     }
                 }
@@ -291,39 +372,21 @@ impl Parts {
         FIXED + self.ntasks
     }
 
-    fn store(&mut self, s: &State, out: &mut Chunked<u32>) {
-        let State {
-            i_size,
-            cache,
-            ext,
-            dev,
-            locks,
-            dio,
-            wb_err,
-            as_eio,
-            tasks,
-            oracle,
-            over,
-        } = s;
+    fn store(&mut self, s: &State, h: &Hashes, out: &mut Chunked<u32>) {
+        let (core, rest) = split(s);
         debug_assert!(
-            tasks[self.ntasks..].iter().all(|t| *t == Task::default()),
+            rest.tasks[self.ntasks..]
+                .iter()
+                .all(|t| *t == Task::default()),
             "a task slot past the scenario's tasks is in use"
         );
-        let core = Core {
-            i_size: *i_size,
-            locks: *locks,
-            dio: *dio,
-            wb_err: *wb_err,
-            as_eio: *as_eio,
-            over: *over,
-        };
-        out.push(self.core.intern(&core));
-        out.push(self.cache.intern(cache));
-        out.push(self.ext.intern(ext));
-        out.push(self.dev.intern(dev));
-        out.push(self.oracle.intern(oracle));
-        for t in &tasks[..self.ntasks] {
-            out.push(self.task.intern(t));
+        out.push(self.core.intern(&core, h.parts[0]));
+        out.push(self.cache.intern(rest.cache, h.parts[1]));
+        out.push(self.ext.intern(rest.ext, h.parts[2]));
+        out.push(self.dev.intern(rest.dev, h.parts[3]));
+        out.push(self.oracle.intern(rest.oracle, h.parts[4]));
+        for (k, t) in rest.tasks[..self.ntasks].iter().enumerate() {
+            out.push(self.task.intern(t, h.tasks[k]));
         }
     }
 
@@ -404,9 +467,9 @@ impl<E: Copy> Frontier<E> {
         self.entries.next_alloc() + (after - before) * ch * 4 + parts.next_alloc()
     }
 
-    pub fn push(&mut self, e: E, s: &State, parts: &mut Parts) {
+    pub fn push(&mut self, e: E, s: &State, h: &Hashes, parts: &mut Parts) {
         self.entries.push(e);
-        parts.store(s, &mut self.ids);
+        parts.store(s, h, &mut self.ids);
     }
 
     /// Takes the next entry and its state.

@@ -83,10 +83,10 @@ impl Symmetry {
 
     /// The renaming that puts, for each class, member `arr[c][j]` into
     /// the class's `j`-th slot.
-    fn perm_of(&self, arr: &[Vec<u8>]) -> Perm {
+    fn perm_of<A: AsRef<[u8]>>(&self, arr: &[A]) -> Perm {
         let mut p = Perm::identity();
         for (class, order) in self.classes.iter().zip(arr) {
-            for (&slot, &old) in class.iter().zip(order) {
+            for (&slot, &old) in class.iter().zip(order.as_ref()) {
                 p.task[old as usize] = slot;
                 for (o, v) in self.op_ver[old as usize].iter().enumerate() {
                     if let (Some(v), Some(to)) = (v, self.op_ver[slot as usize][o]) {
@@ -269,15 +269,19 @@ impl Symmetry {
         }
         // sort each class by signature
         let sigs = self.signatures(s);
-        let mut arr: Vec<Vec<u8>> = Vec::with_capacity(self.classes.len());
+        let mut arr = [[0u8; MAX_TASKS]; MAX_TASKS];
         let mut ties: Vec<(usize, usize, usize)> = Vec::new(); // (class, from, len)
         for (c, class) in self.classes.iter().enumerate() {
-            let mut keyed: Vec<(u64, u8)> = class.iter().map(|&m| (sigs[m as usize], m)).collect();
-            keyed.sort_unstable();
+            let n = class.len();
+            let mut keyed = [(0u64, 0u8); MAX_TASKS];
+            for (k, &m) in class.iter().enumerate() {
+                keyed[k] = (sigs[m as usize], m);
+            }
+            keyed[..n].sort_unstable();
             let mut i = 0;
-            while i < keyed.len() {
+            while i < n {
                 let mut j = i + 1;
-                while j < keyed.len() && keyed[j].0 == keyed[i].0 {
+                while j < n && keyed[j].0 == keyed[i].0 {
                     j += 1;
                 }
                 if j - i > 1 {
@@ -285,17 +289,25 @@ impl Symmetry {
                 }
                 i = j;
             }
-            arr.push(keyed.into_iter().map(|(_, m)| m).collect());
+            for k in 0..n {
+                arr[c][k] = keyed[k].1;
+            }
         }
-        let p = self.perm_of(&arr);
-        let unsorted = *s;
+        let arr = &arr[..self.classes.len()];
+        let p = self.perm_of(arr);
+        if ties.is_empty() {
+            if !p.is_identity() {
+                s.permute(&p);
+            }
+            return p;
+        }
+        let s0 = *s;
         if !p.is_identity() {
             s.permute(&p);
         }
-        if ties.is_empty() || self.exchangeable(s, &ties) {
+        if self.exchangeable(s, &ties) {
             return p;
         }
-        let s0 = unsorted;
         let mut best = *s;
         // try the orders among tied members; the least fingerprint wins
         let tries: usize = ties
@@ -308,7 +320,11 @@ impl Symmetry {
         }
         let mut best_fp = fp::of_state(&best, self.ntasks);
         let mut best_p = p;
-        let mut cur = arr.clone();
+        let mut cur: Vec<Vec<u8>> = arr
+            .iter()
+            .zip(&self.classes)
+            .map(|(a, c)| a[..c.len()].to_vec())
+            .collect();
         let mut counters: Vec<Vec<u8>> = ties
             .iter()
             .map(|&(c, from, n)| arr[c][from..from + n].to_vec())
@@ -341,9 +357,12 @@ impl Symmetry {
     fn exchangeable(&self, s: &State, ties: &[(usize, usize, usize)]) -> bool {
         ties.iter().all(|&(c, from, n)| {
             (from..from + n - 1).all(|k| {
-                let mut arr: Vec<Vec<u8>> = self.classes.clone();
+                let mut arr = [[0u8; MAX_TASKS]; MAX_TASKS];
+                for (a, class) in arr.iter_mut().zip(&self.classes) {
+                    a[..class.len()].copy_from_slice(class);
+                }
                 arr[c].swap(k, k + 1);
-                let q = self.perm_of(&arr);
+                let q = self.perm_of(&arr[..self.classes.len()]);
                 let mut t = *s;
                 t.permute(&q);
                 t == *s
