@@ -1,4 +1,4 @@
-//! `cargo bench -p dioscope --bench explore [FILTER]`: the explorer's
+//! `cargo bench -p dioscope --bench explore [FILTER | library | family]`: the explorer's
 //! benchmark table for every bundled scenario (under each of its
 //! expectations' presets) and for generated scenarios of 2, 3 and 4 tasks
 //! of growing length: states, transitions, engine steps per second, wall
@@ -354,7 +354,10 @@ fn main() {
     );
     let mut total = 0.0;
     for b in dioscope::library::bundled() {
-        if filter.as_deref().is_some_and(|f| !b.id().contains(f)) {
+        if filter
+            .as_deref()
+            .is_some_and(|f| f != "library" && !b.id().contains(f))
+        {
             continue;
         }
         let sc = b.parse().expect("bundled scenarios parse");
