@@ -234,3 +234,38 @@ impl Device {
         self.nbios = 0;
     }
 }
+
+/// Symmetry (see [`crate::perm`]): data on media, in the volatile cache
+/// and in flight, and who submitted each bio. Blocks and queue positions
+/// stay: the same schedule renamed submits the same bios in the same order.
+impl Device {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let Device {
+            media,
+            vcache,
+            fail: _,
+            poison: _,
+            bios,
+            nbios,
+        } = self;
+        for v in media.iter_mut() {
+            *v = p.version(*v);
+        }
+        for v in vcache.iter_mut().flatten() {
+            *v = p.version(*v);
+        }
+        for b in bios[..*nbios as usize].iter_mut() {
+            let Bio {
+                kind: _,
+                block: _,
+                page: _,
+                ver,
+                fua: _,
+                owner,
+                op: _,
+            } = b;
+            *ver = p.version(*ver);
+            *owner = p.holder(*owner);
+        }
+    }
+}

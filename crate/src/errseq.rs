@@ -47,6 +47,18 @@ impl Errseq {
     }
 }
 
+/// Symmetry (see [`crate::perm`]): an errseq value names no task and no
+/// version (a task's cursor moves with its task).
+impl Errseq {
+    pub fn permute(&mut self, _p: &crate::perm::Perm) {
+        let Errseq {
+            err: _,
+            seen: _,
+            ctr: _,
+        } = self;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

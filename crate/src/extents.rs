@@ -161,3 +161,26 @@ impl Extents {
         self.disk_size
     }
 }
+
+/// Symmetry (see [`crate::perm`]): the zeroes a hole, a reservation or an
+/// unwritten extent reads as are versions (a punch writes one). Blocks are
+/// not renamed: the same schedule allocates the same blocks.
+impl Extents {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let Extents {
+            map,
+            disk,
+            disk_size: _,
+            busy: _,
+            seq: _,
+        } = self;
+        for e in map.iter_mut().chain(disk.iter_mut()) {
+            *e = match *e {
+                Ext::Hole(z) => Ext::Hole(p.version(z)),
+                Ext::Delalloc(z) => Ext::Delalloc(p.version(z)),
+                Ext::Unwritten(b, z) => Ext::Unwritten(b, p.version(z)),
+                Ext::Written(b) => Ext::Written(b),
+            };
+        }
+    }
+}

@@ -18,14 +18,15 @@ use crate::world::{Actor, World, MAX_PAGES, MAX_TASKS};
 const PAGE0: u32 = 0;
 const BLOCK0: u32 = 16;
 const TASK0: u32 = 48;
-const I_RWSEM: u32 = 52;
-const INVALIDATE_LOCK: u32 = 53;
-const DIO_RWSEM: u32 = 54;
-const I_SIZE: u32 = 55;
-const DIO_COUNT: u32 = 56;
-const WB_ERR: u32 = 57;
-const EXT_ALLOC: u32 = 58;
-const QUEUE: u32 = 59;
+const I_RWSEM: u32 = TASK0 + MAX_TASKS as u32;
+const INVALIDATE_LOCK: u32 = I_RWSEM + 1;
+const DIO_RWSEM: u32 = I_RWSEM + 2;
+const I_SIZE: u32 = I_RWSEM + 3;
+const DIO_COUNT: u32 = I_RWSEM + 4;
+const WB_ERR: u32 = I_RWSEM + 5;
+const EXT_ALLOC: u32 = I_RWSEM + 6;
+const QUEUE: u32 = I_RWSEM + 7;
+const _: () = assert!(QUEUE < 64 && BLOCK0 as usize + crate::world::MAX_BLOCKS <= TASK0 as usize);
 
 /// A footprint: exclusive objects, plus read/write pairs for state that
 /// many steps update commutatively (the write-order bookkeeping of the
@@ -192,7 +193,10 @@ fn task(w: &World, t: u8) -> Fp {
             direct: false,
             ..
         } => range.mask(),
-        Op::MmapRead(p) | Op::MmapWrite(p) => 1 << p,
+        // a load or store alone touches its page; a fault reads around it
+        // (do_sync_mmap_readahead), inserting any missing page
+        Op::MmapRead(p) if (task.pte_ro | task.pte_rw) & (1 << p) != 0 => 1 << p,
+        Op::MmapWrite(p) if task.pte_rw & (1 << p) != 0 => 1 << p,
         Op::Reclaim(Some(r)) => r.mask(),
         Op::Write {
             range,

@@ -78,6 +78,12 @@ fn op(rng: &mut ChaCha8Rng, pages: u8, exotic: bool, dax: bool) -> String {
 
 /// A random valid scenario.
 pub fn scenario(seed: u64, shape: &Shape) -> String {
+    scenario_with_twins(seed, shape, 1)
+}
+
+/// A random valid scenario whose first `twins` tasks have the same ops
+/// (interchangeable tasks, for the symmetry reduction).
+pub fn scenario_with_twins(seed: u64, shape: &Shape, twins: usize) -> String {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let fs = ["xfs", "ext4", "btrfs"][rng.random_range(0..3)];
     let presets: Vec<&str> = crate::policy::PRESETS.iter().map(|p| p.name).collect();
@@ -111,11 +117,19 @@ pub fn scenario(seed: u64, shape: &Shape) -> String {
             t += &format!("poisoned = \"{}\"\n", rng.random_range(0..pages));
         }
     }
+    let mut first: Vec<String> = Vec::new();
     for i in 0..shape.tasks {
-        let name = ["A", "B", "C", "D"][i];
-        let ops: Vec<String> = (0..shape.ops)
-            .map(|_| format!("\"{}\"", op(&mut rng, pages, shape.exotic, dax)))
-            .collect();
+        let name = ["A", "B", "C", "D", "E", "F", "G", "H"][i];
+        let ops: Vec<String> = if i > 0 && i < twins {
+            first.clone()
+        } else {
+            (0..shape.ops)
+                .map(|_| format!("\"{}\"", op(&mut rng, pages, shape.exotic, dax)))
+                .collect()
+        };
+        if i == 0 {
+            first = ops.clone();
+        }
         t += &format!("[[task]]\nname = \"{name}\"\nops = [{}]\n", ops.join(", "));
     }
     t

@@ -26,6 +26,7 @@ pub mod locks;
 pub mod oracle;
 pub mod pagecache;
 pub mod paths;
+pub mod perm;
 pub mod version;
 pub mod world;
 
@@ -33,6 +34,7 @@ pub use world::{Actor, Ret, World};
 pub mod check;
 pub mod diagram;
 pub mod explore;
+pub mod explore_report;
 pub mod footprint;
 pub mod fuzz;
 pub mod gen;

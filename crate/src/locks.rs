@@ -46,7 +46,7 @@ pub enum Mode {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RwSem {
     pub writer: u8,
-    pub readers: u8,
+    pub readers: u16,
 }
 
 impl RwSem {
@@ -105,7 +105,7 @@ impl RwSem {
     pub fn holders(&self) -> impl Iterator<Item = (Holder, Mode)> + '_ {
         let w = (self.writer != 0).then(|| (Holder(self.writer - 1), Mode::Excl));
         w.into_iter().chain(
-            (0..8)
+            (0..16)
                 .filter(move |i| self.readers & (1 << i) != 0)
                 .map(|i| (Holder(i), Mode::Shared)),
         )
@@ -210,6 +210,43 @@ impl Locks {
             if self.extent[p as usize] == me.0 + 1 {
                 self.extent[p as usize] = 0;
             }
+        }
+    }
+}
+
+/// Symmetry (see [`crate::perm`]): holders everywhere, and each task's
+/// mmap_lock moves with its task.
+impl RwSem {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let RwSem { writer, readers } = self;
+        *writer = p.holder1(*writer);
+        *readers = p.holders16(*readers);
+    }
+}
+
+impl Locks {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let Locks {
+            i_rwsem,
+            invalidate_lock,
+            dio_rwsem,
+            btrfs_mmap,
+            mmap_lock,
+            extent,
+        } = self;
+        i_rwsem.permute(p);
+        invalidate_lock.permute(p);
+        dio_rwsem.permute(p);
+        btrfs_mmap.permute(p);
+        for l in mmap_lock.iter_mut() {
+            l.permute(p);
+        }
+        p.by_task(mmap_lock);
+        for e in extent.iter_mut() {
+            *e = match ordered_owner(*e) {
+                Some(h) => ordered_extent(p.holder(h)),
+                None => p.holder1(*e),
+            };
         }
     }
 }

@@ -142,9 +142,19 @@ enum Cmd {
         /// Bound context switches away from a task that could go on.
         #[arg(long, value_name = "N")]
         max_preemptions: Option<u32>,
+        /// Stop before the explorer's data would take more than this many MiB
+        /// (visited set, parent links, frontier); 0 = no bound.
+        #[arg(long, value_name = "MIB", default_value_t = (dioscope::explore::DEFAULT_MAX_MEMORY >> 20) as u64)]
+        max_memory: u64,
         /// Explore without the sleep-set reduction (for comparison).
         #[arg(long)]
         no_reduction: bool,
+        /// Explore without the symmetry reduction (tasks with identical ops).
+        #[arg(long)]
+        no_symmetry: bool,
+        /// Threads expanding states (0 = one per core); the output is the same for any number.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        threads: usize,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -330,7 +340,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             max_states,
             max_depth,
             max_preemptions,
+            max_memory,
             no_reduction,
+            no_symmetry,
+            threads,
             json,
         } => {
             let sc = load(&file)?;
@@ -346,8 +359,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 max_states: bound(max_states),
                 max_depth,
                 max_preemptions,
+                max_memory: (max_memory > 0).then(|| {
+                    usize::try_from(max_memory.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
+                }),
                 reduction: !no_reduction,
+                symmetry: !no_symmetry,
                 count_interleavings: true,
+                threads,
             };
             let t0 = std::time::Instant::now();
             let mut last = t0;
@@ -362,13 +380,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 true
             });
             let secs = t0.elapsed().as_secs_f64();
-            let out = dioscope::explore::ExploreOut::new(
+            let mut out = dioscope::explore_report::ExploreOut::new(
                 &r,
                 &sc,
                 spec.preset_name(&sc),
                 &spec.set_strings(),
                 secs,
             );
+            out.stats.peak_rss_bytes = dioscope::explore_report::peak_rss();
             if json {
                 outln!(
                     "{}",

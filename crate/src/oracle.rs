@@ -266,3 +266,32 @@ impl World {
         }
     }
 }
+
+/// Symmetry (see [`crate::perm`]): every version set, and `pred`, which
+/// is also indexed by version.
+impl Oracle {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let Oracle {
+            returned,
+            pred,
+            written,
+            sup,
+            durable,
+            lost: _,
+            unreported: _,
+            spurious: _,
+            unseen,
+            fired: _,
+        } = self;
+        *unseen = p.tasks8(*unseen);
+        *returned = p.versions(*returned);
+        for s in pred.iter_mut() {
+            *s = p.versions(*s);
+        }
+        p.by_version(pred);
+        for s in written.iter_mut().chain(sup.iter_mut()) {
+            *s = p.versions(*s);
+        }
+        *durable = p.versions(*durable);
+    }
+}

@@ -124,3 +124,23 @@ impl PageCache {
         (m != 0).then(|| Holder(m - 1))
     }
 }
+
+/// Symmetry (see [`crate::perm`]): folio data and lock holders, markers.
+impl PageCache {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let PageCache { folios, markers } = self;
+        for f in folios.iter_mut().flatten() {
+            let Folio {
+                ver,
+                flags: _,
+                lock,
+                pins: _,
+            } = f;
+            *ver = p.version(*ver);
+            *lock = p.holder1(*lock);
+        }
+        for m in markers.iter_mut() {
+            *m = p.holder1(*m);
+        }
+    }
+}

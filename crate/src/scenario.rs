@@ -17,7 +17,7 @@ use crate::policy::{Policy, DEFAULT_PRESET};
 /// are small by design; these keep the state compact (bit masks).
 pub mod limits {
     pub const MAX_PAGES: usize = 16;
-    pub const MAX_TASKS: usize = 4;
+    pub const MAX_TASKS: usize = 8;
     /// Ops per task: runs may be long (a lecture demo, a benchmark); the
     /// explorer has its own bounds.
     pub const MAX_OPS: usize = 64;
@@ -1472,10 +1472,10 @@ verdict = "sometimes"
         );
         assert!(e.msg.contains("1 to 16 pages"), "{e}");
         let mut t = String::from("title = \"t\"\n");
-        for n in ["A", "B", "C", "D", "E"] {
+        for n in ["A", "B", "C", "D", "E", "F", "G", "H", "I"] {
             t += &format!("[[task]]\nname = \"{n}\"\nops = [\"fsync\"]\n");
         }
-        assert!(err_of(&t).msg.contains("at most 4"));
+        assert!(err_of(&t).msg.contains("at most 8"));
         let e = err_of("title = \"t\"\n[[task]]\nname = \"dev\"\nops = [\"fsync\"]\n");
         assert!(e.msg.contains("reserved"));
         let e = err_of("title = \"t\"\n[[task]]\nname = \"A1\"\nops = [\"fsync\"]\n");

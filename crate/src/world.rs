@@ -35,7 +35,7 @@ pub const MAX_BLOCKS: usize = 2 * MAX_PAGES;
 /// Device queue depth: a submitter waits when it is full.
 pub const MAX_BIOS: usize = 16;
 
-/// Who holds a lock: tasks 0..4, the flusher, reclaim.
+/// Who holds a lock: tasks 0..MAX_TASKS, the flusher, reclaim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Holder(pub u8);
 
@@ -1208,4 +1208,65 @@ fn waits_on(k: BioKind) -> bool {
         k,
         BioKind::DioRead | BioKind::DioWrite | BioKind::Flush | BioKind::LogWrite
     )
+}
+
+/// Symmetry (see [`crate::perm`]). `res` is a hash of what the task's
+/// syscalls returned and read, versions included, so it cannot be renamed:
+/// the explorer only permutes tasks whose versions no read can return.
+impl Task {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let Task {
+            op: _,
+            path,
+            cursor,
+            pte_ro: _,
+            pte_rw: _,
+            priv_ro: _,
+            priv_anon: _,
+            folio_ref: _,
+            rbuf,
+            rgot: _,
+            dio_err: _,
+            pinned: _,
+            orphan: _,
+            began,
+            res: _,
+        } = self;
+        path.permute(p);
+        cursor.permute(p);
+        for v in rbuf.iter_mut() {
+            *v = p.version(*v);
+        }
+        *began = p.versions(*began);
+    }
+}
+
+impl State {
+    /// The state with tasks and their versions renamed by `p`.
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let State {
+            i_size: _,
+            cache,
+            ext,
+            dev,
+            locks,
+            dio,
+            wb_err,
+            as_eio: _,
+            tasks,
+            oracle,
+            over: _,
+        } = self;
+        cache.permute(p);
+        ext.permute(p);
+        dev.permute(p);
+        locks.permute(p);
+        *dio = p.tasks8(*dio);
+        wb_err.permute(p);
+        for t in tasks.iter_mut() {
+            t.permute(p);
+        }
+        p.by_task(tasks);
+        oracle.permute(p);
+    }
 }

@@ -144,3 +144,176 @@ fn running_in_slices_gives_the_same_report() {
     assert_eq!(sliced.verdicts, whole.verdicts);
     assert_eq!(sliced.results, whole.results);
 }
+
+/// `n` direct writers (`write 0 direct`, `fsync`) and `m` mmap writers of
+/// one page (the family of the explorer's benchmark).
+fn family(n: usize, m: usize) -> dioscope::Scenario {
+    let mut t = "title = \"family\"\n[setup]\nfs = \"xfs\"\npreset = \"linux-5.8\"\npages = 1\non_disk = \"written\"\n".to_string();
+    for i in 0..n + m {
+        let name = (b'A' + i as u8) as char;
+        let ops = if i < n {
+            "\"write 0 direct\", \"fsync\""
+        } else {
+            "\"mmap-write 0\""
+        };
+        t += &format!("[[task]]\nname = \"{name}\"\nops = [{ops}]\n");
+    }
+    dioscope::scenario::parse("family.toml", &t).unwrap()
+}
+
+#[test]
+fn threads_give_identical_output() {
+    for (sc, preset) in [
+        (family(2, 1), "linux-5.8"),
+        (
+            dioscope::library::find("generic-247-dio-vs-mmap")
+                .unwrap()
+                .parse()
+                .unwrap(),
+            "linux-6.15",
+        ),
+    ] {
+        let w = World::new_quiet(&sc, &sc.policy(Some(preset)).unwrap());
+        let json = |threads| {
+            let r = explore(
+                &w,
+                &Options {
+                    reduction: true,
+                    threads,
+                    count_interleavings: true,
+                    ..Default::default()
+                },
+                |_| true,
+            );
+            let out = dioscope::explore_report::ExploreOut::new(&r, &sc, preset, &[], 0.0);
+            (serde_json::to_string(&out).unwrap(), r.stats)
+        };
+        let one = json(1);
+        assert!(one.1.complete);
+        assert_eq!(json(2), one);
+        assert_eq!(json(4), one);
+    }
+}
+
+#[test]
+fn symmetry_reduces_identical_writers_and_keeps_every_result() {
+    let sc = family(2, 1);
+    let w = World::new_quiet(&sc, &sc.policy(Some("linux-5.8")).unwrap());
+    let run = |symmetry| {
+        explore(
+            &w,
+            &Options {
+                reduction: true,
+                symmetry,
+                ..Default::default()
+            },
+            |_| true,
+        )
+    };
+    let (with, without) = (run(true), run(false));
+    assert!(with.stats.complete && without.stats.complete);
+    // a class of two: about half of the states
+    assert!(
+        with.stats.states * 3 < without.stats.states * 2,
+        "{} vs {}",
+        with.stats.states,
+        without.stats.states
+    );
+    let set = |r: &dioscope::explore::Report| {
+        r.results
+            .iter()
+            .map(|t| (t.fired, t.res))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(set(&with), set(&without));
+    assert_eq!(with.results.len(), without.results.len());
+    for (a, b) in with.verdicts.iter().zip(&without.verdicts) {
+        assert_eq!(
+            (a.outcome, a.verdict, a.proven),
+            (b.outcome, b.verdict, b.proven)
+        );
+        // shortest witnesses have the same length
+        assert_eq!(
+            a.witness.as_ref().map(Vec::len),
+            b.witness.as_ref().map(Vec::len)
+        );
+    }
+}
+
+#[test]
+fn a_memory_bound_stops_the_search_and_proves_nothing() {
+    let sc = family(2, 1);
+    let w = World::new_quiet(&sc, &sc.policy(Some("linux-5.8")).unwrap());
+    let r = explore(
+        &w,
+        &Options {
+            reduction: true,
+            symmetry: false,
+            max_memory: Some(2 << 20),
+            ..Default::default()
+        },
+        |_| true,
+    );
+    assert!(!r.stats.complete);
+    assert_eq!(r.stats.stopped_by.as_deref(), Some("max memory 2 MB"));
+    assert!(r.stats.memory <= 2 << 20, "{} bytes", r.stats.memory);
+    for v in &r.verdicts {
+        if v.verdict != Verdict::Sometimes {
+            assert!(
+                !v.proven,
+                "{:?} claimed proven under a memory bound",
+                v.outcome
+            );
+        }
+    }
+}
+
+/// What `dioscope explore --json` says about its memory: (stopped_by,
+/// accounted peak, peak RSS).
+fn explore_memory(args: &[&str]) -> (Option<String>, u64, u64) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dioscope"))
+        .arg("explore")
+        .args(args)
+        .arg("--json")
+        .output()
+        .expect("the CLI runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["stats"];
+    (
+        s["stopped_by"].as_str().map(str::to_string),
+        s["memory_bytes"].as_u64().unwrap(),
+        s["peak_rss_bytes"].as_u64().expect("Linux reports VmHWM"),
+    )
+}
+
+/// The resource test of the maximal scenario (8 tasks x 64 ops, 16 pages,
+/// flusher, reclaim, write cache): the search stops at its memory bound,
+/// says so, and the process stays within the budget over its own
+/// footprint (that of a trivial exploration). The budget is small so that
+/// the debug build reaches it quickly; the bench reports the default bound.
+#[test]
+fn the_maximal_scenario_stays_within_its_memory_budget() {
+    let maximal = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/maximal.toml");
+    let (_, _, base_rss) = explore_memory(&["btrfs-dio-mmap-eio", "--threads", "1"]);
+    let budget_mb = 40u64;
+    let (stopped, accounted, rss) = explore_memory(&[
+        maximal,
+        "--max-memory",
+        &budget_mb.to_string(),
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(stopped.as_deref(), Some("max memory 40 MB"));
+    assert!(accounted <= budget_mb << 20);
+    assert!(
+        rss <= (budget_mb << 20) + base_rss,
+        "peak RSS {} MB over a budget of {budget_mb} MB (base {} MB)",
+        rss >> 20,
+        base_rss >> 20
+    );
+}

@@ -153,3 +153,20 @@ impl BufRead {
         }
     }
 }
+
+/// Symmetry (see [`crate::perm`]): these path states keep no task id and
+/// no version (they name them through the task index and `op_ver`); one
+/// that stores either must rename it here.
+impl BufRead {
+    pub fn permute(&mut self, _p: &crate::perm::Perm) {
+        let BufRead {
+            lo: _,
+            hi: _,
+            cur: _,
+            locked: _,
+            lock_first: _,
+            dontcache: _,
+            inval_held: _,
+        } = self;
+    }
+}

@@ -463,3 +463,40 @@ impl BufWrite {
         Progress::Return(Ret::Pages(n))
     }
 }
+
+/// Symmetry (see [`crate::perm`]): these path states keep no task id and
+/// no version (they name them through the task index and `op_ver`); one
+/// that stores either must rename it here.
+impl Iomap {
+    pub fn permute(&mut self, _p: &crate::perm::Perm) {
+        let Iomap {
+            lo: _,
+            hi: _,
+            kind: _,
+            seq: _,
+        } = self;
+    }
+}
+impl BufWrite {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let BufWrite {
+            lo: _,
+            hi: _,
+            cur: _,
+            dsync: _,
+            uncached: _,
+            fallback: _,
+            total: _,
+            pc: _,
+            iomap,
+            flush,
+            inval,
+            sync,
+            locked: _,
+        } = self;
+        iomap.permute(p);
+        flush.permute(p);
+        inval.permute(p);
+        sync.permute(p);
+    }
+}

@@ -180,3 +180,21 @@ impl DaxRw {
         ("dax_iomap_iter", Progress::Continue)
     }
 }
+
+/// Symmetry (see [`crate::perm`]): these path states keep no task id and
+/// no version (they name them through the task index and `op_ver`); one
+/// that stores either must rename it here.
+impl DaxRw {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let DaxRw {
+            lo: _,
+            hi: _,
+            cur: _,
+            write: _,
+            dsync: _,
+            pc: _,
+            sync,
+        } = self;
+        sync.permute(p);
+    }
+}

@@ -506,3 +506,30 @@ pub fn warn_stale_pagecache(w: &mut World) {
     }
     w.note(|_| "dio_warn_stale_pagecache: \"Page cache invalidation failure on direct I/O. Possible data corruption\"; -EIO recorded in wb_err".to_string());
 }
+
+/// Symmetry (see [`crate::perm`]): these path states keep no task id and
+/// no version (they name them through the task index and `op_ver`); one
+/// that stores either must rename it here.
+impl DioRead {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let DioRead {
+            base: _,
+            lo: _,
+            hi: _,
+            into: _,
+            pc: _,
+            cur: _,
+            served: _,
+            flush,
+            inval,
+            fault,
+            partial: _,
+            retried_at: _,
+            legacy: _,
+            private: _,
+        } = self;
+        flush.permute(p);
+        inval.permute(p);
+        fault.permute(p);
+    }
+}

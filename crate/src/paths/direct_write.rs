@@ -981,3 +981,39 @@ impl DioWrite {
         Progress::Return(Ret::Pages(self.pages()))
     }
 }
+
+/// Symmetry (see [`crate::perm`]): these path states keep no task id and
+/// no version (they name them through the task index and `op_ver`); one
+/// that stores either must rename it here.
+impl DioWrite {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let DioWrite {
+            base: _,
+            lo: _,
+            hi: _,
+            dsync: _,
+            from: _,
+            pc: _,
+            cur: _,
+            served: _,
+            direct: _,
+            unwritten: _,
+            blocks: _,
+            fua: _,
+            partial: _,
+            retried_at: _,
+            flush,
+            inval,
+            fault,
+            sync,
+            fallback_pending: _,
+            unlocked: _,
+            legacy: _,
+            private: _,
+        } = self;
+        flush.permute(p);
+        inval.permute(p);
+        fault.permute(p);
+        sync.permute(p);
+    }
+}

@@ -456,3 +456,31 @@ impl MmapAccess {
         }
     }
 }
+
+/// Symmetry (see [`crate::perm`]): these path states keep no task id and
+/// no version (they name them through the task index and `op_ver`); one
+/// that stores either must rename it here.
+impl Fault {
+    pub fn permute(&mut self, _p: &crate::perm::Perm) {
+        let Fault {
+            p: _,
+            write: _,
+            pc: _,
+            inval_held: _,
+            btrfs_mmap_held: _,
+            private: _,
+        } = self;
+    }
+}
+impl MmapAccess {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let MmapAccess {
+            p: _,
+            write: _,
+            fault,
+        } = self;
+        if let Some(f) = fault {
+            f.permute(p);
+        }
+    }
+}

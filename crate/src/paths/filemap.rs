@@ -61,10 +61,7 @@ fn read_around_pages(w: &World, p: u8) -> (u8, u8, u32) {
 pub fn read_around_need(w: &World, me: Holder, p: u8) -> Need {
     let (_, _, missing) = read_around_pages(w, p);
     let pages = || crate::version::iter_bits(missing);
-    let reads = pages()
-        .filter(|&q| matches!(w.s.ext.get(q), Ext::Written(_)))
-        .count();
-    if w.s.dev.nbios as usize + reads > crate::world::MAX_BIOS {
+    if w.s.dev.queue_full() && matches!(w.s.ext.get(p), Ext::Written(_)) {
         return Need::QueueSpace;
     }
     for q in pages() {
@@ -86,7 +83,15 @@ pub fn read_around_need(w: &World, me: Holder, p: u8) -> Need {
 /// on `p` only.
 pub fn read_around(w: &mut World, me: Holder, p: u8) {
     let (_, _, missing) = read_around_pages(w, p);
+    // in index order, as page_cache_ra_order reads; a neighbour is skipped
+    // rather than take the queue slot the faulting page needs
+    let p_reads = matches!(w.s.ext.get(p), Ext::Written(_));
     for q in crate::version::iter_bits(missing) {
+        let free = crate::world::MAX_BIOS - w.s.dev.nbios as usize;
+        let reserve = usize::from(p_reads && q < p);
+        if q != p && matches!(w.s.ext.get(q), Ext::Written(_)) && free <= reserve {
+            continue;
+        }
         add_and_read(w, me, q, false);
         if q != p {
             if let Some(t) = w.s.tasks.get_mut(me.0 as usize) {

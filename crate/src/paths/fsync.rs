@@ -197,3 +197,29 @@ impl SyncRange {
         }
     }
 }
+
+/// Symmetry (see [`crate::perm`]): these path states keep no task id and
+/// no version (they name them through the task index and `op_ver`); one
+/// that stores either must rename it here.
+impl Sync {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let Sync {
+            flush,
+            datasync: _,
+            pc: _,
+        } = self;
+        flush.permute(p);
+    }
+}
+impl FsyncOp {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let FsyncOp { sync } = self;
+        sync.permute(p);
+    }
+}
+impl SyncRange {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let SyncRange { flush } = self;
+        flush.permute(p);
+    }
+}

@@ -192,3 +192,19 @@ pub fn invalidate_mapping_pages(w: &mut World, lo: u8, hi: u8) -> u32 {
     }
     gone
 }
+
+/// Symmetry (see [`crate::perm`]): these path states keep no task id and
+/// no version (they name them through the task index and `op_ver`); one
+/// that stores either must rename it here.
+impl Inval {
+    pub fn permute(&mut self, _p: &crate::perm::Perm) {
+        let Inval {
+            lo: _,
+            hi: _,
+            cur: _,
+            truncate: _,
+            failed: _,
+            did: _,
+        } = self;
+    }
+}

@@ -229,3 +229,22 @@ pub fn written_pages(op: &Op, r: Ret, i_size: u8, pages: u8) -> u32 {
         _ => 0,
     }
 }
+
+/// Symmetry (see [`crate::perm`]): each path renames what it keeps.
+impl Path {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        match self {
+            Path::Idle | Path::Single => {}
+            Path::BufRead(s) => s.permute(p),
+            Path::BufWrite(s) => s.permute(p),
+            Path::DioRead(s) => s.permute(p),
+            Path::DioWrite(s) => s.permute(p),
+            Path::Mmap(s) => s.permute(p),
+            Path::Fsync(s) => s.permute(p),
+            Path::SyncRange(s) => s.permute(p),
+            Path::Truncate(s) => s.permute(p),
+            Path::Writeback(s) => s.permute(p),
+            Path::Dax(s) => s.permute(p),
+        }
+    }
+}

@@ -237,3 +237,19 @@ impl Truncate {
         (name, Progress::Return(Ret::Pages(0)))
     }
 }
+
+/// Symmetry (see [`crate::perm`]): these path states keep no task id and
+/// no version (they name them through the task index and `op_ver`); one
+/// that stores either must rename it here.
+impl Truncate {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let Truncate {
+            kind: _,
+            pc: _,
+            flush,
+            inval,
+        } = self;
+        flush.permute(p);
+        inval.permute(p);
+    }
+}

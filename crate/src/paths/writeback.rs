@@ -268,3 +268,25 @@ pub fn flusher_step(w: &mut World) -> &'static str {
     w.s.cache.get_mut(p).unwrap().lock = 0;
     w.st.fs.names().writepage
 }
+
+/// Symmetry (see [`crate::perm`]): these path states keep no task id and
+/// no version (they name them through the task index and `op_ver`); one
+/// that stores either must rename it here.
+impl Flush {
+    pub fn permute(&mut self, _p: &crate::perm::Perm) {
+        let Flush {
+            lo: _,
+            hi: _,
+            cur: _,
+            waiting: _,
+            sync: _,
+            did: _,
+        } = self;
+    }
+}
+impl WritebackOp {
+    pub fn permute(&mut self, p: &crate::perm::Perm) {
+        let WritebackOp { flush } = self;
+        flush.permute(p);
+    }
+}

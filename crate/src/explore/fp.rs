@@ -1,0 +1,102 @@
+//! State fingerprints: 128 bits of a state, so that the visited set keeps
+//! 16 bytes per state instead of the state.
+
+use std::hash::Hasher;
+
+use crate::world::{State, World};
+
+/// 128-bit state fingerprint: bytes are gathered eight at a time and mixed
+/// into two independent multiply-rotate lanes (the explorer hashes every
+/// state it reaches, so small writes must be cheap).
+#[derive(Default)]
+pub(crate) struct Fp128 {
+    a: u64,
+    b: u64,
+    buf: u64,
+    n: u32,
+}
+
+impl Hasher for Fp128 {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.word(u64::from_le_bytes(c.try_into().unwrap()));
+        }
+        for &b in chunks.remainder() {
+            self.byte(b);
+        }
+        self.word(bytes.len() as u64);
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.byte(i);
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.byte(i as u8);
+        self.byte((i >> 8) as u8);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.word(u64::from(i) | 1 << 40);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.word(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.word(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.a ^ self.b
+    }
+}
+
+impl Fp128 {
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        self.buf |= u64::from(b) << (8 * self.n);
+        self.n += 1;
+        if self.n == 8 {
+            let w = self.buf;
+            self.buf = 0;
+            self.n = 0;
+            self.mix(w);
+        }
+    }
+    #[inline]
+    fn word(&mut self, v: u64) {
+        if self.n > 0 {
+            let w = self.buf | u64::from(self.n) << 60;
+            self.buf = 0;
+            self.n = 0;
+            self.mix(w);
+        }
+        self.mix(v);
+    }
+    #[inline]
+    fn mix(&mut self, v: u64) {
+        self.a = (self.a.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+        self.b = (self.b ^ v)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(31)
+            ^ (self.b >> 17);
+    }
+    pub(crate) fn get(mut self) -> u128 {
+        self.word(0x0123_4567_89ab_cdef);
+        let fin = |x: u64| {
+            let x = (x ^ (x >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+            let x = (x ^ (x >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+            x ^ (x >> 33)
+        };
+        (u128::from(fin(self.a)) << 64) | u128::from(fin(self.b))
+    }
+}
+
+/// The fingerprint of a state of a scenario with `ntasks` tasks (the task
+/// slots past them are always empty and are not hashed): a hash of the
+/// hashes of its parts, which the frontier's store reuses.
+pub(crate) fn of_state(s: &State, ntasks: usize) -> u128 {
+    super::store::Hashes::of(s, ntasks).fingerprint(ntasks)
+}
+
+/// The fingerprint of a world's state.
+pub fn fingerprint(w: &World) -> u128 {
+    of_state(&w.s, w.st.ntasks())
+}

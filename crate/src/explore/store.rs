@@ -1,0 +1,497 @@
+//! The explorer's memory, all of it accounted: every structure grows in
+//! fixed-size chunks (or, for the visited table, by a doubling the caller
+//! checks against the budget first), so no single allocation can overshoot
+//! the budget, and the bytes in use are known exactly at every step.
+//!
+//! - nodes: per state its parent link, sleep set, depth (16 bytes);
+//! - fingerprints: per state 16 bytes, and an open-addressing table of
+//!   node ids over them (8 bytes a slot, at most 3/4 full);
+//! - the frontier: the states still to expand, stored compactly as ids
+//!   of their parts (the page cache, the extent map, the device, the
+//!   oracle, the locks and small fields, each task): states of a search
+//!   share most of their parts, and each distinct part is stored once
+//!   (the "collapse" compression of SPIN). A frontier state takes 4 bytes
+//!   a part instead of the whole state (1.6 KB).
+
+use std::hash::{Hash, Hasher};
+
+use super::fp::Fp128;
+use crate::device::Device;
+use crate::errseq::Errseq;
+use crate::extents::Extents;
+use crate::locks::Locks;
+use crate::oracle::Oracle;
+use crate::pagecache::PageCache;
+use crate::world::{State, Task, MAX_TASKS};
+
+/// Bytes per chunk (about).
+const CHUNK_BYTES: usize = 16 << 10;
+
+/// A vector that grows one fixed-size chunk at a time, and can free the
+/// chunks a reader has gone past.
+pub(crate) struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+    /// Chunks before this one have been freed.
+    freed: usize,
+}
+
+impl<T: Copy> Chunked<T> {
+    /// Elements per chunk.
+    const CHUNK: usize = if std::mem::size_of::<T>() >= CHUNK_BYTES {
+        1
+    } else {
+        CHUNK_BYTES / std::mem::size_of::<T>()
+    };
+
+    pub fn new() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+            freed: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Bytes a push would allocate now.
+    pub fn next_alloc(&self) -> usize {
+        if self.len.is_multiple_of(Self::CHUNK) {
+            Self::CHUNK * std::mem::size_of::<T>() + 2 * std::mem::size_of::<Vec<T>>()
+        } else {
+            0
+        }
+    }
+
+    pub fn push(&mut self, x: T) {
+        if self.len.is_multiple_of(Self::CHUNK) {
+            self.chunks.push(Vec::with_capacity(Self::CHUNK));
+        }
+        self.chunks.last_mut().unwrap().push(x);
+        self.len += 1;
+    }
+
+    #[inline]
+    pub fn get(&self, i: usize) -> &T {
+        &self.chunks[i / Self::CHUNK][i % Self::CHUNK]
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, i: usize) -> &mut T {
+        &mut self.chunks[i / Self::CHUNK][i % Self::CHUNK]
+    }
+
+    /// Frees the chunks wholly before element `i`.
+    pub fn free_before(&mut self, i: usize) {
+        while self.freed < i / Self::CHUNK {
+            self.chunks[self.freed] = Vec::new();
+            self.freed += 1;
+        }
+    }
+
+    pub fn bytes(&self) -> usize {
+        (self.chunks.len() - self.freed) * Self::CHUNK * std::mem::size_of::<T>()
+            + self.chunks.capacity() * std::mem::size_of::<Vec<T>>()
+    }
+}
+
+/// The visited set: fingerprint → node id, open addressing over the
+/// fingerprints kept per node. A slot is the node id + 1 (0: empty) and 32
+/// bits of the fingerprint, compared before the node's whole fingerprint.
+pub(crate) struct FpTable {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl FpTable {
+    pub fn new() -> Self {
+        FpTable {
+            slots: vec![0; 1024],
+            len: 0,
+        }
+    }
+
+    fn tag(fp: u128) -> u64 {
+        (fp >> 64) as u64 & 0xffff_ffff
+    }
+
+    pub fn get(&self, fp: u128, fps: &Chunked<u128>) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut i = fp as usize & mask;
+        let tag = Self::tag(fp);
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                return None;
+            }
+            let id = (s >> 32) as u32 - 1;
+            if s & 0xffff_ffff == tag && *fps.get(id as usize) == fp {
+                return Some(id);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Bytes an insert would allocate now (the new table; the old one is
+    /// freed after the move).
+    pub fn next_alloc(&self) -> usize {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.slots.len() * 2 * 8
+        } else {
+            0
+        }
+    }
+
+    /// Inserts a fingerprint known to be absent.
+    pub fn insert(&mut self, fp: u128, id: u32, fps: &Chunked<u128>) {
+        if self.next_alloc() != 0 {
+            let n = self.slots.len() * 2;
+            let old = std::mem::replace(&mut self.slots, vec![0; n]);
+            for s in old.into_iter().filter(|&s| s != 0) {
+                let id = (s >> 32) as u32 - 1;
+                self.put(*fps.get(id as usize), s);
+            }
+        }
+        self.put(fp, u64::from(id + 1) << 32 | Self::tag(fp));
+        self.len += 1;
+    }
+
+    fn put(&mut self, fp: u128, slot: u64) {
+        let mask = self.slots.len() - 1;
+        let mut i = fp as usize & mask;
+        while self.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = slot;
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.slots.len() * 8
+    }
+}
+
+/// The parts of a state besides the big ones and the tasks.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Core {
+    i_size: u8,
+    locks: Locks,
+    dio: u8,
+    wb_err: Errseq,
+    as_eio: bool,
+    over: bool,
+}
+
+/// The hashes of a state's parts (core, cache, extents, device, oracle,
+/// then each task).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Hashes {
+    parts: [u128; FIXED],
+    tasks: [u128; MAX_TASKS],
+}
+
+fn hash128<T: Hash + ?Sized>(x: &T) -> u128 {
+    let mut h = Fp128::default();
+    x.hash(&mut h);
+    h.get()
+}
+
+impl Hashes {
+    pub fn of(s: &State, ntasks: usize) -> Hashes {
+        let (core, rest) = split(s);
+        let mut h = Hashes {
+            parts: [
+                hash128(&core),
+                hash128(rest.cache),
+                hash128(rest.ext),
+                hash128(rest.dev),
+                hash128(rest.oracle),
+            ],
+            tasks: [0; MAX_TASKS],
+        };
+        for (k, t) in rest.tasks[..ntasks].iter().enumerate() {
+            h.tasks[k] = hash128(t);
+        }
+        h
+    }
+
+    pub fn fingerprint(&self, ntasks: usize) -> u128 {
+        let mut f = Fp128::default();
+        for x in self.parts.iter().chain(&self.tasks[..ntasks]) {
+            f.write_u64(*x as u64);
+            f.write_u64((*x >> 64) as u64);
+        }
+        f.get()
+    }
+}
+
+/// A state's big parts, by reference.
+struct Rest<'a> {
+    cache: &'a PageCache,
+    ext: &'a Extents,
+    dev: &'a Device,
+    oracle: &'a Oracle,
+    tasks: &'a [Task; MAX_TASKS],
+}
+
+fn split(s: &State) -> (Core, Rest<'_>) {
+    let State {
+        i_size,
+        cache,
+        ext,
+        dev,
+        locks,
+        dio,
+        wb_err,
+        as_eio,
+        tasks,
+        oracle,
+        over,
+    } = s;
+    (
+        Core {
+            i_size: *i_size,
+            locks: *locks,
+            dio: *dio,
+            wb_err: *wb_err,
+            as_eio: *as_eio,
+            over: *over,
+        },
+        Rest {
+            cache,
+            ext,
+            dev,
+            oracle,
+            tasks,
+        },
+    )
+}
+
+/// Distinct values, each stored once, by id. Values are told apart by
+/// their 128-bit hash, as states are by their fingerprint.
+struct Interner<T> {
+    items: Chunked<T>,
+    hashes: Chunked<u128>,
+    /// Open addressing over the items: id + 1, 0 for empty.
+    slots: Vec<u32>,
+}
+
+impl<T: Copy + Eq + Hash> Interner<T> {
+    fn new() -> Self {
+        Interner {
+            items: Chunked::new(),
+            hashes: Chunked::new(),
+            slots: vec![0; 256],
+        }
+    }
+
+    /// `h`: the value's hash ([`Hashes`]).
+    fn intern(&mut self, x: &T, h: u128) -> u32 {
+        let mask = self.slots.len() - 1;
+        let mut i = h as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => break,
+                s => {
+                    let id = s - 1;
+                    if *self.hashes.get(id as usize) == h {
+                        debug_assert!(self.items.get(id as usize) == x, "a 128-bit collision");
+                        return id;
+                    }
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        let id = self.items.len() as u32;
+        self.items.push(*x);
+        self.hashes.push(h);
+        if (self.items.len()) * 4 > self.slots.len() * 3 {
+            self.slots = vec![0; self.slots.len() * 2];
+            let mask = self.slots.len() - 1;
+            for k in 0..self.items.len() {
+                let mut i = *self.hashes.get(k) as usize & mask;
+                while self.slots[i] != 0 {
+                    i = (i + 1) & mask;
+                }
+                self.slots[i] = k as u32 + 1;
+            }
+        } else {
+            self.slots[i] = id + 1;
+        }
+        id
+    }
+
+    fn get(&self, id: u32) -> &T {
+        self.items.get(id as usize)
+    }
+
+    /// Bytes a new value would allocate, at most.
+    fn next_alloc(&self) -> usize {
+        let grow = if (self.items.len() + 1) * 4 > self.slots.len() * 3 {
+            self.slots.len() * 2 * 4
+        } else {
+            0
+        };
+        self.items.next_alloc() + self.hashes.next_alloc() + grow
+    }
+
+    fn bytes(&self) -> usize {
+        self.items.bytes() + self.hashes.bytes() + self.slots.len() * 4
+    }
+}
+
+/// The distinct parts of the stored states.
+pub(crate) struct Parts {
+    core: Interner<Core>,
+    cache: Interner<PageCache>,
+    ext: Interner<Extents>,
+    dev: Interner<Device>,
+    oracle: Interner<Oracle>,
+    task: Interner<Task>,
+    ntasks: usize,
+}
+
+/// Ids per stored state: core, cache, extents, device, oracle, then tasks.
+const FIXED: usize = 5;
+
+impl Parts {
+    pub fn new(ntasks: usize) -> Self {
+        Parts {
+            core: Interner::new(),
+            cache: Interner::new(),
+            ext: Interner::new(),
+            dev: Interner::new(),
+            oracle: Interner::new(),
+            task: Interner::new(),
+            ntasks,
+        }
+    }
+
+    fn ids(&self) -> usize {
+        FIXED + self.ntasks
+    }
+
+    fn store(&mut self, s: &State, h: &Hashes, out: &mut Chunked<u32>) {
+        let (core, rest) = split(s);
+        debug_assert!(
+            rest.tasks[self.ntasks..]
+                .iter()
+                .all(|t| *t == Task::default()),
+            "a task slot past the scenario's tasks is in use"
+        );
+        out.push(self.core.intern(&core, h.parts[0]));
+        out.push(self.cache.intern(rest.cache, h.parts[1]));
+        out.push(self.ext.intern(rest.ext, h.parts[2]));
+        out.push(self.dev.intern(rest.dev, h.parts[3]));
+        out.push(self.oracle.intern(rest.oracle, h.parts[4]));
+        for (k, t) in rest.tasks[..self.ntasks].iter().enumerate() {
+            out.push(self.task.intern(t, h.tasks[k]));
+        }
+    }
+
+    fn load(&self, ids: &Chunked<u32>, at: usize) -> State {
+        let id = |k: usize| *ids.get(at + k);
+        let Core {
+            i_size,
+            locks,
+            dio,
+            wb_err,
+            as_eio,
+            over,
+        } = *self.core.get(id(0));
+        let mut tasks = [Task::default(); MAX_TASKS];
+        for (k, t) in tasks[..self.ntasks].iter_mut().enumerate() {
+            *t = *self.task.get(id(FIXED + k));
+        }
+        State {
+            i_size,
+            cache: *self.cache.get(id(1)),
+            ext: *self.ext.get(id(2)),
+            dev: *self.dev.get(id(3)),
+            locks,
+            dio,
+            wb_err,
+            as_eio,
+            tasks,
+            oracle: *self.oracle.get(id(4)),
+            over,
+        }
+    }
+
+    /// Bytes storing a new state could allocate, at most.
+    fn next_alloc(&self) -> usize {
+        self.core.next_alloc()
+            + self.cache.next_alloc()
+            + self.ext.next_alloc()
+            + self.dev.next_alloc()
+            + self.oracle.next_alloc()
+            + self.ntasks * self.task.next_alloc()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.core.bytes()
+            + self.cache.bytes()
+            + self.ext.bytes()
+            + self.dev.bytes()
+            + self.oracle.bytes()
+            + self.task.bytes()
+    }
+}
+
+/// States to expand, in order, with what goes with each.
+pub(crate) struct Frontier<E> {
+    pub entries: Chunked<E>,
+    ids: Chunked<u32>,
+    /// Entries before this one have been taken.
+    pub pos: usize,
+}
+
+impl<E: Copy> Frontier<E> {
+    pub fn new() -> Self {
+        Frontier {
+            entries: Chunked::new(),
+            ids: Chunked::new(),
+            pos: 0,
+        }
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.entries.len() - self.pos
+    }
+
+    pub fn next_alloc(&self, parts: &Parts) -> usize {
+        let ch = Chunked::<u32>::CHUNK;
+        let before = self.ids.len().div_ceil(ch);
+        let after = (self.ids.len() + parts.ids()).div_ceil(ch);
+        self.entries.next_alloc() + (after - before) * ch * 4 + parts.next_alloc()
+    }
+
+    pub fn push(&mut self, e: E, s: &State, h: &Hashes, parts: &mut Parts) {
+        self.entries.push(e);
+        parts.store(s, h, &mut self.ids);
+    }
+
+    /// Takes the next entry and its state.
+    pub fn pop(&mut self, parts: &Parts) -> Option<(E, State)> {
+        if self.pos >= self.entries.len() {
+            return None;
+        }
+        let i = self.pos;
+        self.pos += 1;
+        let s = parts.load(&self.ids, i * parts.ids());
+        Some((*self.entries.get(i), s))
+    }
+
+    /// Frees the storage of the entries before `upto` (taken and done
+    /// with: the explorer frees as it merges, so that what it accounts
+    /// does not depend on how many states it takes at once).
+    pub fn free_before(&mut self, upto: usize, parts: &Parts) {
+        self.entries.free_before(upto);
+        self.ids.free_before(upto * parts.ids());
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.entries.bytes() + self.ids.bytes()
+    }
+}
