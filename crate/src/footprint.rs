@@ -71,6 +71,8 @@ impl Fp {
 pub enum Tid {
     Task(u8),
     Bio(Bio),
+    /// After a power failure, the k-th write that may still reach media.
+    Pending(u8),
     Flush,
     Reclaim,
 }
@@ -78,6 +80,7 @@ pub enum Tid {
 pub fn tid(w: &World, a: Actor) -> Tid {
     match a {
         Actor::Task(t) => Tid::Task(t),
+        Actor::Dev(k) if w.s.crashing != 0 => Tid::Pending(k),
         Actor::Dev(k) => Tid::Bio(w.s.dev.inflight()[k as usize]),
         Actor::Flush => Tid::Flush,
         Actor::Reclaim => Tid::Reclaim,
@@ -94,6 +97,7 @@ fn actor_of(w: &World, t: &Tid) -> Option<Actor> {
                 .position(|x| x == b)
                 .map(|k| Actor::Dev(k as u8))
         }
+        Tid::Pending(k) => Some(Actor::Dev(*k)),
         Tid::Flush => Some(Actor::Flush),
         Tid::Reclaim => Some(Actor::Reclaim),
     }
@@ -116,6 +120,10 @@ fn pages_mapping(w: &World, b: u8) -> u32 {
 
 /// The footprint of `a`'s next step in `w`.
 pub fn of(w: &World, a: Actor) -> Fp {
+    if w.s.crashing != 0 {
+        // the power failed: the device's last writes and the recovery
+        return Fp::global();
+    }
     match a {
         Actor::Flush | Actor::Reclaim => Fp::global(),
         Actor::Dev(k) => bio(w, &w.s.dev.inflight()[k as usize]),

@@ -191,6 +191,9 @@ pub fn run_capped(scenario: &Scenario, policy: &Policy, costs: Costs, max_steps:
                         ready[t].max(running.iter().map(|&(_, u)| u).min().unwrap_or(now))
                     }
                 }
+                // after a power failure the timed run persists nothing
+                // more: the recovery (a task) goes first
+                Actor::Dev(_) if w.s.crashing != 0 => u64::MAX,
                 Actor::Dev(k) => due
                     .get(&w.s.dev.inflight()[k as usize])
                     .copied()
@@ -204,7 +207,9 @@ pub fn run_capped(scenario: &Scenario, policy: &Policy, costs: Costs, max_steps:
             .expect("something is enabled");
         now = now.max(time_of(a));
         if let Actor::Dev(k) = a {
-            due.remove(&w.s.dev.inflight()[k as usize]);
+            if w.s.crashing == 0 {
+                due.remove(&w.s.dev.inflight()[k as usize]);
+            }
         }
         let copied_before = w.hist.as_ref().map_or(0, |h| h.counters.cpu_bytes);
         names.push(w.actor_name(a));

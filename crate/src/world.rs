@@ -285,6 +285,9 @@ pub struct State {
     pub oracle: Oracle,
     /// The run is over (no actor can step); end-of-run oracles have run.
     pub over: bool,
+    /// The power failed (task id + 1 of the `crash`, 0 otherwise): only
+    /// that task's recovery and the device's last writes can happen.
+    pub crashing: u8,
 }
 
 /// What does not change during a run: the scenario, the policy and the
@@ -483,6 +486,7 @@ impl World {
             tasks: [Task::default(); MAX_TASKS],
             oracle: Oracle::default(),
             over: false,
+            crashing: 0,
         };
         for p in 0..setup.size {
             let e = match setup.on_disk {
@@ -556,6 +560,11 @@ impl World {
         }
         let info = match a {
             Actor::Task(t) => self.step_task(t),
+            Actor::Dev(k) if self.s.crashing != 0 => StepInfo {
+                actor: a,
+                op: None,
+                name: paths::crash::persist(self, k),
+            },
             Actor::Dev(k) => StepInfo {
                 actor: a,
                 op: None,
@@ -776,6 +785,9 @@ impl World {
                 };
                 Some(paths::need(&path, self, t))
             }
+            Actor::Dev(k) if self.s.crashing != 0 => {
+                ((k as usize) < paths::crash::pending(self).len()).then_some(Need::None)
+            }
             Actor::Dev(k) => (k < self.s.dev.nbios).then_some(Need::None),
             Actor::Flush => paths::writeback::flusher_need(self),
             Actor::Reclaim => paths::reclaim::kswapd_need(self),
@@ -963,6 +975,15 @@ impl World {
 
     fn compute_enabled(&self) -> Enabled {
         let mut en = Enabled::default();
+        if self.s.crashing != 0 {
+            // the power failed: the crashing task's recovery, and the
+            // writes that may still reach the media
+            en.push(Actor::Task(self.s.crashing - 1));
+            for k in 0..paths::crash::pending(self).len() {
+                en.push(Actor::Dev(k as u8));
+            }
+            return en;
+        }
         let ww = self.writers_waiting();
         for t in 0..self.st.ntasks() as u8 {
             if let Some(need) = self.need_of(Actor::Task(t)) {
@@ -1256,7 +1277,9 @@ impl State {
             tasks,
             oracle,
             over: _,
+            crashing,
         } = self;
+        *crashing = p.holder1(*crashing);
         cache.permute(p);
         ext.permute(p);
         dev.permute(p);

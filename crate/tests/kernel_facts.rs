@@ -491,3 +491,41 @@ fn faults_read_around_and_private_write_faults_copy() {
     assert_eq!(w.s.tasks[0].priv_anon, 1 << 1);
     assert_eq!(result(&w, 0, 0), ("4096".into(), vec!["init".into()]));
 }
+
+/// kernel-facts.md "Crash and the volatile write cache": data that no
+/// flush or FUA covered may or may not survive a power failure, whether
+/// it sits in the device's cache or in a bio still in flight; data that
+/// fsync promised always does.
+#[test]
+fn unflushed_data_may_or_may_not_survive_a_crash() {
+    let toml = setup(
+        "fs = \"xfs\"\npages = 2\non_disk = \"written\"\nwrite_cache = true",
+        &[(
+            "A",
+            &[
+                "write 0",
+                "fsync",
+                "write 1",
+                "writeback",
+                "crash",
+                "read 0",
+                "read 1",
+            ],
+        )],
+    );
+    let sc = scenario(&toml);
+    let start = World::new(&sc, &sc.policy(Some("linux-6.18")).unwrap());
+    let r = verdicts(&toml, Some("linux-6.18"));
+    assert_eq!(verdict(&r, Outcome::LostWrite), Verdict::Never);
+    let mut page1 = std::collections::BTreeSet::new();
+    for t in &r.results {
+        let w = dioscope::explore::replay(&start, &t.witness);
+        assert_eq!(result(&w, 0, 5).1, vec!["A1".to_string()], "{}", text(&w));
+        page1.insert(result(&w, 0, 6).1[0].clone());
+    }
+    assert_eq!(
+        page1.into_iter().collect::<Vec<_>>(),
+        ["A2", "init"],
+        "page 1's unflushed write sometimes survives, sometimes not"
+    );
+}

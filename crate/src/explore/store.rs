@@ -181,6 +181,7 @@ struct Core {
     wb_err: Errseq,
     as_eio: bool,
     over: bool,
+    crashing: u8,
 }
 
 /// The hashes of a state's parts (core, cache, extents, device, oracle,
@@ -248,6 +249,7 @@ fn split(s: &State) -> (Core, Rest<'_>) {
         tasks,
         oracle,
         over,
+        crashing,
     } = s;
     (
         Core {
@@ -257,6 +259,7 @@ fn split(s: &State) -> (Core, Rest<'_>) {
             wb_err: *wb_err,
             as_eio: *as_eio,
             over: *over,
+            crashing: *crashing,
         },
         Rest {
             cache,
@@ -399,6 +402,7 @@ impl Parts {
             wb_err,
             as_eio,
             over,
+            crashing,
         } = *self.core.get(id(0));
         let mut tasks = [Task::default(); MAX_TASKS];
         for (k, t) in tasks[..self.ntasks].iter_mut().enumerate() {
@@ -416,6 +420,7 @@ impl Parts {
             tasks,
             oracle: *self.oracle.get(id(4)),
             over,
+            crashing,
         }
     }
 

@@ -48,8 +48,10 @@ pub enum Path {
     Truncate(truncate::Truncate),
     Writeback(writeback::WritebackOp),
     Dax(dax::DaxRw),
-    /// Ops that are a single step: reclaim, fail-writes, crash.
+    /// Ops that are a single step: reclaim, fail-writes.
     Single,
+    /// `crash`: power fails (true once it has), then mount and recovery.
+    Crash(bool),
 }
 
 /// What a step did to its op.
@@ -121,7 +123,8 @@ pub fn initial(w: &World, t: u8) -> Path {
         Op::Punch(r) => Path::Truncate(truncate::Truncate::punch(r)),
         Op::Falloc(r) => Path::Truncate(truncate::Truncate::falloc(r)),
         Op::Writeback => Path::Writeback(writeback::WritebackOp::new(w)),
-        Op::Reclaim(_) | Op::FailWrites(_) | Op::Crash => Path::Single,
+        Op::Reclaim(_) | Op::FailWrites(_) => Path::Single,
+        Op::Crash => Path::Crash(false),
     }
 }
 
@@ -139,7 +142,7 @@ pub fn need(path: &Path, w: &World, t: u8) -> Need {
         Path::Truncate(s) => s.need(w, t),
         Path::Writeback(s) => s.need(w, t),
         Path::Dax(s) => s.need(w, t),
-        Path::Single => Need::None,
+        Path::Single | Path::Crash(_) => Need::None,
     }
 }
 
@@ -159,6 +162,11 @@ pub fn step(path: &mut Path, w: &mut World, t: u8) -> (&'static str, Option<Ret>
         Path::Writeback(s) => s.step(w, t),
         Path::Dax(s) => s.step(w, t),
         Path::Single => single_step(w, t),
+        Path::Crash(false) => {
+            *path = Path::Crash(true);
+            crash::power_fails(w, t)
+        }
+        Path::Crash(true) => crash::crash(w, t),
     };
     match prog {
         Progress::Continue => (name, None),
@@ -176,7 +184,6 @@ fn single_step(w: &mut World, t: u8) -> (&'static str, Progress) {
     match op {
         Op::Reclaim(r) => reclaim::reclaim_op(w, r),
         Op::FailWrites(r) => crash::fail_writes(w, r),
-        Op::Crash => crash::crash(w, t),
         _ => unreachable!("single-step op {op}"),
     }
 }
@@ -234,7 +241,7 @@ pub fn written_pages(op: &Op, r: Ret, i_size: u8, pages: u8) -> u32 {
 impl Path {
     pub fn permute(&mut self, p: &crate::perm::Perm) {
         match self {
-            Path::Idle | Path::Single => {}
+            Path::Idle | Path::Single | Path::Crash(_) => {}
             Path::BufRead(s) => s.permute(p),
             Path::BufWrite(s) => s.permute(p),
             Path::DioRead(s) => s.permute(p),

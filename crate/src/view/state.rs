@@ -505,6 +505,7 @@ fn path_name(p: &Path) -> &'static str {
         Path::Writeback(_) => "writeback",
         Path::Dax(_) => "DAX read or write",
         Path::Single => "one step",
+        Path::Crash(_) => "power failure and recovery",
     }
 }
 

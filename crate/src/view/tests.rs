@@ -57,12 +57,13 @@ fn one_step_is_the_same_as_in_the_whole_run() {
 
 #[test]
 fn a_crash_ends_the_syscalls_it_abandons_at_its_own_step() {
-    // A's direct write has begun when B crashes the machine: A's syscall
-    // ends at B's step without a return; only B's own op returns there.
+    // A's direct write has begun when B crashes the machine: the power
+    // fails at B's first step, and at B's recovery A's syscall ends without
+    // a return; only B's own op returns there.
     let text = crate::library::TEMPLATE.replace("ops = [\"mmap-write 1\"]", "ops = [\"crash\"]");
     let sc = crate::scenario::parse("t", &text).unwrap();
     let spec = RunSpec {
-        schedule: "A B".into(),
+        schedule: "A B B".into(),
         ..Default::default()
     };
     let w = spec.run(&sc).unwrap().0;
@@ -70,14 +71,16 @@ fn a_crash_ends_the_syscalls_it_abandons_at_its_own_step() {
     let c = calls(&w);
     assert_eq!(
         (c[0].task_name.as_str(), c[0].end, &c[0].ret),
-        ("A", Some(1), &None)
+        ("A", Some(2), &None)
     );
     assert_eq!(all[1].actor, "B");
     assert_eq!(all[1].op.as_deref(), Some("crash"));
     assert!(all[1].begins);
-    assert_eq!(all[1].returns, c[1].ret);
-    assert!(all[1].returns.is_some());
-    assert_eq!(step(&w, 1).as_ref(), Some(&all[1]));
+    assert!(all[1].returns.is_none());
+    assert_eq!(all[2].actor, "B");
+    assert_eq!(all[2].returns, c[1].ret);
+    assert!(all[2].returns.is_some());
+    assert_eq!(step(&w, 2).as_ref(), Some(&all[2]));
 }
 
 #[test]
