@@ -25,6 +25,10 @@ pub enum BioKind {
     /// (btrfs_finish_ordered_io), queued when a writeback bio ends and run
     /// later by the endio workqueue; modelled as device-side work.
     OrderedFinish,
+    /// Not a bio: an asynchronous direct write's completion, deferred to a
+    /// workqueue because the file has cached pages (iomap_dio_complete_work,
+    /// 332391a9935d); `owner` is the task, `op` its op.
+    AioComplete,
 }
 
 impl BioKind {
@@ -38,6 +42,7 @@ impl BioKind {
             BioKind::Flush => "cache flush",
             BioKind::LogWrite => "journal write",
             BioKind::OrderedFinish => "ordered-extent completion",
+            BioKind::AioComplete => "AIO completion work",
         }
     }
 
@@ -170,7 +175,7 @@ impl Device {
         let b = bio.block as usize;
         let bit = 1u32 << bio.block;
         match bio.kind {
-            BioKind::OrderedFinish => Done {
+            BioKind::OrderedFinish | BioKind::AioComplete => Done {
                 ok: true,
                 data: Version::INIT,
             },

@@ -134,7 +134,7 @@ pub fn of(w: &World, a: Actor) -> Fp {
 fn bio(w: &World, b: &Bio) -> Fp {
     let mut f = Fp::default();
     match b.kind {
-        BioKind::LogWrite => return Fp::global(),
+        BioKind::LogWrite | BioKind::AioComplete => return Fp::global(),
         BioKind::Flush => {
             for blk in 0..w.st.nblocks {
                 f.bit(BLOCK0 + u32::from(blk));

@@ -58,7 +58,7 @@ pub enum Op {
         /// reaches the file.
         private: bool,
     },
-    /// `write R [direct] [dsync] [dontcache|uncached] [from-mmap P [private]]`
+    /// `write R [direct [aio]] [dsync] [dontcache|uncached] [from-mmap P [private]]`
     Write {
         range: Range,
         direct: bool,
@@ -66,6 +66,9 @@ pub enum Op {
         uncached: bool,
         from_mmap: Option<u8>,
         private: bool,
+        /// Asynchronous (io_submit): the call returns once the bios are
+        /// submitted and the write completes later (fstests generic/451).
+        aio: bool,
     },
     /// `mmap-read P`: a load through this task's shared mapping of the file.
     MmapRead(u8),
@@ -145,10 +148,14 @@ impl fmt::Display for Op {
                 uncached,
                 from_mmap,
                 private,
+                aio,
             } => {
                 write!(f, "write {range}")?;
                 if *direct {
                     write!(f, " direct")?;
+                }
+                if *aio {
+                    write!(f, " aio")?;
                 }
                 if *dsync {
                     write!(f, " dsync")?;
@@ -206,7 +213,7 @@ pub const OP_NAMES: &[&str] = &[
     "crash",
 ];
 
-const GRAMMAR: &str = "read R [direct] [dontcache] [into-mmap P [private]] | write R [direct] [dsync] [dontcache|uncached] [from-mmap P [private]] | \
+const GRAMMAR: &str = "read R [direct] [dontcache] [into-mmap P [private]] | write R [direct [aio]] [dsync] [dontcache|uncached] [from-mmap P [private]] | \
 mmap-read P | mmap-write P | fsync | fdatasync | sync-range R | truncate N | punch R | falloc R | writeback | \
 reclaim [R] | fail-writes R | crash   (R is a page P or a range P-Q)";
 
@@ -317,6 +324,7 @@ impl Args<'_> {
         let range = self.range(1, "a page or range, e.g. `0-1`")?;
         let (mut direct, mut dsync, mut dontcache, mut mm) = (false, false, false, None);
         let mut private = false;
+        let mut aio = false;
         let mut i = 2;
         while i < self.ws.len() {
             let (at, w) = self.ws[i];
@@ -325,6 +333,7 @@ impl Args<'_> {
                 (_, "dontcache") => dontcache = true,
                 ("write", "uncached") => dontcache = true,
                 ("write", "dsync") => dsync = true,
+                ("write", "aio") => aio = true,
                 ("read", "into-mmap") | ("write", "from-mmap") => {
                     mm = Some(self.page(i + 1, &format!("a page after `{w}`"))?);
                     i += 1;
@@ -354,6 +363,17 @@ impl Args<'_> {
                 self.span(at),
             ));
         }
+        if aio && (!direct || dsync || mm.is_some()) {
+            let at = self.ws.iter().position(|(_, w)| *w == "aio").unwrap_or(0);
+            return Err(err(
+                "`aio` is for a plain direct write",
+                Some(
+                    "`write R direct aio`: no `dsync` or `from-mmap` with it (not modelled)"
+                        .to_string(),
+                ),
+                self.span(at),
+            ));
+        }
         Ok(if name == "read" {
             Op::Read {
                 range,
@@ -370,6 +390,7 @@ impl Args<'_> {
                 uncached: dontcache,
                 from_mmap: mm,
                 private,
+                aio,
             }
         })
     }
@@ -379,7 +400,14 @@ impl Args<'_> {
         let flags: &[&str] = if name == "read" {
             &["direct", "dontcache", "into-mmap"]
         } else {
-            &["direct", "dsync", "dontcache", "uncached", "from-mmap"]
+            &[
+                "direct",
+                "aio",
+                "dsync",
+                "dontcache",
+                "uncached",
+                "from-mmap",
+            ]
         };
         let hint = match crate::util::closest(w, flags.iter().copied()) {
             Some(c) => format!("did you mean `{c}`? `{name}` takes: {}", flags.join(", ")),

@@ -123,6 +123,15 @@ knobs! {
         AfterEndIo = "after-end-io", "->end_io, then invalidate (the fix).";
     }
 
+    /// Where an asynchronous direct write completes.
+    dio_aio_complete: DioAioComplete = "dio_aio_complete",
+        "Where an AIO direct write's completion (->end_io, and the invalidation after the write) \
+         runs. fstests generic/451 (buffered readers against AIO direct writers); Czerner's \
+         332391a9935d, 4.14." {
+        Irq = "irq", "Before 4.14: in the bio's completion context, and nothing invalidates the page cache after the write: a page read in while the write was in flight stays stale.";
+        Workqueue = "workqueue", "332391a9935d (4.14): when the file has cached pages, the completion is deferred to a workqueue, which invalidates the written range after ->end_io.";
+    }
+
     /// How direct I/O is kept coherent with the page cache.
     dio_coherency: DioCoherency = "dio_coherency",
         "How direct I/O stays coherent with the page cache. Thread 2019-01: \"DIO in progress\" \
@@ -331,6 +340,7 @@ pub static PRESETS: &[PresetDef] = &[
             ("dio_pre_invalidate_fail", "warn-eio"),
             ("dio_post_invalidate_fail", "warn-eio"),
             ("dio_post_invalidate_order", "after-end-io"),
+            ("dio_aio_complete", "workqueue"),
             ("dio_coherency", "flush-invalidate"),
             ("dio_gup_fault", "fault"),
             ("fault_lock", "fs-private"),
@@ -529,6 +539,7 @@ impl Policy {
             dio_pre_invalidate_fail: DioPreInvalidateFail::ALL[0],
             dio_post_invalidate_fail: DioPostInvalidateFail::ALL[0],
             dio_post_invalidate_order: DioPostInvalidateOrder::ALL[0],
+            dio_aio_complete: DioAioComplete::ALL[0],
             dio_coherency: DioCoherency::ALL[0],
             dio_gup_fault: DioGupFault::ALL[0],
             btrfs_dio_path: BtrfsDioPath::ALL[0],

@@ -80,7 +80,7 @@ impl Costs {
             BioKind::ReadFolio | BioKind::DioRead => self.device.read,
             BioKind::Writeback | BioKind::DioWrite => self.device.write,
             BioKind::Flush | BioKind::LogWrite => self.device.flush,
-            BioKind::OrderedFinish => self.step * 4,
+            BioKind::OrderedFinish | BioKind::AioComplete => self.step * 4,
         }
     }
 

@@ -112,6 +112,9 @@ pub enum Need {
     NoOrdered(u8),
     /// This actor's direct I/O or flush bios to complete.
     Bios,
+    /// This task's asynchronous write in flight to complete (a task has one
+    /// at a time).
+    NoAio,
     /// inode_dio_wait(): i_dio_count == 0.
     DioIdle,
     /// A "DIO in progress" entry at this index to go away.
@@ -134,6 +137,7 @@ impl fmt::Display for Need {
             Need::NoWriteback(p) => write!(f, "folio {p} writeback"),
             Need::NoOrdered(p) => write!(f, "the ordered extent of page {p}"),
             Need::Bios => write!(f, "its bios to complete"),
+            Need::NoAio => write!(f, "its asynchronous write to complete"),
             Need::DioIdle => write!(f, "i_dio_count to drop to 0"),
             Need::NoMarker(p) => write!(f, "the DIO-in-progress entry at {p}"),
             Need::ExtentLock(lo, hi) if lo == hi => write!(f, "extent lock {lo}"),
@@ -235,6 +239,8 @@ pub struct Task {
     pub began: u32,
     /// Fingerprint of the results of finished ops (ret and data read).
     pub res: u64,
+    /// The asynchronous direct write in flight, if any.
+    pub aio: Aio,
     /// Folios this task holds a reference on: those its read or fault
     /// looked up or created, until the fault maps them or the op returns.
     /// Reclaim cannot free a folio with an extra reference (see
@@ -259,8 +265,32 @@ impl Default for Task {
             orphan: 0,
             began: 0,
             res: 0,
+            aio: Aio::default(),
             folio_ref: 0,
         }
+    }
+}
+
+/// An asynchronous direct write (`write R direct aio`) between io_submit
+/// returning and its completion: the bios still in flight and what
+/// ->end_io will have to do. A task has one at a time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Aio {
+    /// Index + 1 of the op, 0 when no AIO is in flight.
+    pub op: u8,
+    /// Bios not completed yet.
+    pub bios: u8,
+    pub lo: u8,
+    pub hi: u8,
+    /// Pages whose unwritten extents ->end_io converts.
+    pub unwritten: u32,
+    /// A bio failed.
+    pub err: bool,
+}
+
+impl Aio {
+    pub fn active(&self) -> bool {
+        self.op != 0
     }
 }
 
@@ -680,12 +710,21 @@ impl World {
             path = paths::initial(self, t);
             self.begin_syscall(t);
         }
-        let (name, ret) = paths::step(&mut path, self, t);
-        match ret {
-            None => self.s.tasks[t as usize].path = path,
-            Some(r) => {
+        let (name, end) = paths::step(&mut path, self, t);
+        match end {
+            paths::StepEnd::Continue => self.s.tasks[t as usize].path = path,
+            paths::StepEnd::Return(r) => {
                 self.s.tasks[t as usize].path = Path::Idle;
                 self.end_syscall(t, r);
+            }
+            paths::StepEnd::Detach => {
+                // io_submit returned; the write's record stays open until
+                // its completion (finish_aio)
+                self.s.tasks[t as usize].path = Path::Idle;
+                self.s.locks.release_all(Holder(t));
+                let task = &mut self.s.tasks[t as usize];
+                task.folio_ref = 0;
+                task.op += 1;
             }
         }
         StepInfo {
@@ -746,6 +785,28 @@ impl World {
         }
         task.res = fp;
         task.op += 1;
+        self.close_syscall(t, opi, r, &read);
+    }
+
+    /// An asynchronous write's completion posted its result (ki_complete):
+    /// for the record and the oracles the write returns at this step.
+    pub(crate) fn finish_aio(&mut self, t: u8, r: Ret) {
+        let opi = self.s.tasks[t as usize].aio.op - 1;
+        self.s.tasks[t as usize].aio = Aio::default();
+        let code: u64 = match r {
+            Ret::Pages(n) => u64::from(n),
+            Ret::Err(e) => 0x100 | u64::from(e.code()),
+        };
+        // folded in whatever the task has done since: the result does not
+        // depend on when the completion came
+        let task = &mut self.s.tasks[t as usize];
+        task.res ^= (u64::from(opi) << 16 | code).wrapping_mul(0xa076_1d64_78bd_642f);
+        self.close_syscall(t, opi, r, &[]);
+    }
+
+    /// The oracles and the record of op `opi` of task `t`, which returned `r`.
+    fn close_syscall(&mut self, t: u8, opi: u8, r: Ret, read: &[Version]) {
+        let op = self.st.scenario.tasks[t as usize].ops[opi as usize].clone();
         if let Some(v) = self.st.op_ver[t as usize][opi as usize] {
             let pages = paths::written_pages(&op, r, self.s.i_size, self.st.pages);
             self.oracle_write_return(v, pages);
@@ -829,13 +890,22 @@ impl World {
             Need::FolioUnlocked(p) => folio(p).is_none_or(|f| !f.locked()),
             Need::NoWriteback(p) => folio(p).is_none_or(|f| !f.writeback()),
             Need::NoOrdered(p) => folio(p).is_none_or(|f| !f.has(crate::pagecache::ORDERED)),
+            // the bios of the op the actor is in (not those of an earlier
+            // asynchronous write)
             Need::Bios => !self
                 .s
                 .dev
                 .inflight()
                 .iter()
-                .any(|b| b.owner == me && waits_on(b.kind)),
-            Need::DioIdle => self.s.dio & !(1 << me.0) == 0,
+                .any(|b| b.owner == me && waits_on(b.kind) && b.op == self.op_of(me)),
+            Need::DioIdle => {
+                self.s.dio & !(1 << me.0) == 0 && self.s.tasks.iter().all(|t| !t.aio.active())
+            }
+            Need::NoAio => self
+                .s
+                .tasks
+                .get(me.0 as usize)
+                .is_none_or(|t| !t.aio.active()),
             Need::NoMarker(p) => self.s.cache.markers[p as usize] == 0,
             Need::ExtentLock(lo, hi) => self.s.locks.extent_free(lo, hi),
             Need::QueueSpace => !self.s.dev.queue_full(),
@@ -886,12 +956,17 @@ impl World {
                     }
                 }
             }
-            Need::Bios | Need::QueueSpace | Need::NoOrdered(_) => by.push(Actor::Dev(0)),
+            Need::Bios | Need::QueueSpace | Need::NoOrdered(_) | Need::NoAio => {
+                by.push(Actor::Dev(0))
+            }
             Need::DioIdle => {
                 for t in 0..MAX_TASKS as u8 {
                     if self.s.dio & (1 << t) != 0 && Holder(t) != me {
                         by.push(Actor::Task(t));
                     }
+                }
+                if self.s.tasks.iter().any(|t| t.aio.active()) {
+                    by.push(Actor::Dev(0));
                 }
             }
             Need::NoMarker(p) => {
@@ -992,8 +1067,15 @@ impl World {
                 }
             }
         }
-        for k in 0..self.s.dev.nbios {
-            en.push(Actor::Dev(k));
+        for (k, b) in self.s.dev.inflight().iter().enumerate() {
+            // the deferred AIO completion waits for locked folios and
+            // writeback in its range (invalidate_inode_pages2_range)
+            if b.kind == BioKind::AioComplete
+                && !paths::direct_write::aio_complete_ready(self, b.owner.0)
+            {
+                continue;
+            }
+            en.push(Actor::Dev(k as u8));
         }
         if self.tasks_running() {
             for a in [Actor::Flush, Actor::Reclaim] {
@@ -1092,6 +1174,7 @@ impl World {
                     Need::NoWriteback(_) | Need::NoOrdered(_) => "folio writeback".into(),
                     Need::Bios | Need::QueueSpace => "bio completion".into(),
                     Need::DioIdle => "i_dio_count".into(),
+                    Need::NoAio => "AIO completion".into(),
                     Need::NoMarker(_) => "DIO marker".into(),
                     Need::ExtentLock(..) => "extent lock".into(),
                     Need::None => continue,
@@ -1252,6 +1335,7 @@ impl Task {
             orphan: _,
             began,
             res: _,
+            aio: _,
         } = self;
         path.permute(p);
         cursor.permute(p);

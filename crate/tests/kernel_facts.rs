@@ -529,3 +529,36 @@ fn unflushed_data_may_or_may_not_survive_a_crash() {
         "page 1's unflushed write sometimes survives, sometimes not"
     );
 }
+
+/// kernel-facts.md "fstests generic/451" (332391a9935d, 4.14): before the
+/// fix an AIO direct write completed in the bio's context and nothing
+/// invalidated a page read in while it was in flight; since, the
+/// completion runs in a workqueue and invalidates after ->end_io.
+#[test]
+fn an_aio_direct_write_invalidates_after_its_completion_since_4_14() {
+    let toml = setup(
+        "fs = \"xfs\"\npages = 1\non_disk = \"written\"",
+        &[("A", &["write 0 direct aio"]), ("B", &["read 0", "read 0"])],
+    );
+    let r = verdicts(&toml, Some("linux-6.18"));
+    assert_eq!(verdict(&r, Outcome::StaleCache), Verdict::Never);
+    assert_eq!(verdict(&r, Outcome::StaleRead), Verdict::Never);
+    let sc = scenario(&toml);
+    let mut p = sc.policy(Some("linux-6.18")).unwrap();
+    p.set("dio_aio_complete", "irq").unwrap();
+    let w = World::new_quiet(&sc, &p);
+    let r = explore(
+        &w,
+        &Options {
+            reduction: true,
+            ..Default::default()
+        },
+        |_| true,
+    );
+    assert_eq!(r.verdict(Outcome::StaleCache).verdict, Verdict::Sometimes);
+    assert_eq!(r.verdict(Outcome::StaleRead).verdict, Verdict::Sometimes);
+    // io_submit returns before the write completes: B can run in between
+    let w = run(&toml, Some("linux-6.18"), "A:5 B:2");
+    assert!(notes(&w).contains("-EIOCBQUEUED"), "{}", text(&w));
+    assert!(w.s.tasks[0].aio.active(), "{}", text(&w));
+}

@@ -133,6 +133,10 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                     format!("ordered extent of page {p} pending (btrfs_finish_ordered_io queued)")
                 });
             }
+            let t = bio.owner.0;
+            if w.s.tasks[t as usize].aio.op == bio.op + 1 {
+                super::direct_write::aio_bio_done(w, t, done.ok);
+            }
             if super::dio::legacy_btrfs(w) == Some(true) {
                 "btrfs_endio_direct_write"
             } else {
@@ -142,6 +146,10 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
         BioKind::Flush => {
             w.note(|_| "volatile write cache flushed to media".to_string());
             "blkdev_issue_flush: done"
+        }
+        BioKind::AioComplete => {
+            super::direct_write::aio_complete(w, bio.owner.0, true);
+            "iomap_dio_complete_work"
         }
         BioKind::OrderedFinish if bio.fua => {
             if crate::locks::ordered_owner(w.s.locks.extent[p as usize]) == Some(bio.owner) {

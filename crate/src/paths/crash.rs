@@ -24,13 +24,66 @@ pub fn fail_writes(w: &mut World, r: Range) -> (&'static str, Progress) {
 /// step the schedule may take: the explorer tries every subset.
 pub fn power_fails(w: &mut World, t: u8) -> (&'static str, Progress) {
     w.s.crashing = t + 1;
+    // every process dies: other tasks' ops in progress are abandoned (they
+    // go on with their next op after recovery), and so is an asynchronous
+    // write whose completion had not run
+    let mut killed: Vec<u8> = Vec::new();
+    for u in 0..w.st.ntasks() as u8 {
+        let task = &mut w.s.tasks[u as usize];
+        let mut abandoned = Vec::new();
+        if u != t && task.path != super::Path::Idle {
+            abandoned.push(task.op);
+            task.path = super::Path::Idle;
+            task.op += 1;
+            task.res = (task.res ^ 0xdead).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+        if task.aio.active() {
+            abandoned.push(task.aio.op - 1);
+            task.aio = crate::world::Aio::default();
+        }
+        if !abandoned.is_empty() {
+            killed.push(u);
+        }
+        if let Some(h) = &mut w.hist {
+            for opi in abandoned {
+                if let Some(rec) = h
+                    .syscalls
+                    .iter_mut()
+                    .rev()
+                    .find(|s| s.task == u && s.op == opi && s.end.is_none())
+                {
+                    rec.end = Some(h.steps.len() - 1);
+                }
+            }
+        }
+    }
+    // memory is gone: the page cache, the locks, the mappings, the errors
+    w.s.locks = Locks::default();
+    w.s.cache = PageCache::default();
+    w.s.dio = 0;
+    w.s.wb_err = Errseq::default();
+    w.s.as_eio = false;
+    for task in w.s.tasks.iter_mut() {
+        task.cursor = Errseq::default();
+        task.pte_ro = 0;
+        task.pte_rw = 0;
+        task.priv_ro = 0;
+        task.priv_anon = 0;
+        task.pinned = 0;
+        task.orphan = 0;
+        task.folio_ref = 0;
+    }
     w.note(|w| {
         let n = pending(w).len();
-        if n == 0 {
-            "power failure: nothing is waiting to reach the media".to_string()
+        let mut s = if n == 0 {
+            "power failure: the page cache is lost; nothing is waiting to reach the media".to_string()
         } else {
-            format!("power failure: {n} write(s) may still reach the media before the lights go out (dev steps)")
+            format!("power failure: the page cache is lost; {n} write(s) may still reach the media before the lights go out (dev steps)")
+        };
+        for &u in &killed {
+            s += &format!("; {}'s op in progress is abandoned", w.st.task_name(u));
         }
+        s
     });
     ("power failure", Progress::Continue)
 }
@@ -114,57 +167,15 @@ pub fn persist(w: &mut World, k: u8) -> &'static str {
     }
 }
 
-/// Mount after the power failure: every process died (other tasks' ops in
-/// progress are abandoned; they go on with their next op after recovery),
-/// the page cache is gone and so is whatever had not reached the media.
-/// Log recovery restores the committed extent map and size; every open
-/// file is reopened (its errseq cursor sampled afresh).
+/// Mount after the power failure: whatever had not reached the media is
+/// gone. Log recovery restores the committed extent map and size; every
+/// open file was reopened (its errseq cursor sampled afresh).
 pub fn crash(w: &mut World, t: u8) -> (&'static str, Progress) {
+    let _ = t;
     w.s.crashing = 0;
-    let killed: Vec<u8> = (0..w.st.ntasks() as u8)
-        .filter(|&u| u != t && w.s.tasks[u as usize].path != super::Path::Idle)
-        .collect();
-    for &u in &killed {
-        let task = &mut w.s.tasks[u as usize];
-        let opi = task.op;
-        task.path = super::Path::Idle;
-        task.op += 1;
-        task.res = (task.res ^ 0xdead).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        if let Some(h) = &mut w.hist {
-            if let Some(rec) = h
-                .syscalls
-                .iter_mut()
-                .rev()
-                .find(|s| s.task == u && s.op == opi && s.end.is_none())
-            {
-                rec.end = Some(h.steps.len() - 1);
-            }
-        }
-    }
-    w.s.locks = Locks::default();
-    w.s.cache = PageCache::default();
-    w.s.dio = 0;
     w.s.dev.power_fail();
     w.s.i_size = w.s.ext.recover();
-    w.s.wb_err = Errseq::default();
-    w.s.as_eio = false;
-    for task in w.s.tasks.iter_mut() {
-        task.cursor = Errseq::default();
-        task.pte_ro = 0;
-        task.pte_rw = 0;
-        task.priv_ro = 0;
-        task.priv_anon = 0;
-        task.pinned = 0;
-        task.orphan = 0;
-    }
-    w.note(|w| {
-        let mut s =
-            "page cache lost, and what had not reached the media; journal replayed".to_string();
-        for &u in &killed {
-            s += &format!("; {}'s op in progress is abandoned", w.st.task_name(u));
-        }
-        s
-    });
+    w.note(|_| "what had not reached the media is lost; the journal is replayed".to_string());
     w.oracle_crash();
     ("mount; log recovery", Progress::Return(Ret::Pages(0)))
 }

@@ -104,6 +104,8 @@ pub struct DioWrite {
     retried_at: Option<u8>,
     /// btrfs's old fs/direct-io.c path (up to 5.8).
     legacy: bool,
+    /// Asynchronous (io_submit): returns once the bios are submitted.
+    aio: bool,
     /// legacy: inode_lock dropped around an overwrite's I/O.
     unlocked: bool,
     /// legacy: fall back to a buffered write once relocked.
@@ -133,6 +135,7 @@ impl DioWrite {
             partial: false,
             retried_at: None,
             legacy: dio::legacy_btrfs(w) == Some(true),
+            aio: false,
             unlocked: false,
             fallback_pending: false,
             flush: Flush::new(r.lo, r.hi, true),
@@ -140,6 +143,11 @@ impl DioWrite {
             fault: Fault::new(0, false),
             sync: Sync::new(r.lo, r.hi, true),
         }
+    }
+
+    /// An asynchronous write (`write R direct aio`).
+    pub fn aio(self, aio: bool) -> DioWrite {
+        DioWrite { aio, ..self }
     }
 
     fn range(&self) -> Range {
@@ -172,6 +180,8 @@ impl DioWrite {
 
     pub fn need(&self, w: &World, t: u8) -> Need {
         match self.pc {
+            // one asynchronous write in flight per task
+            Pc::Lock if self.aio && w.s.tasks[t as usize].aio.active() => Need::NoAio,
             Pc::Lock => Need::Lock(LockId::IRwsem, self.lock_mode(w)),
             Pc::Relock | Pc::LegacyRelock => Need::Lock(LockId::IRwsem, Mode::Excl),
             Pc::LegacyInval2 => self.inval.need(w),
@@ -789,7 +799,41 @@ impl DioWrite {
             }
         }
         self.pc = Pc::Wait;
+        if self.aio {
+            return (name, self.submitted_aio(w, t));
+        }
         (name, Progress::Continue)
+    }
+
+    /// iomap_dio_rw returns -EIOCBQUEUED: io_submit returns and the task
+    /// goes on; the write completes when its last bio does
+    /// ([`aio_bio_done`]).
+    fn submitted_aio(&mut self, w: &mut World, t: u8) -> Progress {
+        let opi = w.s.tasks[t as usize].op;
+        let bios =
+            w.s.dev
+                .inflight()
+                .iter()
+                .filter(|b| b.owner == Holder(t) && b.op == opi && b.kind == BioKind::DioWrite)
+                .count() as u8;
+        if bios == 0 {
+            // nothing went to the device: complete now
+            return self.complete(w, t);
+        }
+        w.s.tasks[t as usize].aio = crate::world::Aio {
+            op: opi + 1,
+            bios,
+            lo: self.lo,
+            hi: self.hi,
+            unwritten: self.unwritten,
+            err: false,
+        };
+        // i_dio_count is the AIO's now (tasks[t].aio), not the task's
+        dio::dio_end(w, t);
+        w.note(|_| {
+            "-EIOCBQUEUED: io_submit returns; the write completes when its bios do".to_string()
+        });
+        Progress::Detach
     }
 
     /// The bios completed: iomap_dio_complete.
@@ -1010,10 +1054,125 @@ impl DioWrite {
             unlocked: _,
             legacy: _,
             private: _,
+            aio: _,
         } = self;
         flush.permute(p);
         inval.permute(p);
         fault.permute(p);
         sync.permute(p);
     }
+}
+
+/// A bio of task `t`'s asynchronous write completed. The last one
+/// completes the write: in the bio's completion context, or (since
+/// 332391a9935d, if the file has cached pages) in a workqueue that also
+/// invalidates the written range after ->end_io.
+pub fn aio_bio_done(w: &mut World, t: u8, ok: bool) {
+    let aio = &mut w.s.tasks[t as usize].aio;
+    aio.bios -= 1;
+    aio.err |= !ok;
+    if aio.bios > 0 {
+        return;
+    }
+    let deferred = w.st.policy.dio_aio_complete == crate::policy::DioAioComplete::Workqueue
+        && !w.s.cache.is_empty()
+        && !w.s.dev.queue_full();
+    if deferred {
+        let aio = w.s.tasks[t as usize].aio;
+        w.s.dev.submit(Bio {
+            kind: BioKind::AioComplete,
+            block: 0,
+            page: aio.lo,
+            ver: crate::version::Version::INIT,
+            fua: false,
+            owner: Holder(t),
+            op: aio.op - 1,
+        });
+        w.note(|_| {
+            "the file has cached pages: the completion is deferred to a workqueue".to_string()
+        });
+    } else {
+        aio_complete(w, t, false);
+    }
+}
+
+/// Whether the deferred completion can run now: invalidate_inode_pages2
+/// waits for locked folios and for writeback.
+pub fn aio_complete_ready(w: &World, t: u8) -> bool {
+    let aio = w.s.tasks[t as usize].aio;
+    (aio.lo..=aio.hi).all(|p| {
+        w.s.cache
+            .get(p)
+            .is_none_or(|f| !f.locked() && !f.writeback())
+    })
+}
+
+/// The asynchronous write's completion: ->end_io (unwritten conversion,
+/// i_size), the invalidation after the write if `invalidate`, then the
+/// result is posted (ki_complete).
+pub fn aio_complete(w: &mut World, t: u8, invalidate: bool) {
+    let aio = w.s.tasks[t as usize].aio;
+    let mut conv = 0u32;
+    if !aio.err {
+        for p in aio.lo..=aio.hi {
+            if aio.unwritten & (1 << p) != 0 {
+                if let Ext::Unwritten(b, _) = w.s.ext.get(p) {
+                    w.s.ext.set(p, Ext::Written(b));
+                    conv |= 1 << p;
+                }
+            }
+        }
+        if aio.hi + 1 > w.s.i_size {
+            w.s.i_size = aio.hi + 1;
+        }
+    }
+    let mut failed = false;
+    let mut dropped = 0u32;
+    if invalidate && !aio.err {
+        for p in aio.lo..=aio.hi {
+            match w.s.cache.get(p) {
+                Some(f) if f.dirty() => failed = true,
+                Some(_) => {
+                    super::invalidate::remove_folio(w, p);
+                    dropped |= 1 << p;
+                }
+                None => {}
+            }
+        }
+    }
+    w.note(|w| {
+        let mut s = String::from("->end_io");
+        if conv != 0 {
+            s += &format!(": unwritten → written {}", crate::util::fmt_set(conv));
+        }
+        if invalidate {
+            s += &format!(
+                "; invalidated {}",
+                if dropped == 0 {
+                    "nothing".to_string()
+                } else {
+                    crate::util::fmt_set(dropped)
+                }
+            );
+        } else if w.st.policy.dio_aio_complete == crate::policy::DioAioComplete::Irq {
+            s += "; in the bio's completion context nothing invalidates the page cache";
+        } else {
+            s += "; no cached pages: nothing to invalidate";
+        }
+        s
+    });
+    if failed {
+        match w.st.policy.dio_post_invalidate_fail {
+            DioPostInvalidateFail::WarnEio => warn_stale_pagecache(w),
+            DioPostInvalidateFail::Ignore => {
+                w.note(|_| "post-write invalidation failed; ignored".to_string())
+            }
+        }
+    }
+    let r = if aio.err {
+        Ret::Err(Errno::EIO)
+    } else {
+        Ret::Pages(aio.hi - aio.lo + 1)
+    };
+    w.finish_aio(t, r);
 }

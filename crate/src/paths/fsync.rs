@@ -110,7 +110,7 @@ impl Sync {
                         ver: Default::default(),
                         fua: true,
                         owner: me,
-                        op: 0,
+                        op: w.op_of(me),
                     });
                     w.note(|_| "journal write (PREFLUSH | FUA) submitted".to_string());
                     self.pc = Pc::Wait;
@@ -123,7 +123,7 @@ impl Sync {
                         ver: Default::default(),
                         fua: false,
                         owner: me,
-                        op: 0,
+                        op: w.op_of(me),
                     });
                     self.pc = Pc::Wait;
                     ("blkdev_issue_flush", Sub::Running)

@@ -63,6 +63,16 @@ pub enum Progress {
     /// The op goes on as another path (a direct write falling back to a
     /// buffered one, a retry).
     Become(Path),
+    /// io_submit returned: the task goes on with its next op while the
+    /// asynchronous write completes later ([`crate::world::Aio`]).
+    Detach,
+}
+
+/// What a step did to the task's op, for the engine.
+pub enum StepEnd {
+    Continue,
+    Return(Ret),
+    Detach,
 }
 
 /// A sub-machine's step: still running, or done with a value.
@@ -101,15 +111,16 @@ pub fn initial(w: &World, t: u8) -> Path {
             uncached,
             from_mmap,
             private,
+            aio,
         } => {
             if dax
                 && !(direct && w.st.policy.dax_odirect == crate::policy::DaxOdirect::DirectIoPath)
             {
                 Path::Dax(dax::DaxRw::new(range, true).dsync(dsync))
             } else if direct {
-                Path::DioWrite(direct_write::DioWrite::new(
-                    w, range, dsync, from_mmap, private,
-                ))
+                Path::DioWrite(
+                    direct_write::DioWrite::new(w, range, dsync, from_mmap, private).aio(aio),
+                )
             } else {
                 Path::BufWrite(buffered_write::BufWrite::new(range, dsync, uncached))
             }
@@ -148,7 +159,7 @@ pub fn need(path: &Path, w: &World, t: u8) -> Need {
 
 /// One step of the path; returns the step's name and, if the op returned,
 /// its return value.
-pub fn step(path: &mut Path, w: &mut World, t: u8) -> (&'static str, Option<Ret>) {
+pub fn step(path: &mut Path, w: &mut World, t: u8) -> (&'static str, StepEnd) {
     let (name, prog) = match path {
         Path::Idle => unreachable!("step() of an idle task"),
         Path::BufRead(s) => s.step(w, t),
@@ -169,12 +180,13 @@ pub fn step(path: &mut Path, w: &mut World, t: u8) -> (&'static str, Option<Ret>
         Path::Crash(true) => crash::crash(w, t),
     };
     match prog {
-        Progress::Continue => (name, None),
-        Progress::Return(r) => (name, Some(r)),
+        Progress::Continue => (name, StepEnd::Continue),
+        Progress::Return(r) => (name, StepEnd::Return(r)),
         Progress::Become(p) => {
             *path = p;
-            (name, None)
+            (name, StepEnd::Continue)
         }
+        Progress::Detach => (name, StepEnd::Detach),
     }
 }
 

@@ -202,6 +202,22 @@ pub struct StepView {
     pub fired: bool,
 }
 
+/// Whether syscall `c` is drawn at step `i` (where it begins or ends): at
+/// its own task's steps (a crash ends the syscalls it abandons at the
+/// crashing task's step), and an asynchronous write also where its
+/// completion ran.
+fn drawn_at(w: &World, c: &SyscallRecord, i: usize) -> bool {
+    let h = w.hist.as_ref().expect("a view of steps needs history");
+    let s = &h.steps[i];
+    let own = s.actor == Actor::Task(c.task) && s.op == Some(c.op);
+    own || (matches!(s.actor, Actor::Dev(_))
+        && c.end == Some(i)
+        && matches!(
+            w.st.scenario.tasks[c.task as usize].ops.get(c.op as usize),
+            Some(crate::ops::Op::Write { aio: true, .. })
+        ))
+}
+
 /// Where syscalls begin and end, by step (built once for a whole run).
 struct CallIndex {
     begins: Vec<bool>,
@@ -219,17 +235,12 @@ impl CallIndex {
             returns: vec![None; n],
             fired: vec![false; n],
         };
-        // A syscall is drawn at its own task's steps (a crash ends the
-        // syscalls it abandons at the crashing task's step).
-        let own = |i: usize, c: &SyscallRecord| {
-            h.steps[i].actor == Actor::Task(c.task) && h.steps[i].op == Some(c.op)
-        };
         for (k, c) in h.syscalls.iter().enumerate() {
-            if c.begin < n && own(c.begin, c) {
+            if c.begin < n && drawn_at(w, c, c.begin) {
                 ix.begins[c.begin] = true;
             }
             match c.end {
-                Some(e) if e < n && own(e, c) => ix.returns[e] = Some(k),
+                Some(e) if e < n && drawn_at(w, c, e) => ix.returns[e] = Some(k),
                 _ => {}
             }
         }
@@ -276,14 +287,12 @@ fn step_view(w: &World, i: usize, begins: bool, ret: Option<usize>, fired: bool)
 /// Step `i` of a run (a world with history), if there is one.
 pub fn step(w: &World, i: usize) -> Option<StepView> {
     let h = w.hist.as_ref().expect("a view of steps needs history");
-    let s = h.steps.get(i)?;
-    let t = match s.actor {
-        Actor::Task(t) => Some(t),
-        _ => None,
-    };
-    let mine = |c: &&SyscallRecord| Some(c.task) == t && Some(c.op) == s.op;
-    let begins = h.syscalls.iter().filter(mine).any(|c| c.begin == i);
-    let ret = h.syscalls.iter().position(|c| mine(&c) && c.end == Some(i));
+    h.steps.get(i)?;
+    let begins = h.syscalls.iter().any(|c| c.begin == i && drawn_at(w, c, i));
+    let ret = h
+        .syscalls
+        .iter()
+        .position(|c| c.end == Some(i) && drawn_at(w, c, i));
     let fired = h.outcomes.iter().any(|o| o.step == i);
     Some(step_view(w, i, begins, ret, fired))
 }

@@ -58,8 +58,8 @@ fn one_step_is_the_same_as_in_the_whole_run() {
 #[test]
 fn a_crash_ends_the_syscalls_it_abandons_at_its_own_step() {
     // A's direct write has begun when B crashes the machine: the power
-    // fails at B's first step, and at B's recovery A's syscall ends without
-    // a return; only B's own op returns there.
+    // fails at B's first step, where A's syscall ends without a return;
+    // B's own op returns at its recovery.
     let text = crate::library::TEMPLATE.replace("ops = [\"mmap-write 1\"]", "ops = [\"crash\"]");
     let sc = crate::scenario::parse("t", &text).unwrap();
     let spec = RunSpec {
@@ -71,7 +71,7 @@ fn a_crash_ends_the_syscalls_it_abandons_at_its_own_step() {
     let c = calls(&w);
     assert_eq!(
         (c[0].task_name.as_str(), c[0].end, &c[0].ret),
-        ("A", Some(2), &None)
+        ("A", Some(1), &None)
     );
     assert_eq!(all[1].actor, "B");
     assert_eq!(all[1].op.as_deref(), Some("crash"));
