@@ -255,7 +255,7 @@ test('changing a knob or the preset replays the schedule; a divergence says wher
   assert.match(await page.textContent('[data-testid=policy] .summary'), /linux-5\.8 \+ dio_pre_invalidate_fail=fail/);
   assert.match(
     await page.textContent('[data-knob=dio_pre_invalidate_fail] .vhelp'),
-    /Fail the direct write with -EBUSY/,
+    /Fail the direct write with invalidation.s -EBUSY/,
   );
   // The page's run is the core's run of the same schedule and policy.
   await page.click('[data-testid=to-end]');

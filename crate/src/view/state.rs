@@ -389,6 +389,7 @@ fn locks(w: &World, waits: &[crate::world::Wait]) -> Vec<LockView> {
         ("i_rwsem".into(), LockId::IRwsem, true),
         ("invalidate_lock".into(), LockId::InvalidateLock, true),
         ("dio_rwsem".into(), LockId::DioRwsem, false),
+        ("i_mmap_lock (btrfs)".into(), LockId::BtrfsMmap, false),
     ];
     for t in 0..w.st.ntasks() as u8 {
         sems.push((
@@ -413,7 +414,13 @@ fn locks(w: &World, waits: &[crate::world::Wait]) -> Vec<LockView> {
         .collect();
     let held: Vec<String> = (0..w.st.pages)
         .filter(|&p| l.extent[p as usize] != 0)
-        .map(|p| format!("{p}: {}", holder_name(w, l.extent[p as usize] - 1)))
+        .map(|p| {
+            let e = l.extent[p as usize];
+            match crate::locks::ordered_owner(e) {
+                Some(h) => format!("{p}: {}'s ordered extent", holder_name(w, h.0)),
+                None => format!("{p}: {}", holder_name(w, e - 1)),
+            }
+        })
         .collect();
     let waiting = waiting(w, waits, |n| matches!(n, Need::ExtentLock(..)));
     out.push(LockView {
