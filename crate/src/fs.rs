@@ -159,6 +159,18 @@ impl Fs {
         self == Fs::Btrfs
     }
 
+    /// Whether a DAX write takes i_rwsem exclusive. XFS since 4.9
+    /// (17879e8f865f, "xfs: fix locking for DAX writes": they had
+    /// "inherited the locking from direct I/O writes", shared for aligned
+    /// ones); ext4's ext4_dax_write_iter takes inode_lock. btrfs has no
+    /// DAX.
+    pub fn dax_write_excl(self, k: Kernel) -> bool {
+        match self {
+            Fs::Xfs => k >= Kernel(4, 9),
+            Fs::Ext4 | Fs::Btrfs => true,
+        }
+    }
+
     /// Whether btrfs_page_mkwrite takes btrfs's own i_mmap_lock (Bacik,
     /// "btrfs: add a i_mmap_lock to our inode", ~5.12), which hole punching
     /// and fallocate take exclusive. It was not replaced by invalidate_lock

@@ -53,7 +53,11 @@ impl DaxRw {
         match self.pc {
             Pc::Lock => Need::Lock(
                 LockId::IRwsem,
-                if self.write { Mode::Excl } else { Mode::Shared },
+                if self.write && w.st.fs.dax_write_excl(w.st.policy.kernel) {
+                    Mode::Excl
+                } else {
+                    Mode::Shared
+                },
             ),
             Pc::Page => Need::None,
             Pc::Sync => self.sync.need(w),
@@ -73,7 +77,8 @@ impl DaxRw {
         match self.pc {
             Pc::Lock => {
                 let names = w.st.fs.names();
-                let name = if self.write {
+                let name = if w.s.locks.i_rwsem.held_by(Holder(t)) == Some(crate::locks::Mode::Excl)
+                {
                     names.ilock_excl
                 } else {
                     names.ilock_shared

@@ -882,8 +882,12 @@ impl DioWrite {
         }
         // serve-from-cache never invalidates (Wilcox, 2020-07: "not
         // invalidating the page cache at all for direct I/O")
+        // the proposals do not invalidate after the write either: serving
+        // the cached pages through the cache is their point, and the
+        // 2019 schemes keep new pages out of the range with their
+        // markers (or rwsem) while the I/O runs
         let cached = w.s.cache.present(self.lo, self.hi) != 0
-            && w.st.policy.dio_coherency != DioCoherency::ServeFromCache;
+            && w.st.policy.dio_coherency == DioCoherency::FlushInvalidate;
         match w.st.policy.dio_post_invalidate_order {
             DioPostInvalidateOrder::AfterEndIo => {
                 self.end_io(w);
