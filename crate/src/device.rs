@@ -3,7 +3,7 @@
 //! `dev` actor completes in any order, injected write failures and, for
 //! pmem, poisoned blocks.
 
-use crate::version::Version;
+use crate::version::{Data, Version};
 use crate::world::{Holder, MAX_BIOS, MAX_BLOCKS};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -58,7 +58,7 @@ pub struct Bio {
     /// The file page the I/O is for (the folio, or the user buffer's page).
     pub page: u8,
     /// Data written (writes only).
-    pub ver: Version,
+    pub ver: Data,
     /// REQ_FUA for writes. For `OrderedFinish`: the ordered extent is a
     /// direct write's (it holds the range against readers, see
     /// [`crate::locks::ordered_extent`]) rather than a folio's.
@@ -77,7 +77,7 @@ impl Default for Bio {
             kind: BioKind::Flush,
             block: 0,
             page: 0,
-            ver: Version::INIT,
+            ver: Data::all(Version::INIT),
             fua: false,
             owner: Holder(0),
             op: 0,
@@ -87,9 +87,9 @@ impl Default for Bio {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Device {
-    pub media: [Version; MAX_BLOCKS],
+    pub media: [Data; MAX_BLOCKS],
     /// The volatile write cache: data written but not yet on media.
-    pub vcache: [Option<Version>; MAX_BLOCKS],
+    pub vcache: [Option<Data>; MAX_BLOCKS],
     /// Blocks whose next write fails (dm-flakey style fault injection).
     pub fail: u32,
     /// pmem blocks with media errors.
@@ -102,7 +102,7 @@ pub struct Device {
 impl Default for Device {
     fn default() -> Self {
         Device {
-            media: [Version::INIT; MAX_BLOCKS],
+            media: [Data::all(Version::INIT); MAX_BLOCKS],
             vcache: [None; MAX_BLOCKS],
             fail: 0,
             poison: 0,
@@ -117,15 +117,15 @@ impl Default for Device {
 pub struct Done {
     pub ok: bool,
     /// For reads: the data returned.
-    pub data: Version,
+    pub data: Data,
 }
 
 impl std::hash::Hash for Device {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
         self.media.hash(h);
-        let mut vc = [0u8; MAX_BLOCKS];
+        let mut vc = [0u32; MAX_BLOCKS];
         for (b, v) in vc.iter_mut().zip(self.vcache.iter()) {
-            *b = v.map_or(0xff, |v| v.0);
+            *b = v.map_or(u32::MAX, |d| u32::from_le_bytes(d.0.map(|v| v.0)));
         }
         vc.hash(h);
         h.write_u64(u64::from(self.fail) | u64::from(self.poison) << 32);
@@ -139,7 +139,7 @@ impl std::hash::Hash for Device {
 
 impl Device {
     /// The newest data of a block (what a read returns).
-    pub fn content(&self, b: u8) -> Version {
+    pub fn content(&self, b: u8) -> Data {
         self.vcache[b as usize].unwrap_or(self.media[b as usize])
     }
 
@@ -177,20 +177,20 @@ impl Device {
         match bio.kind {
             BioKind::OrderedFinish | BioKind::AioComplete => Done {
                 ok: true,
-                data: Version::INIT,
+                data: Data::all(Version::INIT),
             },
             BioKind::Flush | BioKind::LogWrite => {
                 self.flush_cache();
                 Done {
                     ok: true,
-                    data: Version::INIT,
+                    data: Data::all(Version::INIT),
                 }
             }
             BioKind::ReadFolio | BioKind::DioRead => {
                 if self.poison & bit != 0 {
                     return Done {
                         ok: false,
-                        data: Version::INIT,
+                        data: Data::all(Version::INIT),
                     };
                 }
                 Done {
@@ -203,7 +203,7 @@ impl Device {
                     self.fail &= !bit;
                     return Done {
                         ok: false,
-                        data: Version::INIT,
+                        data: Data::all(Version::INIT),
                     };
                 }
                 if pmem {
@@ -254,10 +254,10 @@ impl Device {
             nbios,
         } = self;
         for v in media.iter_mut() {
-            *v = p.version(*v);
+            *v = p.data(*v);
         }
         for v in vcache.iter_mut().flatten() {
-            *v = p.version(*v);
+            *v = p.data(*v);
         }
         for b in bios[..*nbios as usize].iter_mut() {
             let Bio {
@@ -269,7 +269,7 @@ impl Device {
                 owner,
                 op: _,
             } = b;
-            *ver = p.version(*ver);
+            *ver = p.data(*ver);
             *owner = p.holder(*owner);
         }
     }

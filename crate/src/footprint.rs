@@ -203,8 +203,8 @@ fn task(w: &World, t: u8) -> Fp {
         } => range.mask(),
         // a load or store alone touches its page; a fault reads around it
         // (do_sync_mmap_readahead), inserting any missing page
-        Op::MmapRead(p) if (task.pte_ro | task.pte_rw) & (1 << p) != 0 => 1 << p,
-        Op::MmapWrite(p) if task.pte_rw & (1 << p) != 0 => 1 << p,
+        Op::MmapRead(p, _) if (task.pte_ro | task.pte_rw) & (1 << p) != 0 => 1 << p,
+        Op::MmapWrite(p, _) if task.pte_rw & (1 << p) != 0 => 1 << p,
         Op::Reclaim(Some(r)) => r.mask(),
         Op::Write {
             range,

@@ -27,8 +27,11 @@ pub struct SyscallRecord {
     /// Step index of the step it returned at.
     pub end: Option<usize>,
     pub ret: Option<Ret>,
-    /// For reads: the version per page, e.g. ["A1", "zero"].
+    /// For reads: the version per page, e.g. ["A1", "zero"] (per byte
+    /// range where parts of a page differ: "B1+init").
     pub read: Vec<String>,
+    /// While the read runs: what it got per page, in completion order.
+    pub got: Vec<(u8, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 //!
 //! See ARCHITECTURE.md at the repository root for the map of modules.
 
+pub mod frags;
 pub mod fs;
 pub mod library;
 pub mod ops;

@@ -34,6 +34,37 @@ impl Range {
     }
 }
 
+/// An inclusive range of bytes, counted from the start of the op's first
+/// page: `write 0 bytes 0-99`, `write 0-1 bytes 0-4195` (all of page 0,
+/// the first 100 bytes of page 1). It starts in the first page and ends in
+/// the last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Bytes {
+    pub lo: u32,
+    pub hi: u32,
+}
+
+impl Bytes {
+    /// The part of page `p` these bytes cover, for an op whose first page
+    /// is `first`, counted from the start of page `p`.
+    pub fn within(self, first: u8, p: u8) -> Option<Bytes> {
+        let size = u32::from(crate::frags::PAGE_SIZE);
+        let start = u32::from(p.checked_sub(first)?) * size;
+        let lo = self.lo.max(start);
+        let hi = self.hi.min(start + size - 1);
+        (lo <= hi).then(|| Bytes {
+            lo: lo - start,
+            hi: hi - start,
+        })
+    }
+}
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bytes {}-{}", self.lo, self.hi)
+    }
+}
+
 impl fmt::Display for Range {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.lo == self.hi {
@@ -47,9 +78,12 @@ impl fmt::Display for Range {
 /// One operation of a task.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
-    /// `read R [direct] [dontcache] [into-mmap P [private]]`
+    /// `read R [direct] [dontcache] [into-mmap P [private]]`, or
+    /// `read P bytes A-B`
     Read {
         range: Range,
+        /// Part of one page only (not with direct I/O).
+        bytes: Option<Bytes>,
         direct: bool,
         dontcache: bool,
         into_mmap: Option<u8>,
@@ -58,9 +92,11 @@ pub enum Op {
         /// reaches the file.
         private: bool,
     },
-    /// `write R [direct [aio]] [dsync] [dontcache|uncached] [from-mmap P [private]]`
+    /// `write R [direct [aio]] [dsync] [dontcache|uncached] [from-mmap P [private]]`,
+    /// or `write P bytes A-B [dsync] [dontcache]`
     Write {
         range: Range,
+        bytes: Option<Bytes>,
         direct: bool,
         dsync: bool,
         uncached: bool,
@@ -70,10 +106,12 @@ pub enum Op {
         /// submitted and the write completes later (fstests generic/451).
         aio: bool,
     },
-    /// `mmap-read P`: a load through this task's shared mapping of the file.
-    MmapRead(u8),
-    /// `mmap-write P`: a store through this task's shared mapping.
-    MmapWrite(u8),
+    /// `mmap-read P [bytes A-B]`: a load through this task's shared mapping
+    /// of the file.
+    MmapRead(u8, Option<Bytes>),
+    /// `mmap-write P [bytes A-B]`: a store through this task's shared
+    /// mapping.
+    MmapWrite(u8, Option<Bytes>),
     Fsync,
     Fdatasync,
     /// `sync-range R`: sync_file_range(WAIT_BEFORE | WRITE | WAIT_AFTER).
@@ -100,7 +138,7 @@ impl Op {
         matches!(
             self,
             Op::Write { .. }
-                | Op::MmapWrite(_)
+                | Op::MmapWrite(..)
                 | Op::Read {
                     into_mmap: Some(_),
                     private: false,
@@ -112,7 +150,32 @@ impl Op {
     }
 
     pub fn is_read(&self) -> bool {
-        matches!(self, Op::Read { .. } | Op::MmapRead(_))
+        matches!(self, Op::Read { .. } | Op::MmapRead(..))
+    }
+
+    /// The first page and the bytes of an op on part of its pages.
+    pub fn bytes(&self) -> Option<(u8, Bytes)> {
+        match *self {
+            Op::Read {
+                range,
+                bytes: Some(b),
+                ..
+            }
+            | Op::Write {
+                range,
+                bytes: Some(b),
+                ..
+            } => Some((range.lo, b)),
+            Op::MmapRead(p, Some(b)) | Op::MmapWrite(p, Some(b)) => Some((p, b)),
+            _ => None,
+        }
+    }
+
+    /// The bytes of page `p` an op with byte ranges covers (counted from
+    /// the start of `p`); `None` for the whole page.
+    pub fn page_bytes(&self, p: u8) -> Option<Bytes> {
+        let (first, b) = self.bytes()?;
+        b.within(first, p)
     }
 }
 
@@ -121,12 +184,16 @@ impl fmt::Display for Op {
         match self {
             Op::Read {
                 range,
+                bytes,
                 direct,
                 dontcache,
                 into_mmap,
                 private,
             } => {
                 write!(f, "read {range}")?;
+                if let Some(b) = bytes {
+                    write!(f, " {b}")?;
+                }
                 if *direct {
                     write!(f, " direct")?;
                 }
@@ -143,6 +210,7 @@ impl fmt::Display for Op {
             }
             Op::Write {
                 range,
+                bytes,
                 direct,
                 dsync,
                 uncached,
@@ -151,6 +219,9 @@ impl fmt::Display for Op {
                 aio,
             } => {
                 write!(f, "write {range}")?;
+                if let Some(b) = bytes {
+                    write!(f, " {b}")?;
+                }
                 if *direct {
                     write!(f, " direct")?;
                 }
@@ -171,8 +242,20 @@ impl fmt::Display for Op {
                 }
                 Ok(())
             }
-            Op::MmapRead(p) => write!(f, "mmap-read {p}"),
-            Op::MmapWrite(p) => write!(f, "mmap-write {p}"),
+            Op::MmapRead(p, b) => {
+                write!(f, "mmap-read {p}")?;
+                if let Some(b) = b {
+                    write!(f, " {b}")?;
+                }
+                Ok(())
+            }
+            Op::MmapWrite(p, b) => {
+                write!(f, "mmap-write {p}")?;
+                if let Some(b) = b {
+                    write!(f, " {b}")?;
+                }
+                Ok(())
+            }
             Op::Fsync => write!(f, "fsync"),
             Op::Fdatasync => write!(f, "fdatasync"),
             Op::SyncRange(r) => write!(f, "sync-range {r}"),
@@ -213,8 +296,8 @@ pub const OP_NAMES: &[&str] = &[
     "crash",
 ];
 
-const GRAMMAR: &str = "read R [direct] [dontcache] [into-mmap P [private]] | write R [direct [aio]] [dsync] [dontcache|uncached] [from-mmap P [private]] | \
-mmap-read P | mmap-write P | fsync | fdatasync | sync-range R | truncate N | punch R | falloc R | writeback | \
+const GRAMMAR: &str = "read R [bytes A-B] [direct] [dontcache] [into-mmap P [private]] | write R [bytes A-B] [direct [aio]] [dsync] [dontcache|uncached] [from-mmap P [private]] | \
+mmap-read P [bytes A-B] | mmap-write P [bytes A-B] | fsync | fdatasync | sync-range R | truncate N | punch R | falloc R | writeback | \
 reclaim [R] | fail-writes R | crash   (R is a page P or a range P-Q)";
 
 /// Words of `s` with their byte offsets.
@@ -252,6 +335,44 @@ fn parse_num(w: &str, at: usize) -> Result<u8, OpError> {
             (at, at + w.len()),
         )
     })
+}
+
+/// `A-B` after `bytes`: inclusive byte offsets from the start of the
+/// first of `pages` pages; they start in the first page and end in the
+/// last.
+fn parse_bytes(w: &str, at: usize, pages: u8) -> Result<Bytes, OpError> {
+    let size = u32::from(crate::frags::PAGE_SIZE);
+    let span = u32::from(pages) * size;
+    let bad = |msg: String| {
+        err(
+            msg,
+            Some(format!(
+                "bytes from the start of the op's first page, starting in it and ending in its last: `bytes 0-99`{}",
+                if pages > 1 {
+                    format!(", or up to {} here", span - 1)
+                } else {
+                    String::new()
+                }
+            )),
+            (at, at + w.len()),
+        )
+    };
+    let (a, b) = w
+        .split_once('-')
+        .ok_or_else(|| bad(format!("`{w}` is not a byte range")))?;
+    let num = |x: &str| {
+        (x.bytes().all(|c| c.is_ascii_digit()) && !x.is_empty() && x.len() <= 6)
+            .then(|| x.parse::<u32>().ok())
+            .flatten()
+    };
+    match (num(a), num(b)) {
+        (Some(lo), Some(hi)) if lo > hi => Err(bad(format!("`{w}`: the range runs backwards"))),
+        (Some(lo), Some(hi)) if lo < size && hi < span && hi >= span - size => Ok(Bytes { lo, hi }),
+        (Some(_), Some(_)) => Err(bad(format!(
+            "`{w}` does not start in the op's first page and end in its last"
+        ))),
+        _ => Err(bad(format!("`{w}` is not a byte range"))),
+    }
 }
 
 fn parse_range(w: &str, at: usize) -> Result<Range, OpError> {
@@ -325,10 +446,19 @@ impl Args<'_> {
         let (mut direct, mut dsync, mut dontcache, mut mm) = (false, false, false, None);
         let mut private = false;
         let mut aio = false;
+        let mut bytes = None;
         let mut i = 2;
         while i < self.ws.len() {
             let (at, w) = self.ws[i];
             match (name, w) {
+                (_, "bytes") if bytes.is_none() => {
+                    let &(bat, bw) = self
+                        .ws
+                        .get(i + 1)
+                        .ok_or_else(|| self.need_arg("a byte range after `bytes`, e.g. `0-99`"))?;
+                    bytes = Some(parse_bytes(bw, bat, range.len())?);
+                    i += 1;
+                }
                 (_, "direct") => direct = true,
                 (_, "dontcache") => dontcache = true,
                 ("write", "uncached") => dontcache = true,
@@ -363,6 +493,23 @@ impl Args<'_> {
                 self.span(at),
             ));
         }
+        if let Some(b) = bytes {
+            let at = self.ws.iter().position(|(_, w)| *w == "bytes").unwrap_or(0);
+            let why = if direct {
+                Some("direct I/O covers whole pages here (sector alignment is not modelled)")
+            } else if mm.is_some() {
+                Some("a buffer in the mmap covers whole pages")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                return Err(err(
+                    format!("`{b}` is not for this op"),
+                    Some(why.to_string()),
+                    self.span(at),
+                ));
+            }
+        }
         if aio && (!direct || dsync || mm.is_some()) {
             let at = self.ws.iter().position(|(_, w)| *w == "aio").unwrap_or(0);
             return Err(err(
@@ -377,6 +524,7 @@ impl Args<'_> {
         Ok(if name == "read" {
             Op::Read {
                 range,
+                bytes,
                 direct,
                 dontcache,
                 into_mmap: mm,
@@ -385,6 +533,7 @@ impl Args<'_> {
         } else {
             Op::Write {
                 range,
+                bytes,
                 direct,
                 dsync,
                 uncached: dontcache,
@@ -398,7 +547,7 @@ impl Args<'_> {
     fn unknown_flag(&self, w: &str, at: usize) -> OpError {
         let name = self.name;
         let flags: &[&str] = if name == "read" {
-            &["direct", "dontcache", "into-mmap"]
+            &["direct", "dontcache", "into-mmap", "bytes"]
         } else {
             &[
                 "direct",
@@ -424,8 +573,24 @@ impl Args<'_> {
     fn other(&self) -> Result<Op, OpError> {
         let name = self.name;
         let op = match name {
-            "mmap-read" => Op::MmapRead(self.page(1, "one page")?),
-            "mmap-write" => Op::MmapWrite(self.page(1, "one page")?),
+            "mmap-read" | "mmap-write" => {
+                let p = self.page(1, "one page")?;
+                let b = match self.ws.get(2) {
+                    Some(&(_, "bytes")) => {
+                        let &(bat, bw) = self.ws.get(3).ok_or_else(|| {
+                            self.need_arg("a byte range after `bytes`, e.g. `0-99`")
+                        })?;
+                        Some(parse_bytes(bw, bat, 1)?)
+                    }
+                    _ => None,
+                };
+                self.no_more(if b.is_some() { 4 } else { 2 })?;
+                return Ok(if name == "mmap-read" {
+                    Op::MmapRead(p, b)
+                } else {
+                    Op::MmapWrite(p, b)
+                });
+            }
             "fsync" => Op::Fsync,
             "fdatasync" => Op::Fdatasync,
             "writeback" => Op::Writeback,

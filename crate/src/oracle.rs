@@ -3,11 +3,14 @@
 //!
 //! - W1 *precedes* W2 when W1 returned before W2 began. `pred[W]` is the set
 //!   of writes that had returned when W began (plus `init` and `zero`).
-//! - `written[p]`: returned writes that wrote page p. The versions
-//!   superseded at p are the union of `pred[W]` over them (`sup[p]`).
-//! - A read of p returning v is stale when v is in `pred[W]` for some W in
-//!   `written[p]` that had returned when the read began.
-//! - Page p is intact when the data it will keep is not superseded. What it
+//! - All of this is per *unit*: a fragment of a page (a byte range no op
+//!   splits, [`crate::frags`]); unit `p * FRAGS + f`. A page written whole
+//!   writes all its units.
+//! - `written[u]`: returned writes that wrote unit u. The versions
+//!   superseded at u are the union of `pred[W]` over them (`sup[u]`).
+//! - A read of u returning v is stale when v is in `pred[W]` for some W in
+//!   `written[u]` that had returned when the read began.
+//! - Unit u is intact when the data it will keep is not superseded. What it
 //!   keeps is the folio's data while the folio is dirty or under writeback
 //!   (writeback will carry it to the device), and otherwise the device's:
 //!   a clean folio is dropped sooner or later. That matters when writeback
@@ -16,27 +19,39 @@
 //!   -EIO that fsync reports is the truth, not a spurious error.
 
 use crate::outcome::Outcome;
-use crate::version::{iter_set, Version};
+use crate::version::{iter_set, Data, Version, FRAGS};
 use crate::world::{Static, World, MAX_PAGES};
+
+/// Units: one per fragment of each page.
+pub const MAX_UNITS: usize = MAX_PAGES * FRAGS;
+
+/// A set of units (bit `p * FRAGS + f`).
+pub type Units = u64;
+const _: () = assert!(MAX_UNITS <= 64);
+
+/// The units of page `p`'s fragments in `mask`.
+pub fn units(p: u8, mask: u8) -> Units {
+    Units::from(mask) << (p as usize * FRAGS)
+}
 
 const ALWAYS_OLDER: u32 = 0b11; // init and zero precede every write
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Oracle {
     /// Writes that have returned successfully.
     pub returned: u32,
     /// Per version: the writes that had returned when it began.
     pub pred: [u32; 32],
-    /// Per page: returned writes that wrote it.
-    pub written: [u32; MAX_PAGES],
-    /// Per page: superseded versions (derived from `written` and `pred`).
-    pub sup: [u32; MAX_PAGES],
+    /// Per unit: returned writes that wrote it.
+    pub written: [u32; MAX_UNITS],
+    /// Per unit: superseded versions (derived from `written` and `pred`).
+    pub sup: [u32; MAX_UNITS],
     /// Writes promised durable (fsync returned 0 after them, or O_DSYNC).
     pub durable: u32,
-    /// Pages not intact now.
-    pub lost: u16,
-    /// Lost pages whose loss no fsync has reported since.
-    pub unreported: u16,
+    /// Units not intact now.
+    pub lost: Units,
+    /// Lost units whose loss no fsync has reported since.
+    pub unreported: Units,
     /// An fsync returned -EIO with every page intact, and nothing was lost since.
     pub spurious: bool,
     /// Tasks whose fsync has not reported an error since some page was
@@ -48,33 +63,62 @@ pub struct Oracle {
     pub fired: u16,
 }
 
+impl Default for Oracle {
+    fn default() -> Self {
+        Oracle {
+            returned: 0,
+            pred: [0; 32],
+            written: [0; MAX_UNITS],
+            sup: [0; MAX_UNITS],
+            durable: 0,
+            lost: 0,
+            unreported: 0,
+            spurious: false,
+            unseen: 0,
+            fired: 0,
+        }
+    }
+}
+
 impl Oracle {
     pub(crate) fn init(&mut self, _st: &Static) {}
 
     pub(crate) fn write_begin(&mut self, v: Version) {
         self.pred[v.0 as usize] = self.returned | ALWAYS_OLDER;
     }
+}
 
-    fn superseded(&self, p: u8) -> u32 {
-        self.sup[p as usize]
-    }
+/// A unit's page and fragment.
+fn unit_of(u: usize) -> (u8, usize) {
+    ((u / FRAGS) as u8, u % FRAGS)
 }
 
 impl World {
-    /// A write's syscall returned; `pages` is the mask of pages it wrote.
-    pub(crate) fn oracle_write_return(&mut self, v: Version, pages: u32) {
-        if pages == 0 {
+    /// A write's syscall returned; `units` are the units it wrote.
+    pub(crate) fn oracle_write_return(&mut self, v: Version, units: Units) {
+        if units == 0 {
             return;
         }
         let o = &mut self.s.oracle;
         o.returned |= v.bit();
         let pred = o.pred[v.0 as usize];
-        for p in 0..MAX_PAGES {
-            if pages & (1 << p) != 0 {
-                o.written[p] |= v.bit();
-                o.sup[p] |= pred;
+        for u in 0..MAX_UNITS {
+            if units & (1 << u) != 0 {
+                o.written[u] |= v.bit();
+                o.sup[u] |= pred;
             }
         }
+    }
+
+    /// The fragments of page `p` that task `t`'s current op reads (its
+    /// bytes, or the whole page).
+    fn read_mask(&self, t: u8, p: u8) -> u8 {
+        let opi = self.s.tasks[t as usize].op as usize;
+        let bytes = self.st.scenario.tasks[t as usize]
+            .ops
+            .get(opi)
+            .and_then(|o| o.page_bytes(p));
+        self.st.frags[p as usize].of(bytes)
     }
 
     /// An O_DSYNC write returned: its data is promised durable.
@@ -82,16 +126,41 @@ impl World {
         self.s.oracle.durable |= v.bit();
     }
 
-    /// Task `t`'s read got version `v` for page `p`: record it, and check it.
-    pub(crate) fn read_value(&mut self, t: u8, p: u8, v: Version) {
+    /// Task `t`'s read got data `d` for page `p` (the part of it its op
+    /// reads): record it, and check it.
+    pub(crate) fn read_value(&mut self, t: u8, p: u8, d: Data) {
+        let mask = self.read_mask(t, p);
+        let used = self.st.frags[p as usize].used() & mask;
         let task = &mut self.s.tasks[t as usize];
-        task.rbuf[p as usize] = v;
-        task.rgot |= 1 << p;
+        // what the op read, in any order of completion
+        let mut h = u64::from(p).wrapping_add(0x51);
+        for f in 0..FRAGS {
+            if used & (1 << f) != 0 {
+                h = (h.rotate_left(7) ^ u64::from(d.get(f).0)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            }
+        }
+        task.rsum = task.rsum.wrapping_add(h);
         let began = task.began;
+        if let Some(hist) = &mut self.hist {
+            let label = self.st.dlabel_of(p, d, mask, false);
+            if let Some(rec) = hist
+                .syscalls
+                .iter_mut()
+                .rev()
+                .find(|c| c.task == t && c.end.is_none())
+            {
+                rec.got.push((p, label));
+            }
+        }
         let o = &self.s.oracle;
-        let newer =
-            iter_set(began & o.written[p as usize]).find(|w| o.pred[w.0 as usize] & v.bit() != 0);
-        if let Some(w) = newer {
+        let stale = (0..FRAGS).filter(|f| used & (1 << f) != 0).find_map(|f| {
+            let v = d.get(f);
+            let u = p as usize * FRAGS + f;
+            iter_set(began & o.written[u])
+                .find(|w| o.pred[w.0 as usize] & v.bit() != 0)
+                .map(|w| (f, v, w))
+        });
+        if let Some((f, v, w)) = stale {
             let why = {
                 let st = &self.st;
                 let opi = self.s.tasks[t as usize].op as usize;
@@ -99,8 +168,15 @@ impl World {
                     .ops
                     .get(opi)
                     .map_or(String::new(), |o| o.to_string());
+                let fr = &st.frags[p as usize];
+                let at = if fr.n > 1 {
+                    let (lo, hi) = fr.range(f);
+                    format!("page {p} bytes {lo}-{hi}")
+                } else {
+                    format!("page {p}")
+                };
                 format!(
-                    "{}'s `{op}` got {} for page {p}, but {} had already returned before the read began",
+                    "{}'s `{op}` got {} for {at}, but {} had already returned before the read began",
                     st.task_name(t),
                     st.long_label(v),
                     st.long_label(w)
@@ -139,7 +215,7 @@ impl World {
     /// writeback), else the device's. A clean folio is dropped sooner or
     /// later; if its data differs from the device's (its writeback failed,
     /// or a direct write went around it), the device's copy is what stays.
-    pub fn surviving(&self, p: u8) -> Version {
+    pub fn surviving(&self, p: u8) -> Data {
         if let Some(f) = self.s.cache.get(p) {
             if f.uptodate() && (f.dirty() || f.writeback()) {
                 return f.ver;
@@ -148,11 +224,15 @@ impl World {
         self.disk_content(p)
     }
 
-    fn lost_now(&self) -> u16 {
-        let mut lost = 0u16;
+    fn lost_now(&self) -> Units {
+        let mut lost: Units = 0;
         for p in 0..self.st.pages {
-            if self.s.oracle.superseded(p) & self.surviving(p).bit() != 0 {
-                lost |= 1 << p;
+            let d = self.surviving(p);
+            for f in 0..self.st.frags[p as usize].n as usize {
+                let u = p as usize * FRAGS + f;
+                if self.s.oracle.sup[u] & d.get(f).bit() != 0 {
+                    lost |= 1 << u;
+                }
             }
         }
         lost
@@ -177,26 +257,36 @@ impl World {
     /// durable promises survived, then take the recovered state as the new
     /// baseline (non-durable data may be lost; that is not a bug).
     pub(crate) fn oracle_crash(&mut self) {
-        let mut lost_pages = Vec::new();
+        let mut lost_units = Vec::new();
         for p in 0..self.st.pages {
-            let o = &self.s.oracle;
-            let dsup = iter_set(o.durable & o.written[p as usize])
-                .fold(0u32, |m, w| m | o.pred[w.0 as usize]);
             let c = self.disk_content(p);
-            if dsup & c.bit() != 0 {
-                let promised = iter_set(o.durable & o.written[p as usize]).last().unwrap();
-                lost_pages.push((p, c, promised));
+            for f in 0..self.st.frags[p as usize].n as usize {
+                let u = p as usize * FRAGS + f;
+                let o = &self.s.oracle;
+                let dsup =
+                    iter_set(o.durable & o.written[u]).fold(0u32, |m, w| m | o.pred[w.0 as usize]);
+                if dsup & c.get(f).bit() != 0 {
+                    let promised = iter_set(o.durable & o.written[u]).last().unwrap();
+                    lost_units.push((p, f, c.get(f), promised));
+                }
             }
         }
-        if !lost_pages.is_empty() {
+        if !lost_units.is_empty() {
             let st = &self.st;
-            let parts: Vec<String> = lost_pages
+            let parts: Vec<String> = lost_units
                 .iter()
-                .map(|(p, c, w)| {
+                .map(|&(p, f, c, w)| {
+                    let fr = &st.frags[p as usize];
+                    let at = if fr.n > 1 {
+                        let (lo, hi) = fr.range(f);
+                        format!("page {p} bytes {lo}-{hi}")
+                    } else {
+                        format!("page {p}")
+                    };
                     format!(
-                        "page {p} recovered as {} although {} was promised durable",
-                        st.long_label(*c),
-                        st.long_label(*w)
+                        "{at} recovered as {} although {} was promised durable",
+                        st.long_label(c),
+                        st.long_label(w)
                     )
                 })
                 .collect();
@@ -204,9 +294,9 @@ impl World {
             self.fire(Outcome::LostWrite, why);
         }
         let o = &mut self.s.oracle;
-        for p in 0..MAX_PAGES {
-            o.written[p] &= o.durable;
-            o.sup[p] = iter_set(o.written[p]).fold(0u32, |m, w| m | o.pred[w.0 as usize]);
+        for u in 0..MAX_UNITS {
+            o.written[u] &= o.durable;
+            o.sup[u] = iter_set(o.written[u]).fold(0u32, |m, w| m | o.pred[w.0 as usize]);
         }
         o.spurious = false;
         o.unseen = 0;
@@ -225,8 +315,8 @@ impl World {
                     if f.ver != disk {
                         let why = format!(
                             "page {p} is cached clean as {} but the device holds {}",
-                            self.st.long_label(f.ver),
-                            self.st.long_label(disk)
+                            self.st.dlong(p, f.ver),
+                            self.st.dlong(p, disk)
                         );
                         self.fire(Outcome::StaleCache, why);
                         break;
@@ -237,18 +327,26 @@ impl World {
         let o = self.s.oracle;
         let gone = o.unreported & o.lost;
         if gone != 0 {
-            let p = gone.trailing_zeros() as u8;
-            let c = self.surviving(p);
-            let newest = iter_set(o.written[p as usize])
+            let (p, f) = unit_of(gone.trailing_zeros() as usize);
+            let u = p as usize * FRAGS + f;
+            let c = self.surviving(p).get(f);
+            let fr = &self.st.frags[p as usize];
+            let at = if fr.n > 1 {
+                let (lo, hi) = fr.range(f);
+                format!("page {p} bytes {lo}-{hi}")
+            } else {
+                format!("page {p}")
+            };
+            let newest = iter_set(o.written[u])
                 .filter(|w| o.pred[w.0 as usize] & c.bit() != 0)
                 .last();
             let why = match newest {
                 Some(w) => format!(
-                    "page {p} holds {} but {} returned after it; the newer data is gone and no fsync reported an error",
+                    "{at} holds {} but {} returned after it; the newer data is gone and no fsync reported an error",
                     self.st.long_label(c),
                     self.st.long_label(w)
                 ),
-                None => format!("page {p} lost its data and no fsync reported an error"),
+                None => format!("{at} lost its data and no fsync reported an error"),
             };
             self.fire(Outcome::UnreportedLoss, why);
         }

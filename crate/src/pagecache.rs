@@ -2,7 +2,7 @@
 //! the flags the kernel keeps in `folio->flags`, plus the non-folio entries
 //! a policy may insert (the 2019 "DIO in progress" markers).
 
-use crate::version::Version;
+use crate::version::{Data, Version};
 use crate::world::{Holder, MAX_PAGES};
 
 pub const UPTODATE: u8 = 1 << 0;
@@ -14,11 +14,11 @@ pub const DROPBEHIND: u8 = 1 << 3;
 /// state cannot be released, so invalidation fails on it).
 pub const ORDERED: u8 = 1 << 4;
 
-/// A folio (one page here). The data is a version; it is meaningful only
-/// when the folio is uptodate.
+/// A folio (one page here). Its data is a version per fragment; it is
+/// meaningful only when the folio is uptodate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Folio {
-    pub ver: Version,
+    pub ver: Data,
     pub flags: u8,
     /// Folio lock holder id + 1, 0 when unlocked.
     pub lock: u8,
@@ -62,17 +62,22 @@ pub struct PageCache {
 
 impl Folio {
     /// The folio as one word (for hashing): never 0, unlike an empty slot.
-    fn pack(&self) -> u32 {
-        1 | u32::from(self.ver.0) << 1
-            | u32::from(self.flags) << 9
-            | u32::from(self.lock) << 17
-            | u32::from(self.pins) << 25
+    fn pack(&self) -> u64 {
+        let d = &self.ver.0;
+        1 << 63
+            | u64::from(d[0].0)
+            | u64::from(d[1].0) << 8
+            | u64::from(d[2].0) << 16
+            | u64::from(d[3].0) << 24
+            | u64::from(self.flags) << 32
+            | u64::from(self.lock) << 40
+            | u64::from(self.pins) << 48
     }
 }
 
 impl std::hash::Hash for PageCache {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        let mut words = [0u32; MAX_PAGES];
+        let mut words = [0u64; MAX_PAGES];
         for (w, f) in words.iter_mut().zip(self.folios.iter()) {
             *w = f.as_ref().map_or(0, Folio::pack);
         }
@@ -106,7 +111,7 @@ impl PageCache {
     pub fn add_locked(&mut self, p: u8, me: Holder) -> &mut Folio {
         debug_assert!(self.folios[p as usize].is_none());
         self.folios[p as usize] = Some(Folio {
-            ver: Version::ZERO,
+            ver: Data::all(Version::ZERO),
             flags: 0,
             lock: me.0 + 1,
             pins: 0,
@@ -136,7 +141,7 @@ impl PageCache {
                 lock,
                 pins: _,
             } = f;
-            *ver = p.version(*ver);
+            *ver = p.data(*ver);
             *lock = p.holder1(*lock);
         }
         for m in markers.iter_mut() {

@@ -74,6 +74,12 @@ impl Perm {
         Version(self.ver[v.0 as usize])
     }
 
+    /// A page's data: each fragment's version.
+    #[inline]
+    pub fn data(&self, d: crate::version::Data) -> crate::version::Data {
+        crate::version::Data(d.0.map(|v| self.version(v)))
+    }
+
     #[inline]
     pub fn holder(&self, h: Holder) -> Holder {
         if (h.0 as usize) < MAX_TASKS {

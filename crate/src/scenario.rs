@@ -1015,6 +1015,25 @@ fn tasks(cx: &Ctx, setup: &Setup, raw: &[S<RawTask>]) -> Result<Vec<TaskSpec>, S
             ops,
         });
     }
+    // byte ranges cut pages into at most FRAGS fragments: point at the
+    // op that cuts one too many
+    let with_spans = raw
+        .iter()
+        .zip(&tasks)
+        .flat_map(|(r, t)| r.get_ref().ops.iter().map(|o| o.span()).zip(&t.ops));
+    let mut seen: Vec<&Op> = Vec::new();
+    for (span, op) in with_spans {
+        seen.push(op);
+        if op.bytes().is_some() {
+            if let Err((_, msg)) = crate::frags::cut(seen.iter().copied(), setup.pages) {
+                return Err(cx.at(
+                    span,
+                    msg,
+                    Some("use fewer distinct byte boundaries on this page".into()),
+                ));
+            }
+        }
+    }
     let sc_writes: usize = tasks
         .iter()
         .flat_map(|t| &t.ops)
@@ -1346,7 +1365,7 @@ fn check_op_bounds(op: &Op, s: &Setup) -> Result<(), (String, String)> {
                 ));
             }
         }
-        Op::MmapRead(p) | Op::MmapWrite(p) => page(p)?,
+        Op::MmapRead(p, _) | Op::MmapWrite(p, _) => page(p)?,
         Op::SyncRange(r) | Op::Punch(r) | Op::Falloc(r) => page(r.hi)?,
         Op::Reclaim(Some(r)) => page(r.hi)?,
         Op::Truncate(n) => {

@@ -90,3 +90,52 @@ pub fn iter_bits(mut set: u32) -> impl Iterator<Item = u8> {
         }
     })
 }
+
+/// Fragments a page can be cut into: the byte ranges that no op's byte
+/// range splits (see [`crate::frags`]).
+pub const FRAGS: usize = 4;
+
+/// A page's data: the version of each of its fragments. A page written
+/// whole holds one version in every fragment; a store or write to part of
+/// a page changes the fragments it covers. Fragments past a page's last
+/// one always hold the last one's version, so that equal data compares
+/// equal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Data(pub [Version; FRAGS]);
+
+impl Data {
+    pub const fn all(v: Version) -> Data {
+        Data([v; FRAGS])
+    }
+
+    #[inline]
+    pub fn get(&self, f: usize) -> Version {
+        self.0[f]
+    }
+
+    /// `v` over the fragments in `mask` (a [`crate::frags::Frags::mask`]).
+    pub fn with(mut self, mask: u8, v: Version) -> Data {
+        for (f, x) in self.0.iter_mut().enumerate() {
+            if mask & (1 << f) != 0 {
+                *x = v;
+            }
+        }
+        self
+    }
+
+    /// The version every fragment in `mask` holds, if they hold one.
+    pub fn single(&self, mask: u8) -> Option<Version> {
+        let mut it = (0..FRAGS)
+            .filter(|f| mask & (1 << f) != 0)
+            .map(|f| self.0[f]);
+        let first = it.next()?;
+        it.all(|v| v == first).then_some(first)
+    }
+
+    /// The versions the fragments in `mask` hold, as a version set.
+    pub fn bits(&self, mask: u8) -> u32 {
+        (0..FRAGS)
+            .filter(|f| mask & (1 << f) != 0)
+            .fold(0, |m, f| m | self.0[f].bit())
+    }
+}

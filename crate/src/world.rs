@@ -27,7 +27,7 @@ use crate::pagecache::{Folio, PageCache, UPTODATE};
 use crate::paths::{self, Path};
 use crate::policy::Policy;
 use crate::scenario::{OnDisk, Scenario};
-use crate::version::{Version, VersionInfo};
+use crate::version::{Data, Version, VersionInfo};
 
 pub const MAX_PAGES: usize = crate::scenario::limits::MAX_PAGES;
 pub const MAX_TASKS: usize = crate::scenario::limits::MAX_TASKS;
@@ -225,9 +225,9 @@ pub struct Task {
     /// into an anonymous page (COW): those never reach the file again.
     pub priv_ro: u16,
     pub priv_anon: u16,
-    /// Data a read delivered, by page index.
-    pub rbuf: [Version; MAX_PAGES],
-    pub rgot: u16,
+    /// What the current read delivered so far, as a sum of a hash per page
+    /// (so that a direct read's bios may complete in any order).
+    pub rsum: u64,
     /// A bio of this task's direct I/O failed.
     pub dio_err: bool,
     /// Pages whose folios this task's direct I/O has pinned (FOLL_PIN).
@@ -258,8 +258,7 @@ impl Default for Task {
             pte_rw: 0,
             priv_ro: 0,
             priv_anon: 0,
-            rbuf: [Version::INIT; MAX_PAGES],
-            rgot: 0,
+            rsum: 0,
             dio_err: false,
             pinned: 0,
             orphan: 0,
@@ -335,6 +334,8 @@ pub struct Static {
     pub versions: Vec<VersionInfo>,
     /// Per task, per op: the version that op writes (if it writes data).
     pub op_ver: Vec<Vec<Option<Version>>>,
+    /// Per page: its fragments (byte ranges no op splits).
+    pub frags: [crate::frags::Frags; MAX_PAGES],
 }
 
 impl Static {
@@ -343,6 +344,52 @@ impl Static {
     }
     pub fn long_label(&self, v: Version) -> &str {
         &self.versions[v.0 as usize].long
+    }
+
+    /// Page `p`'s data in words: `A1`, or per byte range `B1+init` when
+    /// parts of the page hold different writes.
+    pub fn dlabel(&self, p: u8, d: Data) -> String {
+        self.dlabel_of(p, d, self.frags[p as usize].used(), false)
+    }
+
+    /// Like [`Static::dlabel`] with the versions' long labels and byte
+    /// ranges: `B1 (B's mmap-write 0 bytes 0-99) in bytes 0-99, init (the
+    /// data at setup) in bytes 100-4095`.
+    pub fn dlong(&self, p: u8, d: Data) -> String {
+        self.dlabel_of(p, d, self.frags[p as usize].used(), true)
+    }
+
+    /// The data of the fragments in `mask` of page `p`.
+    pub fn dlabel_of(&self, p: u8, d: Data, mask: u8, long: bool) -> String {
+        let fr = &self.frags[p as usize];
+        let mask = mask & fr.used();
+        if let Some(v) = d.single(mask) {
+            return if long {
+                self.long_label(v).to_string()
+            } else {
+                self.label(v).to_string()
+            };
+        }
+        // runs of fragments that hold the same version
+        let mut runs: Vec<(Version, u16, u16)> = Vec::new();
+        for f in (0..fr.n as usize).filter(|f| mask & (1 << f) != 0) {
+            let (lo, hi) = fr.range(f);
+            match runs.last_mut() {
+                Some((v, _, h)) if *v == d.get(f) && *h + 1 == lo => *h = hi,
+                _ => runs.push((d.get(f), lo, hi)),
+            }
+        }
+        let parts: Vec<String> = runs
+            .iter()
+            .map(|&(v, lo, hi)| {
+                if long {
+                    format!("{} in bytes {lo}-{hi}", self.long_label(v))
+                } else {
+                    self.label(v).to_string()
+                }
+            })
+            .collect();
+        parts.join(if long { ", " } else { "+" })
     }
     pub fn task_name(&self, t: u8) -> &str {
         &self.scenario.tasks[t as usize].name
@@ -502,6 +549,12 @@ impl World {
             dax: setup.dax,
             versions,
             op_ver,
+            // the validator refused a page cut into too many fragments
+            frags: crate::frags::cut(
+                scenario.tasks.iter().flat_map(|t| t.ops.iter()),
+                setup.pages,
+            )
+            .unwrap_or_else(|_| [crate::frags::Frags::default(); MAX_PAGES]),
         };
 
         let mut s = State {
@@ -532,7 +585,7 @@ impl World {
             if setup.cached & (1 << p) != 0 {
                 let ver = match s.ext.map[p as usize] {
                     Ext::Written(b) => s.dev.content(b),
-                    e => e.zeroes().unwrap_or(Version::ZERO),
+                    e => Data::all(e.zeroes().unwrap_or(Version::ZERO)),
                 };
                 s.cache.folios[p as usize] = Some(Folio {
                     ver,
@@ -736,7 +789,7 @@ impl World {
 
     fn begin_syscall(&mut self, t: u8) {
         let task = &mut self.s.tasks[t as usize];
-        task.rgot = 0;
+        task.rsum = 0;
         task.dio_err = false;
         task.orphan = 0;
         task.began = self.s.oracle.returned;
@@ -755,6 +808,7 @@ impl World {
                 end: None,
                 ret: None,
                 read: Vec::new(),
+                got: Vec::new(),
             });
         }
     }
@@ -764,15 +818,11 @@ impl World {
         self.s.tasks[t as usize].folio_ref = 0;
         let opi = self.s.tasks[t as usize].op;
         let op = self.st.scenario.tasks[t as usize].ops[opi as usize].clone();
-        // what the read returned, for the record and the result fingerprint
-        let read: Vec<Version> = match (&op, r) {
-            (crate::ops::Op::Read { range, .. }, Ret::Pages(n)) => (range.lo..range.lo + n)
-                .map(|p| self.s.tasks[t as usize].rbuf[p as usize])
-                .collect(),
-            (crate::ops::Op::MmapRead(p), Ret::Pages(_)) => {
-                vec![self.s.tasks[t as usize].rbuf[*p as usize]]
-            }
-            _ => Vec::new(),
+        // the pages a read returned (the first n of its range)
+        let upto = match (&op, r) {
+            (crate::ops::Op::Read { range, .. }, Ret::Pages(n)) => Some(range.lo + n),
+            (crate::ops::Op::MmapRead(p, _), Ret::Pages(_)) => Some(p + 1),
+            _ => None,
         };
         let task = &mut self.s.tasks[t as usize];
         let mut fp = task.res ^ 0x9e37_79b9_7f4a_7c15;
@@ -780,12 +830,14 @@ impl World {
             Ret::Pages(n) => u64::from(n),
             Ret::Err(e) => 0x100 | u64::from(e.code()),
         };
-        for x in std::iter::once(code).chain(read.iter().map(|v| u64::from(v.0) | 0x1000)) {
+        // a read's data: what it got (a short read's result is its length)
+        let got = if upto.is_some() { task.rsum } else { 0 };
+        for x in [code, got] {
             fp = (fp.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
         }
         task.res = fp;
         task.op += 1;
-        self.close_syscall(t, opi, r, &read);
+        self.close_syscall(t, opi, r, upto);
     }
 
     /// An asynchronous write's completion posted its result (ki_complete):
@@ -801,15 +853,16 @@ impl World {
         // depend on when the completion came
         let task = &mut self.s.tasks[t as usize];
         task.res ^= (u64::from(opi) << 16 | code).wrapping_mul(0xa076_1d64_78bd_642f);
-        self.close_syscall(t, opi, r, &[]);
+        self.close_syscall(t, opi, r, None);
     }
 
-    /// The oracles and the record of op `opi` of task `t`, which returned `r`.
-    fn close_syscall(&mut self, t: u8, opi: u8, r: Ret, read: &[Version]) {
+    /// The oracles and the record of op `opi` of task `t`, which returned
+    /// `r` (a read: the pages below `upto` count).
+    fn close_syscall(&mut self, t: u8, opi: u8, r: Ret, upto: Option<u8>) {
         let op = self.st.scenario.tasks[t as usize].ops[opi as usize].clone();
         if let Some(v) = self.st.op_ver[t as usize][opi as usize] {
-            let pages = paths::written_pages(&op, r, self.s.i_size, self.st.pages);
-            self.oracle_write_return(v, pages);
+            let units = paths::written_units(&op, r, &self.st);
+            self.oracle_write_return(v, units);
         }
         if let Ret::Err(e) = r {
             let why = format!("{}'s `{op}` returned {e}", self.st.task_name(t));
@@ -817,7 +870,6 @@ impl World {
         }
         if let Some(h) = &mut self.hist {
             let step = h.steps.len().saturating_sub(1);
-            let st = &self.st;
             if let Some(rec) = h
                 .syscalls
                 .iter_mut()
@@ -826,7 +878,17 @@ impl World {
             {
                 rec.end = Some(step);
                 rec.ret = Some(r);
-                rec.read = read.iter().map(|v| st.label(*v).to_string()).collect();
+                if let Some(upto) = upto {
+                    let mut got = std::mem::take(&mut rec.got);
+                    got.sort_by_key(|(p, _)| *p);
+                    got.dedup_by_key(|(p, _)| *p);
+                    rec.read = got
+                        .into_iter()
+                        .filter(|(p, _)| *p < upto)
+                        .map(|(_, l)| l)
+                        .collect();
+                }
+                rec.got.clear();
             }
         }
     }
@@ -1234,7 +1296,7 @@ impl World {
 
     /// What the file holds at page `p` now: the folio if cached and
     /// uptodate, else what the device holds for its block.
-    pub fn content(&self, p: u8) -> Version {
+    pub fn content(&self, p: u8) -> Data {
         if let Some(f) = self.s.cache.get(p) {
             if f.uptodate() {
                 return f.ver;
@@ -1243,11 +1305,16 @@ impl World {
         self.disk_content(p)
     }
 
+    /// The page that block `b` holds, if any.
+    pub fn page_of_block(&self, b: u8) -> Option<u8> {
+        (0..self.st.pages).find(|&p| self.s.ext.get(p).block() == Some(b))
+    }
+
     /// What a read of page `p` from the device returns (zeroes for holes).
-    pub fn disk_content(&self, p: u8) -> Version {
+    pub fn disk_content(&self, p: u8) -> Data {
         match self.s.ext.get(p) {
             Ext::Written(b) => self.s.dev.content(b),
-            e => e.zeroes().unwrap(),
+            e => Data::all(e.zeroes().unwrap()),
         }
     }
 
@@ -1328,8 +1395,7 @@ impl Task {
             priv_ro: _,
             priv_anon: _,
             folio_ref: _,
-            rbuf,
-            rgot: _,
+            rsum: _,
             dio_err: _,
             pinned: _,
             orphan: _,
@@ -1339,9 +1405,7 @@ impl Task {
         } = self;
         path.permute(p);
         cursor.permute(p);
-        for v in rbuf.iter_mut() {
-            *v = p.version(*v);
-        }
+
         *began = p.versions(*began);
     }
 }

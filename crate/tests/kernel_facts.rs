@@ -418,7 +418,7 @@ fn serve_from_cache_copies_cached_pages_and_never_invalidates() {
         w.step(a).unwrap();
     }
     let f = w.s.cache.get(0).expect("the cached page stays cached");
-    assert!(!f.dirty() && w.st.label(f.ver) == "A1", "{}", text(&w));
+    assert!(!f.dirty() && w.st.dlabel(0, f.ver) == "A1", "{}", text(&w));
     assert!(w.s.cache.get(1).is_none(), "{}", text(&w));
     let c = &w.hist.as_ref().unwrap().counters;
     assert_eq!(
@@ -486,7 +486,11 @@ fn faults_read_around_and_private_write_faults_copy() {
     // the direct read landed in A's private copy of page 1: the file's
     // folio 1 is clean and still holds init
     let f = w.s.cache.get(1).unwrap();
-    assert!(!f.dirty() && w.st.label(f.ver) == "init", "{}", text(&w));
+    assert!(
+        !f.dirty() && w.st.dlabel(1, f.ver) == "init",
+        "{}",
+        text(&w)
+    );
     assert!(step_names(&w).contains(&"do_cow_fault"), "{}", text(&w));
     assert_eq!(w.s.tasks[0].priv_anon, 1 << 1);
     assert_eq!(result(&w, 0, 0), ("4096".into(), vec!["init".into()]));

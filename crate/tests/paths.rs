@@ -50,7 +50,7 @@ fn buffered_write_reserves_delalloc_and_dirties_the_folio() {
     assert_eq!(w.s.i_size, 1);
     let f = w.s.cache.get(0).unwrap();
     assert!(f.dirty() && f.uptodate());
-    assert_eq!(w.st.label(f.ver), "A1");
+    assert_eq!(w.st.dlabel(0, f.ver), "A1");
     // nothing reached the device
     assert_eq!(w.hist.as_ref().unwrap().counters.device_ios, 0);
     // -o allocsize=16k: 4 pages past EOF, whatever the size
@@ -123,8 +123,8 @@ fn direct_write_allocates_unwritten_and_end_io_converts_it() {
     assert!(n.contains("unwritten blocks allocated for 0"), "{n}");
     assert!(n.contains("unwritten → written: 0"), "{n}");
     assert_eq!(w.s.ext.get(0).kind(), "written");
-    assert_eq!(w.disk_content(0), w.s.tasks[0].rbuf[0].max(w.content(0)));
-    assert_eq!(w.st.label(w.content(0)), "A1");
+    assert_eq!(w.disk_content(0), w.content(0));
+    assert_eq!(w.st.dlabel(0, w.content(0)), "A1");
 }
 
 #[test]
@@ -191,7 +191,7 @@ fn mmap_write_fault_dirties_and_writeback_write_protects() {
     // after writeback started, the PTE is read-only again
     assert_eq!(w.s.tasks[0].pte_rw, 0);
     assert_eq!(w.s.tasks[0].pte_ro, 1);
-    assert_eq!(w.st.label(w.content(0)), "A1");
+    assert_eq!(w.st.dlabel(0, w.content(0)), "A1");
 }
 
 #[test]
@@ -386,14 +386,14 @@ fn the_flusher_writes_back_in_the_background() {
     );
     let w = run(&toml, None, "A:3 flush dev");
     assert!(!w.s.cache.get(0).unwrap().dirty());
-    assert_eq!(w.st.label(w.disk_content(0)), "A1");
+    assert_eq!(w.st.dlabel(0, w.disk_content(0)), "A1");
 }
 
 #[test]
 fn dontcache_writes_drop_their_folios_when_writeback_completes() {
     let w = run(&setup(XFS, &[("A", &["write 0 dontcache"])]), None, "");
     assert!(w.s.cache.get(0).is_none(), "{}", text(&w));
-    assert_eq!(w.st.label(w.disk_content(0)), "A1");
+    assert_eq!(w.st.dlabel(0, w.disk_content(0)), "A1");
     let w = run(
         &setup(XFS, &[("A", &["write 0 dontcache"])]),
         Some("linux-6.2"),

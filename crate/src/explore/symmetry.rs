@@ -144,15 +144,12 @@ impl Symmetry {
         for class in &self.classes {
             for &m in class {
                 let mut task = s.tasks[m as usize];
-                let rbuf = task.rbuf;
                 let began = task.began;
-                task.rbuf = Default::default();
                 task.began = 0;
                 let mut h = Fp128::default();
+                // rsum hashes the versions read: a class is only symmetric
+                // when no op of the scenario reads (Symmetry::new)
                 task.hash(&mut h);
-                for v in rbuf {
-                    h.write_u32(self.rel_ver(m, v));
-                }
                 h.write_u64(self.rel_set(m, began));
                 add(m, h.get() as u64);
             }
@@ -188,8 +185,10 @@ impl Symmetry {
                 if f.lock != 0 {
                     add(f.lock - 1, 5 << 40 | p);
                 }
-                if let Some((t, o)) = own(f.ver) {
-                    add(t, 6 << 40 | p << 8 | o);
+                for (fi, v) in f.ver.0.iter().enumerate() {
+                    if let Some((t, o)) = own(*v) {
+                        add(t, 6 << 40 | p << 16 | (fi as u64) << 8 | o);
+                    }
                 }
             }
             let m = s.cache.markers[p as usize];
@@ -205,18 +204,24 @@ impl Symmetry {
         for (k, b) in s.dev.inflight().iter().enumerate() {
             let k = k as u64;
             add(b.owner.0, 9 << 40 | k);
-            if let Some((t, o)) = own(b.ver) {
-                add(t, 10 << 40 | k << 8 | o);
+            for (fi, v) in b.ver.0.iter().enumerate() {
+                if let Some((t, o)) = own(*v) {
+                    add(t, 10 << 40 | k << 16 | (fi as u64) << 8 | o);
+                }
             }
         }
-        for (blk, v) in s.dev.media.iter().enumerate() {
-            if let Some((t, o)) = own(*v) {
-                add(t, 11 << 40 | (blk as u64) << 8 | o);
+        for (blk, d) in s.dev.media.iter().enumerate() {
+            for (fi, v) in d.0.iter().enumerate() {
+                if let Some((t, o)) = own(*v) {
+                    add(t, 11 << 40 | (blk as u64) << 16 | (fi as u64) << 8 | o);
+                }
             }
         }
-        for (blk, v) in s.dev.vcache.iter().enumerate() {
-            if let Some((t, o)) = v.and_then(own) {
-                add(t, 12 << 40 | (blk as u64) << 8 | o);
+        for (blk, d) in s.dev.vcache.iter().enumerate() {
+            for (fi, v) in d.iter().flat_map(|d| d.0).enumerate() {
+                if let Some((t, o)) = own(v) {
+                    add(t, 12 << 40 | (blk as u64) << 16 | (fi as u64) << 8 | o);
+                }
             }
         }
         for (p, e) in s.ext.map.iter().chain(s.ext.disk.iter()).enumerate() {

@@ -19,7 +19,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
         if w.s.ext.get(p).block() != Some(bio.block) {
             let why = format!(
                 "a write of {} for page {p} landed in block {}, which page {p} no longer maps ({})",
-                w.st.long_label(bio.ver),
+                w.st.dlong(p, bio.ver),
                 bio.block,
                 w.s.ext.get(p).kind()
             );
@@ -33,7 +33,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
         } else {
             ""
         };
-        format!("block {} ← {}{cache}", bio.block, w.st.label(bio.ver))
+        format!("block {} ← {}{cache}", bio.block, w.st.dlabel(p, bio.ver))
     };
     match bio.kind {
         BioKind::Writeback => {
@@ -97,7 +97,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
                 w.note(|w| {
                     format!(
                         "folio {p} ← {} from block {}; uptodate, unlocked",
-                        w.st.label(done.data),
+                        w.st.dlabel(p, done.data),
                         bio.block
                     )
                 });
@@ -203,7 +203,7 @@ fn dio_read_done(w: &mut World, bio: &Bio, done: Done) -> &'static str {
             format!(
                 "{}'s buffer ← {} (page {p}, block {})",
                 w.st.task_name(t),
-                w.st.label(done.data),
+                w.st.dlabel(p, done.data),
                 bio.block
             )
         });

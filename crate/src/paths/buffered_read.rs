@@ -137,7 +137,12 @@ impl BufRead {
                 if let Some(c) = w.counters() {
                     c.cpu_bytes += 4096;
                 }
-                w.note(|w| format!("copy folio {p} = {} to the user buffer", w.st.label(f.ver)));
+                w.note(|w| {
+                    format!(
+                        "copy folio {p} = {} to the user buffer",
+                        w.st.dlabel(p, f.ver)
+                    )
+                });
                 if f.has(DROPBEHIND) && super::invalidate::dropbehind_droppable(w, p) {
                     // filemap_end_dropbehind_read() → folio_unmap_invalidate()
                     super::invalidate::remove_folio(w, p);

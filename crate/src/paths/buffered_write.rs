@@ -22,6 +22,7 @@ use crate::locks::{LockId, Mode};
 use crate::ops::Range;
 use crate::pagecache::{DIRTY, UPTODATE};
 use crate::policy::{IomapValidity, SpeculativePrealloc, UncachedWrite};
+use crate::version::{Data, Version};
 use crate::world::{Errno, Holder, Need, Ret, World};
 
 /// The mapping `->iomap_begin` returned, kept across the folio loop.
@@ -64,6 +65,9 @@ pub struct BufWrite {
     uncached: bool,
     /// This is the buffered fallback of a direct write.
     fallback: bool,
+    /// A write to part of its pages (`write P bytes A-B`), from `first`.
+    bytes: Option<crate::ops::Bytes>,
+    first: u8,
     /// The caller holds i_rwsem exclusive and keeps it until the op returns
     /// (btrfs's old direct I/O path falls back inside btrfs_file_write_iter).
     locked: bool,
@@ -85,6 +89,8 @@ impl BufWrite {
             dsync,
             uncached,
             fallback: false,
+            bytes: None,
+            first: r.lo,
             locked: false,
             total: r.hi - r.lo + 1,
             pc: Pc::Lock,
@@ -98,6 +104,18 @@ impl BufWrite {
             inval: Inval::new(r.lo, r.hi),
             sync: Sync::new(r.lo, r.hi, true),
         }
+    }
+
+    /// A write to part of one page.
+    pub fn bytes(self, bytes: Option<crate::ops::Bytes>) -> BufWrite {
+        BufWrite { bytes, ..self }
+    }
+
+    /// The fragments of page `p` the write covers, if not all of it.
+    fn partial(&self, w: &World, p: u8) -> Option<u8> {
+        let b = self.bytes.and_then(|b| b.within(self.first, p));
+        let m = w.st.frags[p as usize].of(b);
+        (m != crate::frags::Frags::ALL).then_some(m)
     }
 
     /// The buffered write a direct write falls back to (-ENOTBLK).
@@ -155,7 +173,8 @@ impl BufWrite {
             Pc::IomapBegin | Pc::DropEvict => Need::None,
             Pc::Copy => match w.s.cache.get(self.cur) {
                 Some(_) => Need::FolioLock(self.cur),
-                None => create_need(w, me, self.cur, false),
+                // a partial write may have to read the page first
+                None => create_need(w, me, self.cur, self.partial(w, self.cur).is_some()),
             },
             Pc::DropFlush | Pc::IoFlush | Pc::FbFlush | Pc::Kick => self.flush.need(w),
             Pc::IoInval => self.inval.need(w),
@@ -342,12 +361,32 @@ impl BufWrite {
         });
     }
 
+    /// Whether the mapping the write goes by says page `p` holds data on
+    /// the device: on XFS the iomap looked up before the loop (stale, if
+    /// writeback changed the extent map since and nothing revalidated it);
+    /// ext4 and btrfs map each page as they reach it.
+    fn maps_data(&self, w: &World, p: u8) -> bool {
+        if w.st.fs == Fs::Xfs {
+            self.iomap.kind == "written"
+        } else {
+            matches!(w.s.ext.get(p), Ext::Written(_))
+        }
+    }
+
     /// iomap_write_iter for page `cur`: write_begin, copy, write_end.
     fn copy(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
         let me = Holder(t);
         let p = self.cur;
         let dropbehind = self.mode(w) == UncachedWrite::Dropbehind;
         let created = w.s.cache.get(p).is_none();
+        let partial = self.partial(w, p);
+        if created && partial.is_some() && self.maps_data(w, p) {
+            // __iomap_write_begin: a write to part of a block that holds
+            // data reads the block in first
+            super::filemap::add_and_read(w, me, p, dropbehind);
+            w.note(|_| format!("part of page {p} is written: read it first"));
+            return ("iomap_write_begin: read the page", Progress::Continue);
+        }
         if created {
             add_for_write(w, me, p, dropbehind);
         } else if !dropbehind {
@@ -386,12 +425,33 @@ impl BufWrite {
             }
         }
         let v = self.version(w, t);
+        let before = w.s.cache.get(p).unwrap();
+        let data = match partial {
+            None => Data::all(v),
+            Some(m) if before.uptodate() => before.ver.with(m, v),
+            // not uptodate: the mapping says there is no data to read
+            // (a hole, delalloc, unwritten): the rest of the page is zeroed.
+            // With a stale cached iomap that is the 2022 XFS corruption
+            // (xfs, iomap: fix data corruption due to stale cached iomaps):
+            // the block has data by now, and the zeroes will overwrite it.
+            Some(m) => Data::all(w.s.ext.get(p).zeroes().unwrap_or(Version::ZERO)).with(m, v),
+        };
+        let zeroed = partial.is_some() && !before.uptodate();
         let f = w.s.cache.get_mut(p).unwrap();
-        f.ver = v;
+        f.ver = data;
         f.flags |= UPTODATE | DIRTY;
         f.lock = 0;
+        let copied = self
+            .bytes
+            .and_then(|b| b.within(self.first, p))
+            .map_or(4096, |b| u64::from(b.hi - b.lo + 1));
         if let Some(c) = w.counters() {
-            c.cpu_bytes += 4096;
+            c.cpu_bytes += copied;
+        }
+        if zeroed {
+            w.note(|_| {
+                format!("the mapping says page {p} holds no data: the rest of the page is zeroed")
+            });
         }
         let extend = p + 1 > w.s.i_size;
         if extend {
@@ -401,7 +461,7 @@ impl BufWrite {
             let mut s = format!(
                 "{} folio {p}; copy {}; dirty",
                 if created { "new" } else { "locked" },
-                w.st.label(v)
+                w.st.dlabel(p, data)
             );
             if extend {
                 s += &format!("; i_size → {} pages", p + 1);
@@ -493,6 +553,8 @@ impl BufWrite {
             inval,
             sync,
             locked: _,
+            bytes: _,
+            first: _,
         } = self;
         iomap.permute(p);
         flush.permute(p);

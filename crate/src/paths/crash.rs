@@ -127,7 +127,7 @@ pub fn persist(w: &mut World, k: u8) -> &'static str {
             w.note(|w| {
                 format!(
                     "the write cache wrote block {b} ({}) to media in time",
-                    w.st.label(v)
+                    w.st.dlabel(w.page_of_block(b).unwrap_or(0), v)
                 )
             });
             "power failure: write cache to media"
@@ -157,7 +157,7 @@ pub fn persist(w: &mut World, k: u8) -> &'static str {
                         format!(
                             "the {} of block {b} ({}) reached the media in time",
                             bio.kind.name(),
-                            w.st.label(bio.ver)
+                            w.st.dlabel(bio.page, bio.ver)
                         )
                     });
                 }

@@ -11,6 +11,7 @@ use crate::extents::Ext;
 use crate::locks::{LockId, Mode};
 use crate::ops::Range;
 use crate::policy::DaxPoisonWrite;
+use crate::version::Data;
 use crate::world::{Errno, Holder, Need, Ret, World};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -27,6 +28,9 @@ pub struct DaxRw {
     cur: u8,
     write: bool,
     dsync: bool,
+    /// A write to part of its pages, counted from page `lo0`.
+    bytes: Option<crate::ops::Bytes>,
+    lo0: u8,
     pc: Pc,
     sync: Sync,
 }
@@ -39,9 +43,15 @@ impl DaxRw {
             cur: r.lo,
             write,
             dsync: false,
+            bytes: None,
+            lo0: r.lo,
             pc: Pc::Lock,
             sync: Sync::new(r.lo, r.hi, true),
         }
+    }
+
+    pub fn bytes(self, bytes: Option<crate::ops::Bytes>) -> DaxRw {
+        DaxRw { bytes, ..self }
     }
 
     pub fn dsync(mut self, dsync: bool) -> DaxRw {
@@ -126,13 +136,15 @@ impl DaxRw {
             let v = w.st.op_ver[t as usize][opi].expect("a write has a version");
             let b = match w.s.ext.get(p) {
                 Ext::Written(b) => b,
-                Ext::Unwritten(b, _) => {
+                Ext::Unwritten(b, z) => {
+                    // the block reads as zeroes until now
+                    w.s.dev.media[b as usize] = Data::all(z);
                     w.s.ext.set(p, Ext::Written(b));
                     b
                 }
                 e => match w.s.ext.alloc(w.st.nblocks) {
                     Some(b) => {
-                        w.s.dev.media[b as usize] = e.zeroes().unwrap();
+                        w.s.dev.media[b as usize] = Data::all(e.zeroes().unwrap());
                         w.s.ext.set(p, Ext::Written(b));
                         w.note(|_| format!("page {p}: block {b} allocated, zeroed, written"));
                         b
@@ -155,11 +167,12 @@ impl DaxRw {
                     }
                 }
             }
-            w.s.dev.media[b as usize] = v;
+            let m = w.st.frags[p as usize].of(self.bytes.and_then(|b| b.within(self.lo0, p)));
+            w.s.dev.media[b as usize] = w.s.dev.media[b as usize].with(m, v);
             if p + 1 > w.s.i_size {
                 w.s.i_size = p + 1;
             }
-            w.note(|w| format!("memcpy {} to pmem block {b}", w.st.label(v)));
+            w.note(|w| format!("memcpy {} to pmem block {b}", w.st.dlabel(p, Data::all(v))));
         } else {
             let v = match w.s.ext.get(p) {
                 Ext::Written(b) => {
@@ -172,10 +185,10 @@ impl DaxRw {
                     }
                     w.s.dev.media[b as usize]
                 }
-                e => e.zeroes().unwrap(),
+                e => Data::all(e.zeroes().unwrap()),
             };
             w.read_value(t, p, v);
-            w.note(|w| format!("memcpy page {p} = {} from pmem", w.st.label(v)));
+            w.note(|w| format!("memcpy page {p} = {} from pmem", w.st.dlabel(p, v)));
         }
         self.cur += 1;
         if self.cur > self.hi {
@@ -199,6 +212,8 @@ impl DaxRw {
             dsync: _,
             pc: _,
             sync,
+            bytes: _,
+            lo0: _,
         } = self;
         sync.permute(p);
     }

@@ -98,7 +98,7 @@ pub fn dma_into_mmap_of(w: &mut World, t: u8, opi: u8, p: u8) {
         return;
     }
     if let Some(f) = w.s.cache.get_mut(u) {
-        f.ver = v;
+        f.ver = crate::version::Data::all(v);
         f.flags |= DIRTY;
         w.note(|w| {
             format!(

@@ -169,17 +169,18 @@ impl DioRead {
             w.note(|w| {
                 format!(
                     "copy page {p} = {} into user page {u}, a private copy",
-                    w.st.label(f.ver)
+                    w.st.dlabel(p, f.ver)
                 )
             });
         } else {
             let opi = w.s.tasks[t as usize].op as usize;
             let v = w.st.op_ver[t as usize][opi].expect("a read into mmap writes a version");
-            w.s.cache.get_mut(u).expect("writable PTE has a folio").ver = v;
+            w.s.cache.get_mut(u).expect("writable PTE has a folio").ver =
+                crate::version::Data::all(v);
             w.note(|w| {
                 format!(
                     "copy page {p} = {} into user page {u} (folio {u} now {})",
-                    w.st.label(f.ver),
+                    w.st.dlabel(p, f.ver),
                     w.st.label(v)
                 )
             });
@@ -456,7 +457,12 @@ impl DioRead {
                 if let Some(c) = w.counters() {
                     c.cpu_bytes += 4096;
                 }
-                w.note(|w| format!("page {p} copied from the page cache: {}", w.st.label(f.ver)));
+                w.note(|w| {
+                    format!(
+                        "page {p} copied from the page cache: {}",
+                        w.st.dlabel(p, f.ver)
+                    )
+                });
                 super::dio::dma_into_mmap(w, t, p);
             } else {
                 match w.s.ext.get(p) {
@@ -477,7 +483,7 @@ impl DioRead {
                     }
                     e => {
                         // iomap_dio_hole_iter: zero the user buffer, no I/O
-                        let z = e.zeroes().unwrap();
+                        let z = crate::version::Data::all(e.zeroes().unwrap());
                         w.read_value(t, p, z);
                         w.note(|_| format!("page {p} is {}: the buffer is zeroed", e.kind()));
                         super::dio::dma_into_mmap(w, t, p);

@@ -621,7 +621,7 @@ impl DioWrite {
         } else {
             let v = self.version(w, t);
             let f = w.s.cache.get_mut(p).unwrap();
-            f.ver = v;
+            f.ver = crate::version::Data::all(v);
             f.flags |= crate::pagecache::UPTODATE | crate::pagecache::DIRTY;
             f.lock = 0;
             if let Some(c) = w.counters() {
@@ -781,7 +781,7 @@ impl DioWrite {
                 kind: BioKind::DioWrite,
                 block: b,
                 page: p,
-                ver: v,
+                ver: crate::version::Data::all(v),
                 fua: self.fua,
                 owner: me,
                 op: w.op_of(me),
@@ -1087,7 +1087,7 @@ pub fn aio_bio_done(w: &mut World, t: u8, ok: bool) {
             kind: BioKind::AioComplete,
             block: 0,
             page: aio.lo,
-            ver: crate::version::Version::INIT,
+            ver: crate::version::Data::all(crate::version::Version::INIT),
             fua: false,
             owner: Holder(t),
             op: aio.op - 1,

@@ -273,7 +273,7 @@ impl Fault {
                 w.note(|w| {
                     format!(
                         "copy_mc_user_highpage: folio {p} ({}) copied to {}'s anonymous page; mapped writable",
-                        w.st.label(v),
+                        w.st.dlabel(p, v),
                         w.st.task_name(me.0)
                     )
                 });
@@ -345,7 +345,7 @@ impl Fault {
                 },
             };
             let z = ext.zeroes().unwrap();
-            w.s.dev.media[b as usize] = z;
+            w.s.dev.media[b as usize] = crate::version::Data::all(z);
             ext = Ext::Written(b);
             w.s.ext.set(p, ext);
             w.note(|_| format!("page {p}: block {b} allocated and zeroed"));
@@ -433,16 +433,32 @@ impl MmapAccess {
         if self.write {
             let v = w.st.op_ver[t as usize][opi].expect("mmap-write writes a version");
             w.s.oracle.write_begin(v);
-            match dax_block {
-                Some(b) => w.s.dev.media[b as usize] = v,
-                None => {
-                    w.s.cache
-                        .get_mut(p)
-                        .expect("writable PTE without folio")
-                        .ver = v
+            // the store covers the op's bytes, or the whole page
+            let bytes = w.st.scenario.tasks[t as usize].ops[opi].page_bytes(p);
+            let m = w.st.frags[p as usize].of(bytes);
+            let data = match dax_block {
+                Some(b) => {
+                    let d = w.s.dev.media[b as usize].with(m, v);
+                    w.s.dev.media[b as usize] = d;
+                    d
                 }
-            }
-            w.note(|w| format!("store {} to page {p}", w.st.label(v)));
+                None => {
+                    let f = w.s.cache.get_mut(p).expect("writable PTE without folio");
+                    f.ver = f.ver.with(m, v);
+                    f.ver
+                }
+            };
+            w.note(|w| {
+                let what = match bytes {
+                    Some(b) => format!(
+                        "store {} to page {p} {b} (page {p} now {})",
+                        w.st.label(v),
+                        w.st.dlabel(p, data)
+                    ),
+                    None => format!("store {} to page {p}", w.st.label(v)),
+                };
+                what
+            });
             ("store", Progress::Return(Ret::Pages(1)))
         } else {
             let v = match (dax_block, w.st.dax) {
@@ -451,7 +467,7 @@ impl MmapAccess {
                 (None, false) => w.s.cache.get(p).expect("mapped PTE without folio").ver,
             };
             w.read_value(t, p, v);
-            w.note(|w| format!("load page {p} = {}", w.st.label(v)));
+            w.note(|w| format!("load page {p} = {}", w.st.dlabel(p, v)));
             ("load", Progress::Return(Ret::Pages(1)))
         }
     }

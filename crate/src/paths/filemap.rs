@@ -137,7 +137,7 @@ pub fn add_and_read(w: &mut World, me: Holder, p: u8, dropbehind: bool) -> bool 
             true
         }
         e => {
-            let z = e.zeroes().unwrap();
+            let z = crate::version::Data::all(e.zeroes().unwrap());
             let f = w.s.cache.get_mut(p).unwrap();
             f.ver = z;
             f.flags |= UPTODATE;
@@ -146,7 +146,7 @@ pub fn add_and_read(w: &mut World, me: Holder, p: u8, dropbehind: bool) -> bool 
                 format!(
                     "folio {p} added, zero-filled ({}: {}), uptodate",
                     e.kind(),
-                    w.st.label(z)
+                    w.st.dlabel(p, z)
                 )
             });
             false

@@ -86,7 +86,7 @@ impl Inval {
             w.note(|w| {
                 format!(
                     "folio {p} is dirty again ({}): cannot drop it → -EBUSY",
-                    w.st.label(f.ver)
+                    w.st.dlabel(p, f.ver)
                 )
             });
         } else if f.has(crate::pagecache::ORDERED) && !self.truncate {
@@ -99,7 +99,7 @@ impl Inval {
                 w.note(|w| {
                     format!(
                         "folio {p} removed; its dirty data {} is discarded",
-                        w.st.label(f.ver)
+                        w.st.dlabel(p, f.ver)
                     )
                 });
             } else {

@@ -89,6 +89,7 @@ pub fn initial(w: &World, t: u8) -> Path {
     match *op {
         Op::Read {
             range,
+            bytes: _,
             direct,
             dontcache,
             into_mmap,
@@ -106,6 +107,7 @@ pub fn initial(w: &World, t: u8) -> Path {
         }
         Op::Write {
             range,
+            bytes,
             direct,
             dsync,
             uncached,
@@ -116,17 +118,17 @@ pub fn initial(w: &World, t: u8) -> Path {
             if dax
                 && !(direct && w.st.policy.dax_odirect == crate::policy::DaxOdirect::DirectIoPath)
             {
-                Path::Dax(dax::DaxRw::new(range, true).dsync(dsync))
+                Path::Dax(dax::DaxRw::new(range, true).dsync(dsync).bytes(bytes))
             } else if direct {
                 Path::DioWrite(
                     direct_write::DioWrite::new(w, range, dsync, from_mmap, private).aio(aio),
                 )
             } else {
-                Path::BufWrite(buffered_write::BufWrite::new(range, dsync, uncached))
+                Path::BufWrite(buffered_write::BufWrite::new(range, dsync, uncached).bytes(bytes))
             }
         }
-        Op::MmapRead(p) => Path::Mmap(fault::MmapAccess::new(p, false)),
-        Op::MmapWrite(p) => Path::Mmap(fault::MmapAccess::new(p, true)),
+        Op::MmapRead(p, _) => Path::Mmap(fault::MmapAccess::new(p, false)),
+        Op::MmapWrite(p, _) => Path::Mmap(fault::MmapAccess::new(p, true)),
         Op::Fsync => Path::Fsync(fsync::FsyncOp::new(w, false)),
         Op::Fdatasync => Path::Fsync(fsync::FsyncOp::new(w, true)),
         Op::SyncRange(r) => Path::SyncRange(fsync::SyncRange::new(r)),
@@ -200,51 +202,30 @@ fn single_step(w: &mut World, t: u8) -> (&'static str, Progress) {
     }
 }
 
-/// The pages a returning op wrote (for the oracles).
-pub fn written_pages(op: &Op, r: Ret, i_size: u8, pages: u8) -> u32 {
+/// The units (fragments of pages) a returning op wrote, for the oracles.
+pub fn written_units(op: &Op, r: Ret, st: &crate::world::Static) -> crate::oracle::Units {
+    use crate::oracle::units;
     let Ret::Pages(n) = r else { return 0 };
+    let whole = |lo: u8, n: u8| {
+        (lo..lo.saturating_add(n))
+            .filter(|&p| p < st.pages)
+            .fold(0, |m, p| m | units(p, crate::frags::Frags::ALL))
+    };
     match *op {
-        Op::Write { range, .. } => {
-            if n == 0 {
-                0
-            } else {
-                crate::ops::Range {
-                    lo: range.lo,
-                    hi: range.lo + n - 1,
-                }
-                .mask()
-            }
-        }
-        Op::MmapWrite(p) => 1 << p,
+        Op::Write { range, .. } => (range.lo..range.lo.saturating_add(n))
+            .filter(|&p| p < st.pages)
+            .fold(0, |m, p| {
+                m | units(p, st.frags[p as usize].of(op.page_bytes(p)))
+            }),
+        Op::MmapWrite(p, _) => units(p, st.frags[p as usize].of(op.page_bytes(p))),
         // the direct read's data landed in the mmapped pages P.. (a store)
         Op::Read {
             into_mmap: Some(p),
             private: false,
             ..
-        } => {
-            if n == 0 {
-                0
-            } else {
-                crate::ops::Range {
-                    lo: p,
-                    hi: p + n - 1,
-                }
-                .mask()
-            }
-        }
-        Op::Punch(range) => range.mask(),
-        Op::Truncate(n) => {
-            let _ = i_size;
-            if n >= pages {
-                0
-            } else {
-                crate::ops::Range {
-                    lo: n,
-                    hi: pages - 1,
-                }
-                .mask()
-            }
-        }
+        } => whole(p, n),
+        Op::Punch(range) => whole(range.lo, range.len()),
+        Op::Truncate(n) if n < st.pages => whole(n, st.pages - n),
         _ => 0,
     }
 }

@@ -44,7 +44,7 @@ pub fn writepage(w: &mut World, me: Holder, p: u8) {
             w.note(|w| {
                 format!(
                     "folio {p}: dirty → writeback; bio writes {} to block {b}",
-                    w.st.label(ver)
+                    w.st.dlabel(p, ver)
                 )
             });
         }
@@ -55,7 +55,7 @@ pub fn writepage(w: &mut World, me: Holder, p: u8) {
             w.note(|w| {
                 format!(
                     "folio {p}: no block behind it (a hole); {} is not written anywhere",
-                    w.st.label(ver)
+                    w.st.dlabel(p, ver)
                 )
             });
         }

@@ -51,6 +51,16 @@ impl Ver {
         }
     }
 
+    /// A page's data: one version, or (parts of the page written apart)
+    /// the versions per byte range, `B1+init`, coloured by the first.
+    pub fn of_data(w: &World, p: u8, d: crate::version::Data) -> Ver {
+        Ver {
+            id: d.get(0).0,
+            label: w.st.dlabel(p, d),
+            long: w.st.dlong(p, d),
+        }
+    }
+
     /// The version a history records by its label: the first with that
     /// label (zeroes from a punch read like the initial `zero`).
     fn by_label(w: &World, label: &str) -> Ver {

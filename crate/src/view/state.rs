@@ -280,7 +280,7 @@ fn page(w: &World, p: u8) -> PageView {
     }
     PageView {
         index: p,
-        ver: f.map(|f| Ver::of(w, f.ver)),
+        ver: f.map(|f| Ver::of_data(w, p, f.ver)),
         uptodate: f.is_some_and(|f| f.has(UPTODATE)),
         pins: f.map_or(0, |f| f.pins),
         badges,
@@ -312,7 +312,7 @@ fn block(w: &World, b: u8) -> BlockView {
         badges.push(Badge {
             kind: BadgeKind::VolatileCache,
             text: "volatile cache".into(),
-            ver: Some(Ver::of(w, v)),
+            ver: Some(Ver::of_data(w, w.page_of_block(b).unwrap_or(0), v)),
         });
     }
     if d.poison & bit != 0 {
@@ -323,7 +323,7 @@ fn block(w: &World, b: u8) -> BlockView {
     }
     BlockView {
         index: b,
-        media: Ver::of(w, d.media[b as usize]),
+        media: Ver::of_data(w, w.page_of_block(b).unwrap_or(0), d.media[b as usize]),
         badges,
     }
 }
@@ -342,7 +342,7 @@ fn bios(w: &World) -> Vec<BioView> {
                 actor: w.actor_name(Actor::Dev(k as u8)),
                 kind: b.kind.name(),
                 write: b.kind.is_write(),
-                ver: b.kind.is_write().then(|| Ver::of(w, b.ver)),
+                ver: b.kind.is_write().then(|| Ver::of_data(w, b.page, b.ver)),
                 block: data.then_some(b.block),
                 page: b.page,
                 owner: holder_name(w, b.owner.0),
