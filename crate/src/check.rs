@@ -155,7 +155,11 @@ fn result_verdict(
             .iter()
             .find(|c| c.task == pat.task && c.op == pat.op);
         let m = match rec {
-            Some(c) => pat.matches(c.ret, &c.read),
+            Some(c) => pat.matches(
+                &w.st.scenario.tasks[c.task as usize].ops[c.op as usize],
+                c.ret,
+                &c.read,
+            ),
             None => pat.value == "none",
         };
         if m {

@@ -125,7 +125,8 @@ impl ExploreOut {
                     .syscalls
                     .iter()
                     .map(|c| {
-                        let ret = c.ret.map_or("(no return)".to_string(), |r| r.to_string());
+                        let op = &w.st.scenario.tasks[c.task as usize].ops[c.op as usize];
+                        let ret = c.ret.map_or("(no return)".to_string(), |r| r.text(op));
                         let read = if c.read.is_empty() {
                             String::new()
                         } else {

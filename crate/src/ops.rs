@@ -177,6 +177,18 @@ impl Op {
         let (first, b) = self.bytes()?;
         b.within(first, p)
     }
+
+    /// The bytes a return of `pages` pages stands for: what the syscall
+    /// returns (a write of `bytes 0-4195` returns 4196, not 8192).
+    pub fn ret_bytes(&self, pages: u8) -> u64 {
+        match self.bytes() {
+            None => u64::from(pages) * u64::from(crate::frags::PAGE_SIZE),
+            Some((first, b)) => (first..first.saturating_add(pages))
+                .filter_map(|p| b.within(first, p))
+                .map(|b| u64::from(b.hi - b.lo + 1))
+                .sum(),
+        }
+    }
 }
 
 impl fmt::Display for Op {

@@ -97,7 +97,7 @@ knobs! {
          2020-07 (IOMAP_DIO_RWF_NO_STALE_PAGECACHE). btrfs's old direct I/O path (btrfs_dio_path \
          = direct-io) does not use iomap: generic_file_direct_write() always falls back to a \
          buffered write there." {
-        Ignore = "ignore", "Carry on with the direct write and say nothing (before 2018).";
+        Ignore = "ignore", "Carry on with the direct write; no error reaches user space (iomap only did WARN_ON_ONCE before 5a9d929d6e13, ~4.18).";
         WarnEio = "warn-eio", "dio_warn_stale_pagecache(): log, errseq_set(wb_err, -EIO), carry on (5a9d929d6e13, ~4.18 to 5.8).";
         ReturnZero = "return-zero", "Rodrigues, 2020-05-28 (not merged): return 0 without doing any I/O. ext4 and btrfs notice the short direct write and finish it with buffered I/O; XFS has no buffered fallback and returns the short write, 0 bytes, to the caller (Wong: \"now we make the direct writer lose\").";
         NoStalePagecache = "no-stale-pagecache", "Rodrigues' IOMAP_DIO_RWF_NO_STALE_PAGECACHE (2020-06, not merged): a caller that passes the flag gets no I/O and falls back to a buffered write; only btrfs passed it, so xfs and ext4 still warn and set -EIO.";
@@ -109,7 +109,7 @@ knobs! {
     dio_post_invalidate_fail: DioPostInvalidateFail = "dio_post_invalidate_fail",
         "What a direct write does when invalidation fails after the data reached the device: \
          the cache now really is stale. Wong, 2020-06: set EIO only in this case." {
-        Ignore = "ignore", "Say nothing.";
+        Ignore = "ignore", "Say nothing: no error reaches user space (iomap only did WARN_ON_ONCE before 5a9d929d6e13, ~4.18; generic_file_direct_write() said nothing before ~5.5).";
         WarnEio = "warn-eio", "dio_warn_stale_pagecache(): errseq_set(wb_err, -EIO) (5a9d929d6e13, ~4.18 and later).";
     }
 
@@ -157,7 +157,7 @@ knobs! {
     /// Which lock a page fault takes against truncate and hole punching.
     fault_lock: FaultLock = "fault_lock",
         "The lock that keeps page faults from re-instantiating pages while truncate or hole \
-         punch removes them. XFS MMAPLOCK (4.1), ext4 i_mmap_sem (4.10); generalised as \
+         punch removes them. XFS MMAPLOCK (4.1), ext4 i_mmap_sem (~4.5); generalised as \
          mapping->invalidate_lock in 5.15 (Jan Kara)." {
         None = "none", "Faults take no such lock.";
         FsPrivate = "fs-private", "Before 5.15: XFS takes MMAPLOCK shared in every fault (4.1), ext4 i_mmap_sem (~4.5); btrfs only takes its own i_mmap_lock in page_mkwrite (~5.12).";
@@ -167,11 +167,12 @@ knobs! {
     /// RWF_UNCACHED / RWF_DONTCACHE buffered writes.
     uncached_write: UncachedWrite = "uncached_write",
         "What a buffered write with RWF_UNCACHED / RWF_DONTCACHE does. Thread 2019-12 (Axboe, \
-         Chinner); merged as RWF_DONTCACHE in 6.14, for iomap and XFS in 6.15." {
+         Chinner); merged as RWF_DONTCACHE in 6.14, with iomap and XFS support in the same release \
+         (ext4 ~6.17, btrfs not as of 6.18)." {
         Unsupported = "unsupported", "The flag is refused with -EOPNOTSUPP.";
         PerPageDrop = "per-page-drop", "2019 v1: inside the write loop, write back and drop each page, with the iomap still cached.";
         PerIoFlush = "per-io-flush", "Chinner's counter-proposal: after the whole I/O, write and wait the range, then invalidate it once.";
-        Dropbehind = "dropbehind", "RWF_DONTCACHE (6.14/6.15): new folios are marked dropbehind, writeback of the range is kicked, folios are dropped when writeback completes.";
+        Dropbehind = "dropbehind", "RWF_DONTCACHE (6.14): new folios are marked dropbehind, writeback of the range is kicked, folios are dropped when writeback completes.";
     }
 
     /// Revalidation of a cached iomap in the buffered write path.
@@ -187,7 +188,7 @@ knobs! {
         "XFS speculative preallocation: a buffered write that extends the file at its last \
          extent reserves delalloc blocks beyond EOF, so writeback changes the extent map beyond \
          the written range (thread 2019-12). xfs_iomap_prealloc_size()." {
-        Dynamic = "dynamic", "The default: nothing for a file smaller than 64 KiB (m_allocsize), which every model file is; larger files get about as much again as the extents before the write.";
+        Dynamic = "dynamic", "The default: nothing for a file smaller than 64 KiB (m_allocsize), which every model file is; larger files get about twice the extents before the write (rounded down to a power of two).";
         Allocsize = "allocsize", "mount -o allocsize=16k: a fixed 16 KiB (4 pages) of delalloc past EOF on every extending write, whatever the file's size.";
         Off = "off", "No speculative preallocation at all (as on ext4 and btrfs).";
     }

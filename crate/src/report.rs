@@ -90,9 +90,9 @@ pub struct RunReport {
     pub done: bool,
 }
 
-pub fn ret_out(r: Ret) -> RetOut {
+pub fn ret_out(op: &crate::ops::Op, r: Ret) -> RetOut {
     match r {
-        Ret::Pages(n) => RetOut::Bytes(u64::from(n) * 4096),
+        Ret::Pages(n) => RetOut::Bytes(op.ret_bytes(n)),
         Ret::Err(e) => RetOut::Errno(e.to_string()),
     }
 }
@@ -133,7 +133,7 @@ impl RunReport {
                     text: c.text.clone(),
                     begin: c.begin,
                     end: c.end,
-                    ret: c.ret.map(ret_out),
+                    ret: c.ret.map(|r| ret_out(op, r)),
                     read: op.is_read().then(|| c.read.clone()),
                 }
             })

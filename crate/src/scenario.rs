@@ -121,11 +121,16 @@ pub struct ResultPattern {
 
 impl ResultPattern {
     /// Whether a syscall record matches.
-    pub fn matches(&self, ret: Option<crate::world::Ret>, read: &[String]) -> bool {
+    pub fn matches(
+        &self,
+        op: &crate::ops::Op,
+        ret: Option<crate::world::Ret>,
+        read: &[String],
+    ) -> bool {
         let Some(ret) = ret else {
             return self.value == "none";
         };
-        if ret.to_string() == self.value {
+        if ret.text(op) == self.value {
             return true;
         }
         !read.is_empty() && read.join(" ") == self.value
@@ -1348,21 +1353,11 @@ fn check_op_bounds(op: &Op, s: &Setup) -> Result<(), (String, String)> {
             }
         }
         Op::Write {
-            range,
-            from_mmap,
-            uncached,
-            direct,
-            ..
+            range, from_mmap, ..
         } => {
             page(range.hi)?;
             if let Some(p) = from_mmap {
                 buffer(p, range, "from-mmap")?;
-            }
-            if uncached && direct {
-                return Err((
-                    "`dontcache` is for buffered writes".into(),
-                    "direct I/O never caches; drop one of the flags".into(),
-                ));
             }
         }
         Op::MmapRead(p, _) | Op::MmapWrite(p, _) => page(p)?,

@@ -150,7 +150,7 @@ impl fmt::Display for Need {
 /// A syscall's return value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Ret {
-    /// Success, in pages (bytes = pages * 4096). 0 for fsync and friends.
+    /// Success, in pages (the bytes: [`Ret::text`]). 0 for fsync and friends.
     Pages(u8),
     Err(Errno),
 }
@@ -161,11 +161,12 @@ impl Ret {
     }
 }
 
-impl fmt::Display for Ret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Ret {
+    /// What `op` returned, as the syscall says it: bytes or `-EIO`.
+    pub fn text(self, op: &crate::ops::Op) -> String {
         match self {
-            Ret::Pages(p) => write!(f, "{}", u32::from(*p) * 4096),
-            Ret::Err(e) => write!(f, "{e}"),
+            Ret::Pages(p) => op.ret_bytes(p).to_string(),
+            Ret::Err(e) => e.to_string(),
         }
     }
 }

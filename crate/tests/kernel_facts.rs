@@ -201,9 +201,8 @@ fn enotblk_never_reaches_user_space() {
                 let h = w.hist.as_ref().unwrap();
                 assert!(h.syscalls.iter().all(|c| c.ret.is_some()));
                 assert!(
-                    !h.syscalls
-                        .iter()
-                        .any(|c| c.ret.unwrap().to_string() == "-ENOTBLK"),
+                    !h.syscalls.iter().any(|c| c.ret
+                        == Some(dioscope::world::Ret::Err(dioscope::world::Errno::ENOTBLK))),
                     "{fs} {}: {}",
                     p.name,
                     text(&w)
@@ -332,18 +331,44 @@ fn btrfs_direct_writes_go_buffered_since_6_15() {
     );
 }
 
-/// kernel-facts.md "RWF_DONTCACHE": the flag needs FOP_DONTCACHE, which
-/// XFS sets since 6.14, ext4 since ~6.17 and btrfs not as of 6.18
-/// (-EOPNOTSUPP, checked on the 6.18 kernel).
+/// kernel-facts.md "RWF_DONTCACHE": kiocb_set_rw_flags() wants
+/// FOP_DONTCACHE, which XFS sets since 6.14, ext4 since ~6.17 and btrfs not
+/// as of 6.18, and refuses DAX files; direct I/O takes the flag and
+/// ignores it (-EOPNOTSUPP or not, buffered and direct, checked on the
+/// 6.18 kernel with preadv2/pwritev2).
 #[test]
 fn rwf_dontcache_depends_on_the_filesystem_and_the_release() {
-    let ret = |fs: &str, preset: &str, op: &str| {
+    let ret_dax = |fs: &str, preset: &str, op: &str, dax: bool| {
         let toml = setup(
-            &format!("fs = \"{fs}\"\npages = 1\non_disk = \"written\""),
+            &format!("fs = \"{fs}\"\npages = 1\non_disk = \"written\"\ndax = {dax}"),
             &[("A", &[op])],
         );
-        result(&run(&toml, Some(preset), ""), 0, 0).0
+        let w = run(&toml, Some(preset), "");
+        if result(&w, 0, 0).0 == "-EOPNOTSUPP" {
+            // refused at the syscall's entry, before any filesystem lock
+            assert_eq!(step_names(&w), ["kiocb_set_rw_flags"], "{}", text(&w));
+        }
+        result(&w, 0, 0).0
     };
+    let ret = |fs: &str, preset: &str, op: &str| ret_dax(fs, preset, op, false);
+    for op in ["write 0 dontcache", "read 0 dontcache"] {
+        assert_eq!(
+            ret_dax("xfs", "linux-6.18", op, true),
+            "-EOPNOTSUPP",
+            "{op}"
+        );
+        assert_eq!(
+            ret_dax("ext4", "linux-6.18", op, true),
+            "-EOPNOTSUPP",
+            "{op}"
+        );
+    }
+    for op in ["write 0 direct dontcache", "read 0 direct dontcache"] {
+        assert_eq!(ret("xfs", "linux-6.18", op), "4096", "{op}");
+        assert_eq!(ret("ext4", "linux-6.18", op), "4096", "{op}");
+        assert_eq!(ret("btrfs", "linux-6.18", op), "-EOPNOTSUPP", "{op}");
+        assert_eq!(ret("xfs", "linux-6.2", op), "-EOPNOTSUPP", "{op}");
+    }
     for op in ["write 0 dontcache", "read 0 dontcache"] {
         assert_eq!(ret("xfs", "linux-6.15", op), "4096", "{op}");
         assert_eq!(ret("ext4", "linux-6.15", op), "-EOPNOTSUPP", "{op}");
@@ -572,4 +597,99 @@ fn an_aio_direct_write_invalidates_after_its_completion_since_4_14() {
     assert!(w.s.tasks[0].aio.active(), "{}", text(&w));
     assert_eq!(w.s.tasks[0].op, 1);
     assert_eq!(result(&w, 0, 0).0, "none", "{}", text(&w));
+}
+
+/// kernel-facts.md "Buffered write and read": a buffered write to part of
+/// a folio that is not uptodate reads the block first when the mapping
+/// says it holds data (`__iomap_write_begin`, `ext4_da_write_begin`,
+/// btrfs `prepare_uptodate_folio`), and zeroes the rest when it is a hole;
+/// the syscall returns the bytes written, not whole pages.
+#[test]
+fn a_partial_buffered_write_reads_the_block_or_zeroes_a_hole() {
+    for fs in ["xfs", "ext4", "btrfs"] {
+        for (on_disk, rest) in [("written", "init"), ("hole", "zero")] {
+            let toml = setup(
+                &format!("fs = \"{fs}\"\npages = 2\nsize = 2\non_disk = \"{on_disk}\""),
+                &[("A", &["write 0-1 bytes 100-4195", "read 0-1"])],
+            );
+            let w = run(&toml, Some("linux-6.18"), "");
+            assert_eq!(result(&w, 0, 0).0, "4096", "{fs}: {}", text(&w));
+            assert_eq!(
+                result(&w, 0, 1).1,
+                vec![format!("{rest}+A1"), format!("A1+{rest}")],
+                "{fs} {on_disk}: {}",
+                text(&w)
+            );
+            assert_eq!(
+                step_names(&w).contains(&"iomap_write_begin: read the page"),
+                on_disk == "written",
+                "{fs} {on_disk}: {}",
+                text(&w)
+            );
+        }
+    }
+}
+
+/// kernel-facts.md "Buffered write and read", the validity cookie
+/// (d7b64041164c, 304a68b9c63b, 6.2): before it, XFS wrote a partial folio
+/// by the iomap it looked up before the loop; writeback and reclaim in
+/// between made it stale, and the rest of the folio was zeroed over the
+/// data writeback had just written. ext4 maps each folio as it goes.
+#[test]
+fn a_stale_cached_iomap_zeroed_written_data_before_6_2() {
+    let toml = |fs: &str| {
+        setup(
+            &format!(
+                "fs = \"{fs}\"\npages = 2\nsize = 2\non_disk = \"hole\"\nflusher = true\nreclaim = true"
+            ),
+            &[("B", &["write 1"]), ("A", &["write 0-1 bytes 0-4195"])],
+        )
+    };
+    let r = verdicts(&toml("xfs"), Some("linux-5.15"));
+    assert_eq!(verdict(&r, Outcome::UnreportedLoss), Verdict::Sometimes);
+    for preset in ["linux-6.2", "linux-6.18"] {
+        let r = verdicts(&toml("xfs"), Some(preset));
+        assert_eq!(
+            verdict(&r, Outcome::UnreportedLoss),
+            Verdict::Never,
+            "{preset}"
+        );
+        assert_eq!(verdict(&r, Outcome::StaleIomap), Verdict::Never, "{preset}");
+    }
+    let r = verdicts(&toml("ext4"), Some("linux-5.15"));
+    assert_eq!(verdict(&r, Outcome::UnreportedLoss), Verdict::Never);
+    // with the cookie, the folio the stale lookup created is read once the
+    // mapping is looked up again
+    let w = run(
+        &toml("xfs"),
+        Some("linux-6.18"),
+        "B:3 A:3 flush dev flush dev reclaim reclaim A:3",
+    );
+    assert!(notes(&w).contains("cookie 2 != 6"), "{}", text(&w));
+    assert!(
+        notes(&w).contains("part of page 1 is written: read it first"),
+        "{}",
+        text(&w)
+    );
+}
+
+/// kernel-facts.md "Direct I/O and the page cache" (5a9d929d6e13): when
+/// the invalidation after a direct write fails because a store through
+/// mmap dirtied part of a folio read in while the write was in flight,
+/// the folio's stale bytes overwrite the direct write: the warning's
+/// "Possible data corruption" is real, and the -EIO reports it.
+#[test]
+fn a_partial_store_after_a_direct_write_can_lose_its_data() {
+    let toml = setup(
+        "fs = \"xfs\"\npages = 1\non_disk = \"written\"\ncached = \"0\"",
+        &[
+            ("A", &["write 0 direct", "fsync"]),
+            ("B", &["mmap-write 0 bytes 0-99"]),
+        ],
+    );
+    let w = run(&toml, Some("linux-6.18"), "A:5 B dev@1 B:3 dev A:3 dev A");
+    assert_eq!(result(&w, 0, 1).0, "-EIO", "{}", text(&w));
+    assert_eq!(w.st.dlabel(0, w.disk_content(0)), "B1+init", "{}", text(&w));
+    assert!(!fired(&w, "spurious-eio"), "{}", text(&w));
+    assert_eq!(result(&w, 1, 0).0, "100");
 }

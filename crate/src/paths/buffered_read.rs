@@ -9,7 +9,7 @@ use super::Progress;
 use crate::locks::{LockId, Mode};
 use crate::ops::Range;
 use crate::pagecache::DROPBEHIND;
-use crate::policy::{FaultLock, UncachedWrite};
+use crate::policy::FaultLock;
 use crate::world::{Errno, Holder, Need, Ret, World};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -48,7 +48,7 @@ impl BufRead {
             return Need::Lock(LockId::IRwsem, Mode::Shared);
         }
         let p = self.cur;
-        if p > self.hi || p >= w.s.i_size || self.unsupported(w) {
+        if p > self.hi || p >= w.s.i_size {
             return Need::None;
         }
         match w.s.cache.get(p) {
@@ -62,14 +62,6 @@ impl BufRead {
             Some(f) if f.locked() => Need::FolioUnlocked(p),
             Some(_) => Need::None,
         }
-    }
-
-    /// RWF_DONTCACHE refused: no such flag yet, or the filesystem does not
-    /// set FOP_DONTCACHE.
-    fn unsupported(&self, w: &World) -> bool {
-        self.dontcache
-            && (w.st.policy.uncached_write == UncachedWrite::Unsupported
-                || !w.st.fs.dontcache(w.st.policy.kernel))
     }
 
     fn ret(&mut self, w: &mut World, t: u8, r: Ret) -> Progress {
@@ -89,17 +81,7 @@ impl BufRead {
                 w.note(|_| "read starts past EOF: 0 bytes".to_string());
                 return (name, self.ret(w, t, Ret::Pages(0)));
             }
-            if self.unsupported(w) {
-                return (name, self.ret(w, t, Ret::Err(Errno::EOPNOTSUPP)));
-            }
             return (name, Progress::Continue);
-        }
-        if self.unsupported(w) {
-            w.note(|_| "RWF_DONTCACHE is not supported here".to_string());
-            return (
-                "kiocb_set_rw_flags",
-                self.ret(w, t, Ret::Err(Errno::EOPNOTSUPP)),
-            );
         }
         let p = self.cur;
         if p > self.hi || p >= w.s.i_size {

@@ -23,7 +23,7 @@ use crate::ops::Range;
 use crate::pagecache::{DIRTY, UPTODATE};
 use crate::policy::{IomapValidity, SpeculativePrealloc, UncachedWrite};
 use crate::version::{Data, Version};
-use crate::world::{Errno, Holder, Need, Ret, World};
+use crate::world::{Holder, Need, Ret, World};
 
 /// The mapping `->iomap_begin` returned, kept across the folio loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -118,21 +118,25 @@ impl BufWrite {
         (m != crate::frags::Frags::ALL).then_some(m)
     }
 
-    /// The buffered write a direct write falls back to (-ENOTBLK).
-    pub fn fallback_of(r: Range, dsync: bool) -> BufWrite {
+    /// The buffered write a direct write of task `t` falls back to
+    /// (-ENOTBLK). It runs with the same kiocb, so an RWF_DONTCACHE the
+    /// direct write ignored applies now.
+    pub fn fallback_of(w: &World, t: u8, r: Range, dsync: bool) -> BufWrite {
+        let op = &w.st.scenario.tasks[t as usize].ops[w.s.tasks[t as usize].op as usize];
+        let uncached = matches!(op, crate::ops::Op::Write { uncached: true, .. });
         BufWrite {
             fallback: true,
-            ..BufWrite::new(r, dsync, false)
+            ..BufWrite::new(r, dsync, uncached)
         }
     }
 
     /// The fallback of btrfs's old direct I/O path: i_rwsem is already held
     /// (exclusive) and stays held through the write-back that follows.
-    pub fn fallback_locked(r: Range, dsync: bool) -> BufWrite {
+    pub fn fallback_locked(w: &World, t: u8, r: Range, dsync: bool) -> BufWrite {
         BufWrite {
             locked: true,
             pc: Pc::IomapBegin,
-            ..BufWrite::fallback_of(r, dsync)
+            ..BufWrite::fallback_of(w, t, r, dsync)
         }
     }
 
@@ -149,29 +153,20 @@ impl BufWrite {
         }
     }
 
-    /// RWF_UNCACHED / RWF_DONTCACHE refused: the kernel has no such flag,
-    /// or (RWF_DONTCACHE) the filesystem does not set FOP_DONTCACHE.
-    fn refused(&self, w: &World) -> bool {
-        self.uncached
-            && match w.st.policy.uncached_write {
-                UncachedWrite::Unsupported => true,
-                UncachedWrite::Dropbehind => !w.st.fs.dontcache(w.st.policy.kernel),
-                UncachedWrite::PerPageDrop | UncachedWrite::PerIoFlush => false,
-            }
-    }
-
     pub fn need(&self, w: &World, t: u8) -> Need {
         let me = Holder(t);
         match self.pc {
-            Pc::Lock => {
-                if self.refused(w) {
-                    Need::None
-                } else {
-                    Need::Lock(LockId::IRwsem, Mode::Excl)
-                }
-            }
+            Pc::Lock => Need::Lock(LockId::IRwsem, Mode::Excl),
             Pc::IomapBegin | Pc::DropEvict => Need::None,
             Pc::Copy => match w.s.cache.get(self.cur) {
+                Some(f)
+                    if !f.uptodate()
+                        && self.partial(w, self.cur).is_some()
+                        && self.maps_data(w, self.cur)
+                        && w.s.dev.queue_full() =>
+                {
+                    Need::QueueSpace
+                }
                 Some(_) => Need::FolioLock(self.cur),
                 // a partial write may have to read the page first
                 None => create_need(w, me, self.cur, self.partial(w, self.cur).is_some()),
@@ -186,23 +181,6 @@ impl BufWrite {
         let me = Holder(t);
         match self.pc {
             Pc::Lock => {
-                if self.refused(w) {
-                    w.note(|w| {
-                        if w.st.policy.uncached_write == UncachedWrite::Unsupported {
-                            "RWF_UNCACHED / RWF_DONTCACHE is not supported: -EOPNOTSUPP".to_string()
-                        } else {
-                            format!(
-                                "{} does not set FOP_DONTCACHE (as of {}): -EOPNOTSUPP",
-                                w.st.fs.name(),
-                                w.st.policy.kernel
-                            )
-                        }
-                    });
-                    return (
-                        "kiocb_set_rw_flags",
-                        Progress::Return(Ret::Err(Errno::EOPNOTSUPP)),
-                    );
-                }
                 self.pc = Pc::IomapBegin;
                 (w.st.fs.names().ilock_excl, Progress::Continue)
             }
@@ -380,13 +358,6 @@ impl BufWrite {
         let dropbehind = self.mode(w) == UncachedWrite::Dropbehind;
         let created = w.s.cache.get(p).is_none();
         let partial = self.partial(w, p);
-        if created && partial.is_some() && self.maps_data(w, p) {
-            // __iomap_write_begin: a write to part of a block that holds
-            // data reads the block in first
-            super::filemap::add_and_read(w, me, p, dropbehind);
-            w.note(|_| format!("part of page {p} is written: read it first"));
-            return ("iomap_write_begin: read the page", Progress::Continue);
-        }
         if created {
             add_for_write(w, me, p, dropbehind);
         } else if !dropbehind {
@@ -423,6 +394,20 @@ impl BufWrite {
                 );
                 w.fire(crate::outcome::Outcome::StaleIomap, why);
             }
+        }
+        if partial.is_some() && !w.s.cache.get(p).unwrap().uptodate() && self.maps_data(w, p) {
+            // __iomap_write_begin: a write to part of a block that holds
+            // data reads the block in first. After ->iomap_valid, so that
+            // a revalidated mapping decides (the folio a stale lookup
+            // created stays in the cache, not uptodate).
+            // the write holds a reference on the folio until it copies
+            // (reclaim cannot free it under the read)
+            w.s.tasks[t as usize].folio_ref |= 1 << p;
+            let f = w.s.cache.get_mut(p).unwrap();
+            f.lock = me.0 + 1;
+            super::filemap::read_folio(w, me, p, if created { "added, " } else { "" });
+            w.note(|_| format!("part of page {p} is written: read it first"));
+            return ("iomap_write_begin: read the page", Progress::Continue);
         }
         let v = self.version(w, t);
         let before = w.s.cache.get(p).unwrap();

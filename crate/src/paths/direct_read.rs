@@ -7,8 +7,13 @@
 //!
 //! When the user buffer is an mmap of the same file (`into-mmap P`), the
 //! pin faults on the file itself while the read holds its locks: the 2019
-//! proposals and btrfs before ~5.16 deadlock there; with nofault-retry the
-//! read stops short, drops its locks, faults the buffer in and retries.
+//! proposals and btrfs before ~5.16 deadlock there. With nofault-retry
+//! (btrfs 5.16, 51bd9563b678) the read stops short, ends the part done
+//! (the extent lock goes with it), faults the rest of the buffer in still
+//! holding the inode lock shared (`btrfs_direct_read`), and retries; no
+//! progress finishes with a buffered read. XFS and ext4 fault with their
+//! locks held, which is safe: their faults take invalidate_lock, not the
+//! IOLOCK / i_rwsem.
 
 use super::dio::{self, gup_ok, user_page};
 use super::fault::Fault;
@@ -32,7 +37,8 @@ enum Pc {
     Submit,
     GupFault,
     Wait,
-    /// nofault-retry: fault the buffer in with no locks held, then retry.
+    /// nofault-retry: fault the buffer in, the inode lock still held (the
+    /// extent lock released), then retry.
     Retry,
     /// No progress since the last retry: finish with a buffered read into
     /// the buffer (btrfs_direct_read → filemap_read), faulting normally.

@@ -1,12 +1,17 @@
 //! A direct write (XFS `xfs_file_dio_write_aligned` → `iomap_dio_rw`), top
 //! to bottom as the kernel does it:
 //!
-//! 1. i_rwsem shared (exclusive to extend the file, then `inode_dio_wait`);
+//! 1. the inode lock: XFS takes the IOLOCK shared for aligned writes, and
+//!    exclusive (then `inode_dio_wait`) only to zero a gap past EOF
+//!    (`xfs_file_write_checks`: `xfs_zero_range` from i_size), demoting it
+//!    after; ext4 takes i_rwsem exclusive unless the write overwrites
+//!    allocated blocks inside i_size (`ext4_dio_write_checks`), btrfs to
+//!    extend the file (`btrfs_direct_write`) ([`crate::fs::Fs::dio_write_excl`]);
 //! 2. `kiocb_write_and_wait`: write back and wait for dirty pages in range;
 //! 3. `kiocb_invalidate_pages`: invalidate the range. If a page was dirtied
 //!    again after the flush (an mmap store, a racing buffered write) this
 //!    fails, and what happens is the `dio_pre_invalidate_fail` knob: warn
-//!    and set -EIO in wb_err (2017–5.8), return -ENOTBLK so the filesystem
+//!    and set -EIO in wb_err (5a9d929d6e13, ~4.18, to 5.8), return -ENOTBLK so the filesystem
 //!    falls back to a buffered write (5.9), fail, or serve the cached pages
 //!    through the cache (2020 proposal);
 //! 4. `inode_dio_begin`; `->iomap_begin` (allocate unwritten blocks over
@@ -288,7 +293,7 @@ impl DioWrite {
             lo: self.base,
             hi: self.hi,
         };
-        Progress::Become(Path::BufWrite(BufWrite::fallback_of(r, self.dsync)))
+        Progress::Become(Path::BufWrite(BufWrite::fallback_of(w, t, r, self.dsync)))
     }
 
     /// -ENOTBLK from iomap_dio_rw(): the filesystem falls back to a
@@ -864,6 +869,8 @@ impl DioWrite {
                     c.dio_fallbacks += 1;
                 }
                 let mut b = BufWrite::fallback_of(
+                    w,
+                    t,
                     Range {
                         lo: self.cur,
                         hi: self.hi,
@@ -998,7 +1005,7 @@ impl DioWrite {
             lo: self.lo,
             hi: self.hi,
         };
-        let mut b = BufWrite::fallback_locked(r, self.dsync);
+        let mut b = BufWrite::fallback_locked(w, t, r, self.dsync);
         b.set_total(self.hi - self.base + 1);
         Progress::Become(Path::BufWrite(b))
     }

@@ -121,8 +121,18 @@ pub fn add_and_read(w: &mut World, me: Holder, p: u8, dropbehind: bool) -> bool 
     if dropbehind {
         f.flags |= DROPBEHIND;
     }
+    let io = read_folio(w, me, p, "added, ");
+    finish_insert(w, me, p);
+    io
+}
+
+/// Starts reading the folio at `p`, which `me` holds locked: a bio for a
+/// written block (the folio is unlocked when it completes), zeroes
+/// otherwise. `how` says how the folio came to be locked, for the note.
+pub fn read_folio(w: &mut World, me: Holder, p: u8, how: &str) -> bool {
+    debug_assert_eq!(w.s.cache.get(p).map(|f| f.lock), Some(me.0 + 1));
     let ext = w.s.ext.get(p);
-    let io = match ext {
+    match ext {
         Ext::Written(b) => {
             w.s.dev.submit(Bio {
                 kind: BioKind::ReadFolio,
@@ -133,7 +143,7 @@ pub fn add_and_read(w: &mut World, me: Holder, p: u8, dropbehind: bool) -> bool 
                 owner: me,
                 op: 0,
             });
-            w.note(|_| format!("folio {p} added, locked; read bio for block {b}"));
+            w.note(|_| format!("folio {p} {how}locked; read bio for block {b}"));
             true
         }
         e => {
@@ -144,16 +154,14 @@ pub fn add_and_read(w: &mut World, me: Holder, p: u8, dropbehind: bool) -> bool 
             f.lock = 0;
             w.note(|w| {
                 format!(
-                    "folio {p} added, zero-filled ({}: {}), uptodate",
+                    "folio {p} {how}zero-filled ({}: {}), uptodate",
                     e.kind(),
                     w.st.dlabel(p, z)
                 )
             });
             false
         }
-    };
-    finish_insert(w, me, p);
-    io
+    }
 }
 
 /// Inserts a locked, not uptodate folio to be overwritten whole (a

@@ -52,6 +52,9 @@ pub enum Path {
     Single,
     /// `crash`: power fails (true once it has), then mount and recovery.
     Crash(bool),
+    /// kiocb_set_rw_flags() refused the op's RWF_ flags: one step,
+    /// -EOPNOTSUPP.
+    Refused,
 }
 
 /// What a step did to its op.
@@ -86,6 +89,9 @@ pub fn initial(w: &World, t: u8) -> Path {
     let task = &w.s.tasks[t as usize];
     let op = &w.st.scenario.tasks[t as usize].ops[task.op as usize];
     let dax = w.st.dax;
+    if rw_flags_refused(w, op).is_some() {
+        return Path::Refused;
+    }
     match *op {
         Op::Read {
             range,
@@ -155,7 +161,7 @@ pub fn need(path: &Path, w: &World, t: u8) -> Need {
         Path::Truncate(s) => s.need(w, t),
         Path::Writeback(s) => s.need(w, t),
         Path::Dax(s) => s.need(w, t),
-        Path::Single | Path::Crash(_) => Need::None,
+        Path::Single | Path::Crash(_) | Path::Refused => Need::None,
     }
 }
 
@@ -180,6 +186,16 @@ pub fn step(path: &mut Path, w: &mut World, t: u8) -> (&'static str, StepEnd) {
             crash::power_fails(w, t)
         }
         Path::Crash(true) => crash::crash(w, t),
+        Path::Refused => {
+            let opi = w.s.tasks[t as usize].op as usize;
+            let op = &w.st.scenario.tasks[t as usize].ops[opi];
+            let why = rw_flags_refused(w, op).expect("a refused op");
+            w.note(|_| format!("{why}: -EOPNOTSUPP"));
+            (
+                "kiocb_set_rw_flags",
+                Progress::Return(Ret::Err(crate::world::Errno::EOPNOTSUPP)),
+            )
+        }
     };
     match prog {
         Progress::Continue => (name, StepEnd::Continue),
@@ -189,6 +205,37 @@ pub fn step(path: &mut Path, w: &mut World, t: u8) -> (&'static str, StepEnd) {
             (name, StepEnd::Continue)
         }
         Progress::Detach => (name, StepEnd::Detach),
+    }
+}
+
+/// Why kiocb_set_rw_flags() refuses the op's RWF_DONTCACHE (RWF_UNCACHED
+/// in the 2019 proposals), before any filesystem code runs: the kernel has
+/// no such flag (unknown RWF_ flags are -EOPNOTSUPP), the filesystem does
+/// not set FOP_DONTCACHE, or the file is DAX. Direct I/O on a filesystem
+/// that sets it takes the flag and ignores it.
+pub fn rw_flags_refused(w: &World, op: &Op) -> Option<String> {
+    use crate::policy::UncachedWrite;
+    let dontcache = match *op {
+        Op::Read { dontcache, .. } => dontcache,
+        Op::Write { uncached, .. } => uncached,
+        _ => false,
+    };
+    if !dontcache {
+        return None;
+    }
+    let k = w.st.policy.kernel;
+    match w.st.policy.uncached_write {
+        UncachedWrite::Unsupported => Some(format!("{k} has no RWF_DONTCACHE")),
+        // Axboe's 2019 RWF_UNCACHED: the flag alone, no per-fs opt-in
+        UncachedWrite::PerPageDrop | UncachedWrite::PerIoFlush => None,
+        UncachedWrite::Dropbehind if !w.st.fs.dontcache(k) => Some(format!(
+            "{} does not set FOP_DONTCACHE (as of {k})",
+            w.st.fs.name()
+        )),
+        UncachedWrite::Dropbehind if w.st.dax => {
+            Some("RWF_DONTCACHE is not supported on DAX files".to_string())
+        }
+        UncachedWrite::Dropbehind => None,
     }
 }
 
@@ -234,7 +281,7 @@ pub fn written_units(op: &Op, r: Ret, st: &crate::world::Static) -> crate::oracl
 impl Path {
     pub fn permute(&mut self, p: &crate::perm::Perm) {
         match self {
-            Path::Idle | Path::Single | Path::Crash(_) => {}
+            Path::Idle | Path::Single | Path::Crash(_) | Path::Refused => {}
             Path::BufRead(s) => s.permute(p),
             Path::BufWrite(s) => s.permute(p),
             Path::DioRead(s) => s.permute(p),

@@ -149,9 +149,11 @@ pub struct ReadRun {
 }
 
 impl RetView {
-    fn of(w: &World, r: Ret, read: &[String]) -> RetView {
+    fn of(w: &World, c: &crate::history::SyscallRecord, r: Ret) -> RetView {
+        let op = &w.st.scenario.tasks[c.task as usize].ops[c.op as usize];
+        let read = &c.read;
         RetView {
-            value: r.to_string(),
+            value: r.text(op),
             err: r.is_err(),
             read: read.iter().map(|l| Ver::by_label(w, l)).collect(),
         }
@@ -279,7 +281,7 @@ fn step_view(w: &World, i: usize, begins: bool, ret: Option<usize>, fired: bool)
     };
     let returns = ret
         .map(|k| &h.syscalls[k])
-        .and_then(|c| c.ret.map(|r| RetView::of(w, r, &c.read)));
+        .and_then(|c| c.ret.map(|r| RetView::of(w, c, r)));
     StepView {
         i,
         actor: w.actor_name(s.actor),
@@ -352,7 +354,7 @@ fn call_view(w: &World, c: &SyscallRecord) -> CallView {
         text: c.text.clone(),
         begin: c.begin,
         end: c.end,
-        ret: c.ret.map(|r| RetView::of(w, r, &c.read)),
+        ret: c.ret.map(|r| RetView::of(w, c, r)),
     }
 }
 

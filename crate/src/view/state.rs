@@ -513,6 +513,7 @@ fn path_name(p: &Path) -> &'static str {
         Path::Dax(_) => "DAX read or write",
         Path::Single => "one step",
         Path::Crash(_) => "power failure and recovery",
+        Path::Refused => "refused",
     }
 }
 

@@ -33,7 +33,9 @@ pub fn result(w: &World, t: u8, op: u8) -> (String, Vec<String>) {
         .find(|c| c.task == t && c.op == op)
         .unwrap_or_else(|| panic!("no syscall {t}/{op}\n{}", text(w)));
     (
-        c.ret.map_or("none".into(), |r| r.to_string()),
+        c.ret.map_or("none".into(), |r| {
+            r.text(&w.st.scenario.tasks[t as usize].ops[op as usize])
+        }),
         c.read.clone(),
     )
 }
