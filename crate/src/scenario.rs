@@ -1662,6 +1662,29 @@ verdict = "sometimes"
     }
 
     #[test]
+    fn template_tasks_are_marked_and_checked() {
+        let base = "title = \"t\"\n[[task]]\nname = \"W\"\nops = [\"fsync\"]\n";
+        let s = parse("x.toml", &format!("{base}template = true\n")).unwrap();
+        assert!(s.tasks[0].template);
+        assert!(!parse("x.toml", base).unwrap().tasks[0].template);
+        let e = err_of(&format!("{base}template = \"yes\"\n"));
+        assert_eq!((e.line, e.col), (5, 12), "{e}");
+        assert!(e.msg.contains("should be true or false"), "{e}");
+        let e = err_of(
+            "title = \"t\"\n[[task]]\nname = \"Writerss\"\ntemplate = true\nops = [\"fsync\"]\n",
+        );
+        assert_eq!((e.line, e.col), (3, 8), "{e}");
+        assert!(e.hint.unwrap().contains("at most 7 letters"));
+        assert_eq!(template_copy_name("W", 0), "W");
+        assert_eq!(template_copy_name("W", 2), "Wc");
+        let e = err_of(&format!("{base}templat = true\n"));
+        assert!(
+            e.hint.clone().unwrap().contains("did you mean `template`"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn text_that_is_not_utf8_is_an_error_with_its_place() {
         let mut b = b"title = \"t\"\n[setup]\nfs = \"x".to_vec();
         b.push(0xff);
