@@ -145,29 +145,46 @@ fn x_scale(max: usize) -> Scale {
     }
 }
 
-fn x_ticks(s: &Sweep, max: usize) -> Vec<usize> {
-    if max <= 16 {
-        let mut t: Vec<usize> = s
-            .series
-            .iter()
-            .flat_map(|ser| ser.points.iter().map(|p| p.threads))
-            .collect();
-        t.push(1);
-        t.sort_unstable();
-        t.dedup();
-        t
-    } else {
-        let mut t = vec![1];
-        let mut v = 10;
-        while v <= max {
-            t.push(v);
-            v *= 10;
-        }
-        if !t.contains(&max) {
-            t.push(max);
-        }
-        t
+fn is_power_of_ten(mut n: usize) -> bool {
+    while n >= 10 && n.is_multiple_of(10) {
+        n /= 10;
     }
+    n == 1
+}
+
+/// The thread counts marked on the axis: the simulated ones, the powers
+/// of ten and the end, leaving out any that would crowd its neighbours.
+fn x_ticks(s: &Sweep, max: usize) -> Vec<usize> {
+    let mut t: Vec<usize> = s
+        .series
+        .iter()
+        .flat_map(|ser| ser.points.iter().map(|p| p.threads))
+        .collect();
+    t.push(1);
+    let mut v = 10;
+    while v <= max {
+        t.push(v);
+        v *= 10;
+    }
+    t.push(max);
+    t.sort_unstable();
+    t.dedup();
+    let x = x_scale(max);
+    let mut out: Vec<usize> = Vec::new();
+    for n in t {
+        // when two crowd each other, keep the later one unless the earlier
+        // is a power of ten and the later is not the end
+        match out.last() {
+            Some(&prev) if x.at(n as f64, PLOT_W) - x.at(prev as f64, PLOT_W) < 18 => {
+                if n == max || !is_power_of_ten(prev) {
+                    out.pop();
+                    out.push(n);
+                }
+            }
+            _ => out.push(n),
+        }
+    }
+    out
 }
 
 /// A latency axis: log when the values span more than 20x.
@@ -275,14 +292,21 @@ fn wrap(s: &str, width: usize) -> Vec<String> {
 }
 
 /// Where the time of a point went, in one line.
-fn mechanism(p: &Point) -> String {
+fn mechanism(p: &Point, cpu_device: bool) -> String {
     let copied = (p.copied_bytes_per_op + p.driver_copied_bytes_per_op) / 1024.0;
     let mut parts = vec![
         format!("CPU {}/op", duration(p.cpu_ns_per_op)),
         format!("copied {} KiB/op", dec(copied, 1)),
     ];
     if p.device_ns_per_op > 0.0 {
-        parts.push(format!("device busy {}/op", duration(p.device_ns_per_op)));
+        parts.push(if cpu_device {
+            format!(
+                "of which the driver's copies {}/op",
+                duration(p.device_ns_per_op)
+            )
+        } else {
+            format!("device service {}/op", duration(p.device_ns_per_op))
+        });
     }
     if p.device_queue_ns_per_op >= 1.0 {
         parts.push(format!(
@@ -494,7 +518,7 @@ pub fn sweep(s: &Sweep) -> String {
             ser.preset,
             p.threads,
             if p.threads == 1 { "" } else { "s" },
-            mechanism(p)
+            mechanism(p, s.costs.device.service == crate::timed::Service::Cpu)
         );
         for (k, l) in wrap(&text, chars).into_iter().enumerate() {
             let fill = if k == 0 { c } else { "#333" };
@@ -532,12 +556,15 @@ mod tests {
         assert_eq!(rate(1_250.0), "1.3k");
         assert_eq!(rate(2_000_000.0), "2M");
         assert_eq!(duration(850.0), "850 ns");
-        assert_eq!(duration(12_500.0), "12.5 us");
+        assert_eq!(duration(2_500.0), "2.5 us");
+        assert_eq!(duration(12_500.0), "13 us");
         assert_eq!(duration(1_500_000.0), "1.5 ms");
         assert_eq!(dec(0.25, 2), "0.25");
         assert_eq!(nice(0.0), 1.0);
         assert_eq!(nice(3.2e5), 5e5);
         assert_eq!(nice(1e6), 1e6);
+        assert!(is_power_of_ten(1) && is_power_of_ten(1000));
+        assert!(!is_power_of_ten(11) && !is_power_of_ten(20) && !is_power_of_ten(0));
     }
 
     #[test]

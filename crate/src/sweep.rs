@@ -648,12 +648,21 @@ fn rate(x: f64) -> String {
 impl Sweep {
     /// The results as text, at most 72 columns (the wait lists wrap).
     pub fn text(&self) -> String {
-        let mut o = format!("sweep: {}\n", self.scenario);
+        let mut head = vec![format!("sweep: {}", self.scenario)];
         for (name, ops) in &self.templates {
-            o += &format!("template {name}: {}\n", ops.join(", "));
+            head.push(format!("template {name}: {}", ops.join(", ")));
         }
         if !self.others.is_empty() {
-            o += &format!("other tasks (once per run): {}\n", self.others.join(", "));
+            head.push(format!(
+                "other tasks (once per run): {}",
+                self.others.join(", ")
+            ));
+        }
+        let mut o = String::new();
+        for h in head {
+            for l in crate::diagram::wrap(&h, 72) {
+                o += &format!("{l}\n");
+            }
         }
         o += &format!(
             "at most {} threads can be simulated ({})\n",
