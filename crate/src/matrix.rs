@@ -135,6 +135,31 @@ pub fn column(sc: &Scenario, preset: &str, r: &Report) -> Result<Column, KnobErr
     })
 }
 
+impl Matrix {
+    /// A matrix of columns made one at a time with [`column`] (a front
+    /// end that explores each preset in time slices).
+    pub fn new(
+        sc: &Scenario,
+        file: &str,
+        columns: Vec<Column>,
+        max_states: Option<usize>,
+    ) -> Matrix {
+        Matrix {
+            scenario: sc.title.clone(),
+            file: file.to_string(),
+            outcomes: Outcome::ALL
+                .iter()
+                .map(|o| OutcomeInfo {
+                    name: o.name().to_string(),
+                    meaning: o.meaning().to_string(),
+                })
+                .collect(),
+            columns,
+            max_states,
+        }
+    }
+}
+
 /// Explores `sc` under each preset.
 pub fn matrix(
     sc: &Scenario,
@@ -149,19 +174,7 @@ pub fn matrix(
         let r = explore::explore(&World::new_quiet(sc, &policy), &opts, |_| true);
         columns.push(column(sc, p, &r)?);
     }
-    Ok(Matrix {
-        scenario: sc.title.clone(),
-        file: file.to_string(),
-        outcomes: Outcome::ALL
-            .iter()
-            .map(|o| OutcomeInfo {
-                name: o.name().to_string(),
-                meaning: o.meaning().to_string(),
-            })
-            .collect(),
-        columns,
-        max_states,
-    })
+    Ok(Matrix::new(sc, file, columns, max_states))
 }
 
 /// The email text's width.
