@@ -97,8 +97,9 @@ pub fn solve(stations: &[Station], delay_ns: f64, max: usize, at: &[usize]) -> V
     out
 }
 
-/// The bound no thread count passes: the busiest station's capacity
-/// (ops per second), or `None` when there is no queue.
+/// The busiest station and its capacity in ops per second, which many
+/// threads approach (with a lock's handoff, from a hair above: the
+/// thread first in line pays none), or `None` when there is no queue.
 pub fn saturation(stations: &[Station]) -> Option<(String, f64)> {
     stations
         .iter()
@@ -207,7 +208,9 @@ mod tests {
         assert!(close(m[1].mean_ns, 4000.0), "{m:?}");
         let (_, cap) = saturation(&[lock]).unwrap();
         assert!(close(cap, 1e9 / 3000.0));
-        assert!(m[2].ops_per_s <= cap * (1.0 + 1e-9) && m[2].ops_per_s > 0.99 * cap);
+        // the first in line pays no handoff, so many threads approach the
+        // bound from a hair above
+        assert!((m[2].ops_per_s / cap - 1.0).abs() < 1e-3, "{m:?} {cap}");
     }
 
     #[test]
