@@ -308,10 +308,10 @@ fn mechanism(p: &Point, cpu_device: bool) -> String {
             format!("device service {}/op", duration(p.device_ns_per_op))
         });
     }
-    if p.device_queue_ns_per_op >= 1.0 {
+    if p.device_queue_ns_per_bio >= 1.0 {
         parts.push(format!(
-            "queued at the device {}/op",
-            duration(p.device_queue_ns_per_op)
+            "a bio waited {} for the device",
+            duration(p.device_queue_ns_per_bio)
         ));
     }
     let waits: Vec<String> = p

@@ -218,9 +218,10 @@ pub struct Point {
     pub copied_bytes_per_op: f64,
     pub driver_copied_bytes_per_op: f64,
     pub device_ios: u64,
-    /// Device busy time (sum of service times) and queueing, per op.
+    /// Device service time per op (the sum over its bios).
     pub device_ns_per_op: f64,
-    pub device_queue_ns_per_op: f64,
+    /// How long a bio waited for the device to take it, on average.
+    pub device_queue_ns_per_bio: f64,
     /// Where the template tasks waited, per op, most first: each lock or
     /// wait kind, `a CPU` (runnable, no CPU free) and `wake-ups`.
     pub waits: Vec<PerOp>,
@@ -482,7 +483,11 @@ fn point(inst: &Scenario, n: usize, t: &Timed) -> Point {
         driver_copied_bytes_per_op: per(dev.driver_copied_bytes as f64),
         device_ios: dev.bios,
         device_ns_per_op: per(dev.busy_ns as f64),
-        device_queue_ns_per_op: per(dev.queue_ns as f64),
+        device_queue_ns_per_bio: if dev.bios == 0 {
+            0.0
+        } else {
+            dev.queue_ns as f64 / dev.bios as f64
+        },
         waits: list(waits),
         held: list(held),
         fallbacks: h.counters.dio_fallbacks,
@@ -696,6 +701,13 @@ impl Sweep {
                         o += &format!("            {l}\n");
                     }
                 }
+                if p.device_queue_ns_per_bio >= 1.0 {
+                    o += &format!(
+                        "            a bio waited {} for the device (service {}/op)\n",
+                        us(p.device_queue_ns_per_bio),
+                        us(p.device_ns_per_op)
+                    );
+                }
                 let held: Vec<String> = p
                     .held
                     .iter()
@@ -809,7 +821,7 @@ impl Sweep {
             }
         };
         let mut o = String::from(
-            "preset,kind,threads,tasks,ops,failed,unfinished,span_ns,ops_per_s,mean_ns,p99_ns,cpu_busy_ns,cpu_ns_per_op,copied_bytes_per_op,driver_copied_bytes_per_op,device_ios,device_ns_per_op,device_queue_ns_per_op,fallbacks",
+            "preset,kind,threads,tasks,ops,failed,unfinished,span_ns,ops_per_s,mean_ns,p99_ns,cpu_busy_ns,cpu_ns_per_op,copied_bytes_per_op,driver_copied_bytes_per_op,device_ios,device_ns_per_op,device_queue_ns_per_bio,fallbacks",
         );
         for k in &keys {
             o += &format!(",{}", field(&format!("wait_ns_per_op:{k}")));
@@ -835,7 +847,7 @@ impl Sweep {
                     p.driver_copied_bytes_per_op,
                     p.device_ios,
                     p.device_ns_per_op,
-                    p.device_queue_ns_per_op,
+                    p.device_queue_ns_per_bio,
                     p.fallbacks
                 );
                 for k in &keys {
