@@ -103,22 +103,28 @@ pub fn instance(sc: &Scenario, n: usize) -> Result<Scenario, SweepError> {
         let others = sc.tasks.len() - tpl.len();
         let tasks = others + n * tpl.len();
         let names: Vec<&str> = tpl.iter().map(|t| t.name.as_str()).collect();
+        let each = if names.len() > 1 { " each" } else { "" };
         let why = if tasks > limits::MAX_TASKS {
             format!(
-                "{n} copies of {} and {others} other task{} make {tasks} tasks; a scenario has at most {}",
+                "{n} copies{each} of {} and {others} other task{} make {tasks} tasks; a scenario has at most {}",
                 names.join(" and "),
                 if others == 1 { "" } else { "s" },
                 limits::MAX_TASKS
             )
         } else {
             format!(
-                "{n} copies of {} create more than {} data versions (writes, stores, punches, truncates)",
+                "{n} copies{each} of {} create more than {} data versions (writes, stores, punches, truncates)",
                 names.join(" and "),
                 limits::MAX_WRITES
             )
         };
+        let more = if others == 0 {
+            "; --extrapolate N estimates more by mean-value analysis"
+        } else {
+            ""
+        };
         return Err(err(format!(
-            "{n} threads cannot be simulated: {why}\n  = hint: at most {max} thread{} here; --extrapolate N estimates more by mean-value analysis",
+            "{n} threads cannot be simulated: {why}\n  = hint: at most {max} thread{} here{more}",
             if max == 1 { "" } else { "s" }
         )));
     }
@@ -670,8 +676,10 @@ impl Sweep {
             }
         }
         o += &format!(
-            "at most {} threads can be simulated ({})\n",
-            self.limit, self.limit_why
+            "at most {} thread{} can be simulated ({})\n",
+            self.limit,
+            if self.limit == 1 { "" } else { "s" },
+            self.limit_why
         );
         for l in crate::diagram::wrap(&format!("{} on {}", self.assumptions, self.fs), 72) {
             o += &format!("{l}\n");

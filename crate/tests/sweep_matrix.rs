@@ -414,3 +414,28 @@ fn odirect_on_dax_costs_more_per_op_and_the_dax_path_serialises_writers() {
     assert!(bn.ops_per_s > 3.0 * b1.ops_per_s, "{b1:?} {bn:?}");
     assert!(bn.held.is_empty(), "{bn:?}");
 }
+
+/// Every bundled scenario, its first task made a template, sweeps and
+/// plots without a panic, on every device (deadlocks, crashes, errors and
+/// fallbacks included), and the plot is XML.
+#[test]
+fn every_bundled_scenario_sweeps_and_plots() {
+    for b in dioscope::library::bundled() {
+        let mut sc = b.parse().unwrap();
+        sc.tasks[0].template = true;
+        let alike = sc.tasks.len() == 1;
+        for dev in dioscope::timed::DEVICES {
+            let spec = Spec {
+                presets: vec!["linux-5.8".into(), "linux-6.18".into()],
+                threads: Vec::new(),
+                costs: Costs::new(dev, 2),
+                extrapolate: alike.then_some(64),
+            };
+            let r = sweep::run(&sc, &spec).unwrap_or_else(|e| panic!("{}: {e}", b.id()));
+            assert!(!r.series[0].points.is_empty());
+            let svg = dioscope::plot::sweep(&r);
+            roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{}: {e}", b.id()));
+            assert!(!r.text().is_empty() && r.csv().lines().count() > 1);
+        }
+    }
+}
