@@ -169,6 +169,10 @@ enum Cmd {
     },
     /// Encode a permalink from its parts, as given and unchecked (for tests and hand-made links; `diagram` and the app write checked ones).
     Link(LinkArgs),
+    /// Timed sweep: 1 to N copies of the scenario's template tasks under each preset; throughput, latency, CPU, copies, waits.
+    Sweep(SweepArgs),
+    /// Verdict matrix: each outcome under each preset (ALWAYS / SOMETIMES / NEVER, or bound), with witnesses.
+    Matrix(MatrixArgs),
     /// A lab question from the scenario library: predict, then check with -c.
     Quiz {
         /// Which question (any number; the same seed asks the same question).
@@ -401,7 +405,104 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Cmd::Check { files, max_states } => check(files, bound(max_states)),
         Cmd::Quiz { seed, compute } => quiz(seed, compute),
         Cmd::Link(a) => link(a),
+        Cmd::Sweep(a) => sweep(a),
+        Cmd::Matrix(a) => matrix(a),
     }
+}
+
+/// `dioscope sweep` (issue 17).
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// A scenario file with `template = true` on the task(s) to replicate, or a bundled scenario's id.
+    file: String,
+    /// Thread counts to simulate: 1,2,4 or 1-4 (default: 1 to the most the scenario allows).
+    #[arg(long, value_name = "LIST")]
+    threads: Option<String>,
+    /// A preset to run (repeatable; default: the scenario's own).
+    #[arg(long = "preset", value_name = "PRESET")]
+    presets: Vec<String>,
+    /// How many CPUs the tasks share.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    cpus: u16,
+    /// The device's latencies and queue (nvme, pmem, hdd).
+    #[arg(long, value_name = "KIND", default_value = "nvme", value_parser = ["nvme", "pmem", "hdd"])]
+    device: String,
+    /// Also estimate up to N threads by mean-value analysis (marked as extrapolated).
+    #[arg(long, value_name = "N")]
+    extrapolate: Option<usize>,
+    /// Print CSV (one row per point).
+    #[arg(long, conflicts_with = "json")]
+    csv: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Also write the plots (throughput and latency against threads) as SVG to this file.
+    #[arg(long, value_name = "FILE")]
+    svg: Option<String>,
+}
+
+fn sweep(a: SweepArgs) -> Result<ExitCode, String> {
+    let sc = load(&a.file)?;
+    let threads = match &a.threads {
+        Some(t) => dioscope::sweep::parse_threads(t).map_err(|e| format!("error: {e}"))?,
+        None => Vec::new(),
+    };
+    let device = dioscope::timed::device(&a.device).expect("clap checks the device");
+    let spec = dioscope::sweep::Spec {
+        presets: a.presets,
+        threads,
+        costs: dioscope::timed::Costs::new(device, a.cpus as usize),
+        extrapolate: a.extrapolate,
+    };
+    let r = dioscope::sweep::run(&sc, &spec).map_err(|e| format!("error: {e}"))?;
+    if let Some(path) = &a.svg {
+        std::fs::write(path, dioscope::plot::sweep(&r))
+            .map_err(|e| format!("error: cannot write {path}: {e}"))?;
+    }
+    if a.json {
+        outln!("{}", serde_json::to_string_pretty(&r).expect("serialises"));
+    } else if a.csv {
+        out!("{}", r.csv());
+    } else {
+        out!("{}", r.text());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `dioscope matrix` (issue 17).
+#[derive(clap::Args)]
+struct MatrixArgs {
+    /// A scenario file, or the id of a bundled scenario.
+    file: String,
+    /// A preset (repeatable; default: every kernel tree, oldest first, then every proposal).
+    #[arg(long = "preset", value_name = "PRESET")]
+    presets: Vec<String>,
+    /// Bound each exploration (distinct states); a cell whose search stopped says "bound". 0 = no bound.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_STATES)]
+    max_states: usize,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn matrix(a: MatrixArgs) -> Result<ExitCode, String> {
+    let sc = load(&a.file)?;
+    let presets: Vec<String> = if a.presets.is_empty() {
+        dioscope::matrix::default_presets()
+            .iter()
+            .map(|p| p.to_string())
+            .collect()
+    } else {
+        a.presets
+    };
+    let m = dioscope::matrix::matrix(&sc, &a.file, &presets, bound(a.max_states))
+        .map_err(|e| format!("error: {e}"))?;
+    if a.json {
+        outln!("{}", serde_json::to_string_pretty(&m).expect("serialises"));
+    } else {
+        out!("{}", m.text());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn link(a: LinkArgs) -> Result<ExitCode, String> {

@@ -75,6 +75,21 @@ impl Setup {
 pub struct TaskSpec {
     pub name: String,
     pub ops: Vec<Op>,
+    /// `template = true`: `dioscope sweep` runs 1 to N copies of this task
+    /// (see [`template_copy_name`]); every other command runs it once.
+    pub template: bool,
+}
+
+/// The name of copy `k` (0-based) of template task `name` in a sweep: the
+/// first copy keeps the name, so one thread is the scenario as written;
+/// the others add a letter (`W`, `Wb`, `Wc`, ...). Task names have no
+/// digits, which name data versions (`W1`, `Wb1`).
+pub fn template_copy_name(name: &str, k: usize) -> String {
+    if k == 0 {
+        name.to_string()
+    } else {
+        format!("{name}{}", (b'a' + (k % 26) as u8) as char)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -272,6 +287,7 @@ struct RawSetup {
 struct RawTask {
     name: S<String>,
     ops: Vec<S<String>>,
+    template: bool,
 }
 
 struct RawExpect {
@@ -499,7 +515,7 @@ fn raw_scenario(cx: &Ctx, doc: &Table) -> Result<RawScenario, ScenarioError> {
     let policy = top.pairs("policy")?;
     let mut tasks = Vec::new();
     for (t, span) in top.tables("task")? {
-        let f = Fields::new(cx, t, "[[task]]", &["name", "ops"])?;
+        let f = Fields::new(cx, t, "[[task]]", &["name", "ops", "template"])?;
         let name = f.str("name")?.ok_or_else(|| {
             cx.at(
                 span.clone(),
@@ -511,6 +527,7 @@ fn raw_scenario(cx: &Ctx, doc: &Table) -> Result<RawScenario, ScenarioError> {
             v: RawTask {
                 name,
                 ops: f.strings("ops")?,
+                template: f.bool("template")?,
             },
             span,
         });
@@ -1014,10 +1031,18 @@ fn tasks(cx: &Ctx, setup: &Setup, raw: &[S<RawTask>]) -> Result<Vec<TaskSpec>, S
     let mut tasks: Vec<TaskSpec> = Vec::new();
     for t in raw {
         let name = task_name(cx, &t.get_ref().name, &tasks)?;
+        if t.get_ref().template && name.len() >= 8 {
+            return Err(cx.at(
+                t.get_ref().name.span(),
+                format!("template task name `{name}` is too long"),
+                Some("a template task's name has at most 7 letters: `dioscope sweep` names its copies by adding one (W, Wb, Wc, ...)".into()),
+            ));
+        }
         let ops = task_ops(cx, setup, name, &t.get_ref().ops, t.get_ref().name.span())?;
         tasks.push(TaskSpec {
             name: name.clone(),
             ops,
+            template: t.get_ref().template,
         });
     }
     // byte ranges cut pages into at most FRAGS fragments: point at the
@@ -1648,6 +1673,29 @@ verdict = "sometimes"
         // keys too
         let e = err_of("title = \"t\"\n\"a\\u001b\" = 1\n");
         assert!(e.msg.contains("in a key"), "{e}");
+    }
+
+    #[test]
+    fn template_tasks_are_marked_and_checked() {
+        let base = "title = \"t\"\n[[task]]\nname = \"W\"\nops = [\"fsync\"]\n";
+        let s = parse("x.toml", &format!("{base}template = true\n")).unwrap();
+        assert!(s.tasks[0].template);
+        assert!(!parse("x.toml", base).unwrap().tasks[0].template);
+        let e = err_of(&format!("{base}template = \"yes\"\n"));
+        assert_eq!((e.line, e.col), (5, 12), "{e}");
+        assert!(e.msg.contains("should be true or false"), "{e}");
+        let e = err_of(
+            "title = \"t\"\n[[task]]\nname = \"Writerss\"\ntemplate = true\nops = [\"fsync\"]\n",
+        );
+        assert_eq!((e.line, e.col), (3, 8), "{e}");
+        assert!(e.hint.unwrap().contains("at most 7 letters"));
+        assert_eq!(template_copy_name("W", 0), "W");
+        assert_eq!(template_copy_name("W", 2), "Wc");
+        let e = err_of(&format!("{base}templat = true\n"));
+        assert!(
+            e.hint.clone().unwrap().contains("did you mean `template`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -4,30 +4,52 @@
 //!
 //! Every actor has the time at which it can take its next step. A task's
 //! step costs CPU time (more if it copies data); a task that was blocked
-//! pays a wake-up; at most `cpus` tasks run at once. A bio completes its
-//! device latency after it was submitted, independently of the others (a
-//! multi-queue device). The next step is always the earliest one (ties in
-//! declaration order), so a timed run is as deterministic as any other.
+//! pays a wake-up; at most `cpus` tasks run at once. The device serves
+//! bios as its [`Service`] says: a disk or an SSD serves a few at a time
+//! and queues the rest in order; the pmem driver copies with the
+//! submitting CPU inside `submit_bio` and completes the bio there, so a
+//! pmem bio is CPU time of its submitter, and nobody sleeps on it. The
+//! next step is always the earliest one (ties in declaration order), so a
+//! timed run is as deterministic as any other.
 //!
 //! The costs are assumptions, printed with every result: change them and
 //! the figures change. What the model shows is how the *shape* of a path
-//! (copies, waits, serialisation) turns into time.
+//! (copies, waits, serialisation) turns into time. [`Usage`] says where
+//! each task's time went (CPU, run queue, wake-ups, each lock or wait,
+//! the time it held a lock exclusive), which is what `dioscope sweep`
+//! reports and what its mean-value extrapolation is calibrated on.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::device::{Bio, BioKind};
+use crate::locks::{LockId, Mode};
 use crate::policy::Policy;
 use crate::scenario::Scenario;
 use crate::sched::ScheduleError;
-use crate::world::{Actor, World};
+use crate::world::{Actor, Holder, Need, World};
 
-/// The device's latencies, in nanoseconds.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// How a device serves bios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Service {
+    /// At most this many bios at a time (an SSD's internal parallelism, a
+    /// disk's one head); the others wait their turn, in submission order.
+    Parallel(u32),
+    /// The driver copies the data with the submitting CPU and ends the
+    /// bio before `submit_bio` returns (drivers/nvdimm/pmem.c:
+    /// pmem_submit_bio → pmem_do_write/pmem_do_read → bio_endio). The
+    /// latency is CPU time of the submitter; it never sleeps on the bio.
+    Cpu,
+}
+
+/// The device's latencies, in nanoseconds, and how it serves bios.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct DeviceCost {
     pub name: &'static str,
     pub read: u64,
     pub write: u64,
     pub flush: u64,
+    pub service: Service,
 }
 
 pub const NVME: DeviceCost = DeviceCost {
@@ -35,23 +57,35 @@ pub const NVME: DeviceCost = DeviceCost {
     read: 80_000,
     write: 20_000,
     flush: 200_000,
+    service: Service::Parallel(32),
 };
-/// The pmem driver: a bio is a memcpy plus the block layer.
+/// The pmem driver: a bio is a memcpy plus the block layer, on the CPU
+/// that submits it.
 pub const PMEM: DeviceCost = DeviceCost {
     name: "pmem",
     read: 2_500,
     write: 2_500,
     flush: 1_000,
+    service: Service::Cpu,
 };
 pub const HDD: DeviceCost = DeviceCost {
     name: "hdd",
     read: 4_000_000,
     write: 4_000_000,
     flush: 8_000_000,
+    service: Service::Parallel(1),
 };
 
+/// The devices by name, for command lines and forms.
+pub const DEVICES: [DeviceCost; 3] = [NVME, PMEM, HDD];
+
+/// A device by name (`nvme`, `pmem`, `hdd`).
+pub fn device(name: &str) -> Option<DeviceCost> {
+    DEVICES.iter().copied().find(|d| d.name == name)
+}
+
 /// What a step costs, in nanoseconds.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Costs {
     /// A kernel step that copies no data.
     pub step: u64,
@@ -75,6 +109,7 @@ impl Costs {
         }
     }
 
+    /// The service time of a bio.
     fn bio(&self, b: &Bio) -> u64 {
         match b.kind {
             BioKind::ReadFolio | BioKind::DioRead => self.device.read,
@@ -85,18 +120,34 @@ impl Costs {
     }
 
     pub fn describe(&self) -> String {
+        let service = match self.device.service {
+            Service::Parallel(1) => ", one bio at a time".to_string(),
+            Service::Parallel(n) => format!(", {n} bios at a time"),
+            Service::Cpu => ", copied by the submitting CPU".to_string(),
+        };
         format!(
-            "costs: {} ns per step, {} ns per page copied, {} ns per wake-up; {} device: read {} us, write {} us, flush {} us; {} CPU{}",
+            "costs: {} ns per step, {} ns per page copied, {} ns per wake-up; {} device: read {} us, write {} us, flush {} us{service}; {} CPU{}",
             self.step,
             self.copy_page,
             self.wakeup,
             self.device.name,
-            self.device.read / 1000,
-            self.device.write / 1000,
-            self.device.flush / 1000,
+            us_int(self.device.read),
+            us_int(self.device.write),
+            us_int(self.device.flush),
             self.cpus,
             if self.cpus == 1 { "" } else { "s" }
         )
+    }
+}
+
+/// Nanoseconds as microseconds, with one decimal when not whole, in
+/// integer arithmetic (no float printing in the web app's wasm).
+fn us_int(ns: u64) -> String {
+    let tenths = (ns + 50) / 100;
+    if tenths.is_multiple_of(10) {
+        format!("{}", tenths / 10)
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
     }
 }
 
@@ -104,9 +155,64 @@ impl Costs {
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpTime {
     pub task: String,
+    /// The task's index in the scenario.
+    pub task_index: u8,
     pub text: String,
+    /// When the task asked for it: when its previous op returned (0 for
+    /// its first). The op's latency runs from here: waiting for a CPU or
+    /// for the lock its first step takes is part of it.
+    pub issued_ns: u64,
+    /// When its first step ran.
     pub start_ns: u64,
     pub end_ns: Option<u64>,
+    /// It returned an error.
+    pub failed: bool,
+}
+
+/// Where one task's time went, in nanoseconds. Every instant of a task
+/// with work left is in exactly one of `cpu_ns`, `runqueue_ns`,
+/// `wakeup_ns` and `waits`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TaskUsage {
+    /// Running its steps on a CPU (with the pmem driver's copies).
+    pub cpu_ns: u64,
+    /// Runnable, waiting for a CPU.
+    pub runqueue_ns: u64,
+    /// Being woken up after a sleep.
+    pub wakeup_ns: u64,
+    /// Blocked, per lock or wait kind (the names of the run's counters:
+    /// `i_rwsem`, `folio lock`, `folio writeback`, `bio completion`, ...).
+    pub waits: BTreeMap<String, u64>,
+    /// Time it held each sleeping lock exclusive (part of the above).
+    pub held_excl: BTreeMap<String, u64>,
+    /// The part of `cpu_ns` spent holding some lock exclusive.
+    pub cpu_held_ns: u64,
+    /// How many times it took each lock exclusive.
+    pub acquired_excl: BTreeMap<String, u64>,
+}
+
+/// The device's side of a timed run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceUsage {
+    /// Bios served (flushes and journal writes included).
+    pub bios: u64,
+    /// Sum of their service times.
+    pub busy_ns: u64,
+    /// The part of `busy_ns` for bios submitted by a task that held a lock
+    /// exclusive at the time.
+    pub busy_held_ns: u64,
+    /// Sum of the times bios waited for the device to take them.
+    pub queue_ns: u64,
+    /// Bytes the driver copied with the CPU (pmem).
+    pub driver_copied_bytes: u64,
+}
+
+/// Where the time of a timed run went.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Usage {
+    /// Per task, in scenario order.
+    pub tasks: Vec<TaskUsage>,
+    pub device: DeviceUsage,
 }
 
 /// A timed run: the world (with history), its schedule, and the times.
@@ -121,6 +227,7 @@ pub struct Timed {
     pub costs: Costs,
     /// Why the run stopped before its end: the step cap.
     pub stopped: Option<ScheduleError>,
+    pub usage: Usage,
 }
 
 impl Timed {
@@ -139,16 +246,101 @@ pub fn run(scenario: &Scenario, policy: &Policy, costs: Costs) -> Timed {
     run_capped(scenario, policy, costs, crate::sched::MAX_STEPS)
 }
 
+/// The name a wait is counted under (as the run's counters name it).
+pub fn wait_key(need: Need) -> Option<String> {
+    need.wait_key()
+}
+
+/// The inode's sleeping locks a task can hold exclusive, in the order
+/// they are named when it holds several.
+const INODE_LOCKS: [LockId; 4] = [
+    LockId::IRwsem,
+    LockId::InvalidateLock,
+    LockId::DioRwsem,
+    LockId::BtrfsMmap,
+];
+
+/// The first inode lock `t` holds exclusive.
+fn held_excl(w: &World, t: usize) -> Option<LockId> {
+    INODE_LOCKS
+        .into_iter()
+        .find(|&l| w.s.locks.get(l).held_by(Holder(t as u8)) == Some(Mode::Excl))
+}
+
+/// The device's queue: which bio completes when.
+struct DeviceClock {
+    /// In-flight bios (by content, in submission order) and when each
+    /// completes.
+    due: Vec<(Bio, u64)>,
+    /// When each of the device's servers is free.
+    servers: Vec<u64>,
+}
+
+impl DeviceClock {
+    /// When the k-th in-flight bio of `w` completes.
+    fn due_of(&self, w: &World, k: usize) -> Option<u64> {
+        let inflight = w.s.dev.inflight();
+        let b = inflight.get(k)?;
+        // the j-th of identical bios in flight is the j-th one we timed
+        let j = inflight[..k].iter().filter(|x| *x == b).count();
+        self.due
+            .iter()
+            .filter(|(x, _)| x == b)
+            .nth(j)
+            .map(|&(_, d)| d)
+    }
+
+    fn remove(&mut self, b: &Bio) {
+        if let Some(i) = self.due.iter().position(|(x, _)| x == b) {
+            self.due.remove(i);
+        }
+    }
+
+    /// The bios in flight that have no due time yet, in submission order.
+    fn new_bios(&self, w: &World) -> Vec<Bio> {
+        let mut seen: Vec<(Bio, usize)> = Vec::new();
+        let mut out = Vec::new();
+        for b in w.s.dev.inflight() {
+            let n = match seen.iter_mut().find(|(x, _)| x == b) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    seen.push((*b, 1));
+                    1
+                }
+            };
+            if self.due.iter().filter(|(x, _)| x == b).count() < n {
+                out.push(*b);
+            }
+        }
+        out
+    }
+}
+
 /// [`run`] with a step cap.
 pub fn run_capped(scenario: &Scenario, policy: &Policy, costs: Costs, max_steps: usize) -> Timed {
     let mut w = World::new(scenario, policy);
     let ntasks = w.st.ntasks();
     let mut now: u64 = 0;
-    // when each task can take its next step, and whether it was blocked
+    // when each task can take its next step, whether it was blocked, and
+    // when its last CPU step ends
     let mut ready = vec![0u64; ntasks];
     let mut was_blocked = vec![false; ntasks];
-    // when each in-flight bio completes, by content (queue positions shift)
-    let mut due: HashMap<Bio, u64> = HashMap::new();
+    let mut cpu_end = vec![0u64; ntasks];
+    let servers = match costs.device.service {
+        Service::Parallel(n) => n.max(1) as usize,
+        Service::Cpu => 0,
+    };
+    let mut dev = DeviceClock {
+        due: Vec::new(),
+        servers: vec![0; servers],
+    };
+    let mut usage = Usage {
+        tasks: vec![TaskUsage::default(); ntasks],
+        device: DeviceUsage::default(),
+    };
     // when each step started and when it was over
     let mut step_of: Vec<u64> = Vec::new();
     let mut step_end: Vec<u64> = Vec::new();
@@ -161,21 +353,28 @@ pub fn run_capped(scenario: &Scenario, policy: &Policy, costs: Costs, max_steps:
             stopped = Some(crate::sched::step_cap_error(max_steps));
             break;
         }
-        for b in w.s.dev.inflight() {
-            due.entry(*b).or_insert(now + costs.bio(b));
+        // bios nobody timed yet (none, unless a step of no task made them)
+        for b in dev.new_bios(&w) {
+            serve(&mut dev, &mut usage.device, &costs, b, now, false);
         }
         let en = w.enabled();
         if en.is_empty() {
             break;
         }
-        // a task that becomes runnable after sleeping pays a wake-up
+        let waits = w.waits();
+        // a task that becomes runnable after sleeping pays a wake-up; one
+        // that waited for its own bios on a CPU-served device never slept
         for t in 0..ntasks {
             let runnable = en.contains(Actor::Task(t as u8));
             if runnable && was_blocked[t] {
                 ready[t] = ready[t].max(now + costs.wakeup);
                 was_blocked[t] = false;
-            } else if !runnable && w.need_of(Actor::Task(t as u8)).is_some() {
-                was_blocked[t] = true;
+            } else if !runnable {
+                let need = w.need_of(Actor::Task(t as u8));
+                let own_sync_io = need == Some(Need::Bios) && costs.device.service == Service::Cpu;
+                if need.is_some() && !own_sync_io {
+                    was_blocked[t] = true;
+                }
             }
         }
         running.retain(|&(_, until)| until > now);
@@ -194,10 +393,7 @@ pub fn run_capped(scenario: &Scenario, policy: &Policy, costs: Costs, max_steps:
                 // after a power failure the timed run persists nothing
                 // more: the recovery (a task) goes first
                 Actor::Dev(_) if w.s.crashing != 0 => u64::MAX,
-                Actor::Dev(k) => due
-                    .get(&w.s.dev.inflight()[k as usize])
-                    .copied()
-                    .unwrap_or(now),
+                Actor::Dev(k) => dev.due_of(&w, k as usize).unwrap_or(now),
                 Actor::Flush | Actor::Reclaim => now,
             }
         };
@@ -205,36 +401,86 @@ pub fn run_capped(scenario: &Scenario, policy: &Policy, costs: Costs, max_steps:
             .iter()
             .min_by_key(|a| time_of(*a))
             .expect("something is enabled");
-        now = now.max(time_of(a));
+        let next = now.max(time_of(a));
+        account(&w, &waits, &ready, &cpu_end, now, next, &mut usage);
+        now = next;
         if let Actor::Dev(k) = a {
             if w.s.crashing == 0 {
-                due.remove(&w.s.dev.inflight()[k as usize]);
+                let b = w.s.dev.inflight()[k as usize];
+                dev.remove(&b);
             }
         }
         let copied_before = w.hist.as_ref().map_or(0, |h| h.counters.cpu_bytes);
+        let lock_before = match a {
+            Actor::Task(t) => held_excl(&w, t as usize),
+            _ => None,
+        };
         names.push(w.actor_name(a));
         w.step(a).expect("enabled actor steps");
         step_of.push(now);
         step_end.push(now);
-        if let Actor::Task(t) = a {
-            let copied = w.hist.as_ref().map_or(0, |h| h.counters.cpu_bytes) - copied_before;
-            let cost = costs.step + copied / 4096 * costs.copy_page;
-            cpu_ns += cost;
-            ready[t as usize] = now + cost;
-            running.retain(|&(r, _)| r != t as usize);
-            running.push((t as usize, now + cost));
-            *step_end.last_mut().unwrap() = now + cost;
+        let Actor::Task(t) = a else {
+            for b in dev.new_bios(&w) {
+                serve(&mut dev, &mut usage.device, &costs, b, now, false);
+            }
+            continue;
+        };
+        let t = t as usize;
+        let copied = w.hist.as_ref().map_or(0, |h| h.counters.cpu_bytes) - copied_before;
+        let mut cost = costs.step + copied / 4096 * costs.copy_page;
+        // a step that takes or releases a lock runs under it
+        let lock = held_excl(&w, t).or(lock_before);
+        let held = lock.is_some();
+        // the bios the step submitted: on a CPU-served device the step
+        // copies their data before it is over
+        for b in dev.new_bios(&w) {
+            if costs.device.service == Service::Cpu && b.kind != BioKind::OrderedFinish {
+                let service = serve(&mut dev, &mut usage.device, &costs, b, now, held);
+                cost += service;
+                // the bio ends when the copy does
+                if let Some(e) = dev.due.iter_mut().rev().find(|(x, _)| *x == b) {
+                    e.1 = now + cost;
+                }
+            } else {
+                serve(&mut dev, &mut usage.device, &costs, b, now + cost, held);
+            }
         }
+        cpu_ns += cost;
+        let u = &mut usage.tasks[t];
+        u.cpu_ns += cost;
+        if let Some(l) = lock {
+            u.cpu_held_ns += cost;
+            *u.held_excl.entry(l.name()).or_insert(0) += cost;
+        }
+        if let Some(l) = held_excl(&w, t).filter(|l| Some(*l) != lock_before) {
+            *u.acquired_excl.entry(l.name()).or_insert(0) += 1;
+        }
+        ready[t] = now + cost;
+        cpu_end[t] = now + cost;
+        running.retain(|&(r, _)| r != t);
+        running.push((t, now + cost));
+        *step_end.last_mut().unwrap() = now + cost;
     }
     let h = w.hist.as_ref().expect("timed runs record history");
+    let mut last_end = vec![0u64; ntasks];
     let ops: Vec<OpTime> = h
         .syscalls
         .iter()
-        .map(|c| OpTime {
-            task: w.st.task_name(c.task).to_string(),
-            text: c.text.clone(),
-            start_ns: step_of.get(c.begin).copied().unwrap_or(0),
-            end_ns: c.end.and_then(|e| step_end.get(e)).copied(),
+        .map(|c| {
+            let end_ns = c.end.and_then(|e| step_end.get(e)).copied();
+            let issued_ns = last_end[c.task as usize];
+            if let Some(e) = end_ns {
+                last_end[c.task as usize] = e;
+            }
+            OpTime {
+                task: w.st.task_name(c.task).to_string(),
+                task_index: c.task,
+                text: c.text.clone(),
+                issued_ns,
+                start_ns: step_of.get(c.begin).copied().unwrap_or(0),
+                end_ns,
+                failed: c.ret.is_some_and(|r| r.is_err()),
+            }
         })
         .collect();
     let total_ns = step_end.iter().copied().max().unwrap_or(0);
@@ -246,6 +492,90 @@ pub fn run_capped(scenario: &Scenario, policy: &Policy, costs: Costs, max_steps:
         cpu_ns,
         costs,
         stopped,
+        usage,
+    }
+}
+
+/// Times bio `b`, submitted at `at`: returns its service time.
+fn serve(
+    dev: &mut DeviceClock,
+    u: &mut DeviceUsage,
+    costs: &Costs,
+    b: Bio,
+    at: u64,
+    held: bool,
+) -> u64 {
+    let service = costs.bio(&b);
+    let due = if b.kind == BioKind::OrderedFinish {
+        // work queued by the bio's end, not the device's
+        at + service
+    } else {
+        u.bios += 1;
+        u.busy_ns += service;
+        if held {
+            u.busy_held_ns += service;
+        }
+        if costs.device.service == Service::Cpu
+            && matches!(
+                b.kind,
+                BioKind::ReadFolio | BioKind::DioRead | BioKind::Writeback | BioKind::DioWrite
+            )
+        {
+            u.driver_copied_bytes += 4096;
+        }
+        match dev.servers.iter_mut().min_by_key(|s| **s) {
+            Some(s) => {
+                let start = at.max(*s);
+                u.queue_ns += start - at;
+                *s = start + service;
+                start + service
+            }
+            None => at + service,
+        }
+    };
+    dev.due.push((b, due));
+    service
+}
+
+/// Books the time from `from` to `to` to each task with work left: its
+/// CPU step (booked when it ran), then a wake-up, a wait or the run queue.
+fn account(
+    w: &World,
+    waits: &[crate::world::Wait],
+    ready: &[u64],
+    cpu_end: &[u64],
+    from: u64,
+    to: u64,
+    usage: &mut Usage,
+) {
+    if to <= from {
+        return;
+    }
+    for t in 0..ready.len() {
+        let actor = Actor::Task(t as u8);
+        if w.need_of(actor).is_none() {
+            continue;
+        }
+        let start = from.max(cpu_end[t]);
+        if start >= to {
+            continue;
+        }
+        let u = &mut usage.tasks[t];
+        let held = held_excl(w, t);
+        if let Some(l) = held {
+            *u.held_excl.entry(l.name()).or_insert(0) += to - start;
+        }
+        match waits.iter().find(|x| x.actor == actor) {
+            Some(wait) => {
+                let key = wait_key(wait.need).unwrap_or_else(|| "other".into());
+                *u.waits.entry(key).or_insert(0) += to - start;
+            }
+            None => {
+                let wake_end = ready[t].clamp(start, to);
+                u.wakeup_ns += wake_end - start;
+                u.runqueue_ns += to - wake_end;
+            }
+        }
     }
 }
 
@@ -273,8 +603,8 @@ impl Timed {
                 Some(e) => {
                     out += &format!(
                         "  {label:<w$} {:>10}  (from {} to {})\n",
-                        us(e - o.start_ns),
-                        us(o.start_ns),
+                        us(e - o.issued_ns),
+                        us(o.issued_ns),
                         us(e)
                     )
                 }
@@ -293,6 +623,22 @@ impl Timed {
                 0.0
             }
         );
+        let mut waits: BTreeMap<&str, u64> = BTreeMap::new();
+        for u in &self.usage.tasks {
+            for (k, v) in &u.waits {
+                *waits.entry(k).or_insert(0) += v;
+            }
+            if u.runqueue_ns > 0 {
+                *waits.entry("a CPU").or_insert(0) += u.runqueue_ns;
+            }
+        }
+        if !waits.is_empty() {
+            let parts: Vec<String> = waits
+                .iter()
+                .map(|(k, v)| format!("{k} {}", us(*v)))
+                .collect();
+            out += &format!("  tasks waited for: {}\n", parts.join(", "));
+        }
         out
     }
 }

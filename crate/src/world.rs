@@ -125,6 +125,27 @@ pub enum Need {
     QueueSpace,
 }
 
+impl Need {
+    /// The name the run's counters (and the timed run's usage) count a
+    /// wait for this under; `None` for no wait.
+    pub fn wait_key(self) -> Option<String> {
+        Some(match self {
+            Need::Lock(l, _) => l.name(),
+            Need::FolioLock(_) | Need::FolioLockNoWb(_) | Need::FolioUnlocked(_) => {
+                "folio lock".into()
+            }
+            Need::NoWriteback(_) | Need::NoOrdered(_) => "folio writeback".into(),
+            Need::Bios => "bio completion".into(),
+            Need::QueueSpace => "device queue full".into(),
+            Need::DioIdle => "i_dio_count".into(),
+            Need::NoAio => "AIO completion".into(),
+            Need::NoMarker(_) => "DIO marker".into(),
+            Need::ExtentLock(..) => "extent lock".into(),
+            Need::None => return None,
+        })
+    }
+}
+
 impl fmt::Display for Need {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -1229,18 +1250,8 @@ impl World {
         let waits = self.waits();
         if let Some(h) = &mut self.hist {
             for w in waits {
-                let key = match w.need {
-                    Need::Lock(l, _) => l.name(),
-                    Need::FolioLock(_) | Need::FolioLockNoWb(_) | Need::FolioUnlocked(_) => {
-                        "folio lock".into()
-                    }
-                    Need::NoWriteback(_) | Need::NoOrdered(_) => "folio writeback".into(),
-                    Need::Bios | Need::QueueSpace => "bio completion".into(),
-                    Need::DioIdle => "i_dio_count".into(),
-                    Need::NoAio => "AIO completion".into(),
-                    Need::NoMarker(_) => "DIO marker".into(),
-                    Need::ExtentLock(..) => "extent lock".into(),
-                    Need::None => continue,
+                let Some(key) = w.need.wait_key() else {
+                    continue;
                 };
                 *h.counters.lock_waits.entry(key).or_insert(0) += 1;
             }

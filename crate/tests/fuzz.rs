@@ -112,16 +112,16 @@ fn a_direct_read_bio_completing_after_its_op_is_harmless() {
         h.syscalls[0].ret.is_some(),
         "the read returned before its bio"
     );
-    // the timed runs of the other one complete a bio in the next op
+    // some timed run of the other one (on one CPU, as the timed clock of
+    // the cost work schedules it) completes a bio in the next op
     let sc = dioscope::scenario::parse("x.toml", LATE_BIO_NEXT_OP).unwrap();
     let pol = sc.policy(None).unwrap();
     let mut late = false;
-    for dev in [
-        dioscope::timed::NVME,
-        dioscope::timed::PMEM,
-        dioscope::timed::HDD,
-    ] {
-        let t = dioscope::timed::run(&sc, &pol, dioscope::timed::Costs::new(dev, 4));
+    for (dev, cpus) in dioscope::timed::DEVICES
+        .into_iter()
+        .flat_map(|d| (1..=4).map(move |c| (d, c)))
+    {
+        let t = dioscope::timed::run(&sc, &pol, dioscope::timed::Costs::new(dev, cpus));
         let h = t.world.hist.as_ref().unwrap();
         late |= h
             .steps

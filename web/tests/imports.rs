@@ -32,6 +32,12 @@ const ALLOWED: &[&str] = &[
     "link",
     "diagram",
     "svg",
+    // what the core computes for the Cost and Across-kernels panels:
+    // timed runs, sweeps and their SVG plots, outcome x preset matrices
+    "timed",
+    "sweep",
+    "plot",
+    "matrix",
 ];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
