@@ -13,7 +13,7 @@ import {
   BASE, ARTIFACTS, REPO, useBrowser, open, waitFor, close, recordMetrics, scenarioIds,
 } from './harness.mjs';
 
-// design.md, Budgets: "the page interactive in under 1 s from a local server".
+// ARCHITECTURE.md, Budgets: "the page interactive in under 1 s from a local server".
 const TTI_BUDGET_MS = 1000;
 
 useBrowser();

@@ -1,4 +1,4 @@
-// The UI budgets of design.md, measured in the browser: any step of a long
+// The UI budgets (ARCHITECTURE.md), measured in the browser: any step of a long
 // trace reached in under 16 ms, animations at 60 fps. The long trace comes
 // from a test-only build (`#/debug/long`, web feature `e2e`), served by
 // `cargo xtask test` as DIOSCOPE_DEBUG_URL. Figures go to

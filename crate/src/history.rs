@@ -41,7 +41,7 @@ pub struct OutcomeRecord {
     pub why: String,
 }
 
-/// Counters kept for every run (design: Outcomes).
+/// Counters kept for every run (docs/outcomes.md).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counters {
     /// Bytes copied by the CPU (buffered copies, DAX memcpy).

@@ -1,4 +1,4 @@
-//! The oracles: exact definitions (design: Outcomes, "Precise meaning"),
+//! The oracles: exact definitions (docs/outcomes.md, "The words"),
 //! kept as bit sets over versions so that they are part of the state.
 //!
 //! - W1 *precedes* W2 when W1 returned before W2 began. `pred[W]` is the set

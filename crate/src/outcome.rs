@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// An outcome an oracle can report (design: Outcomes).
+/// An outcome an oracle can report (docs/outcomes.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Outcome {
     StaleRead,

@@ -2,7 +2,7 @@
 //! about, and presets (kernel releases and proposals) that fix them all.
 //!
 //! Every knob carries the thread or commit it comes from; the facts are in
-//! `shared/kernel-facts.md`. A `~` in a version means it was inferred from a
+//! `docs/kernel-facts.md`. A `~` in a version means it was inferred from a
 //! date, not read from a tag, and the UI shows it as approximate.
 
 use std::fmt;

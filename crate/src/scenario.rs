@@ -1,4 +1,4 @@
-//! Scenario files: TOML (design: Scenario files), parsed with the `toml`
+//! Scenario files: TOML (docs/scenario-format.md), parsed with the `toml`
 //! crate into a tree of values with spans (`tomldoc.rs`) and then validated
 //! here, so that every mistake is reported with its line, column and a
 //! hint, and nothing panics.

@@ -1,4 +1,4 @@
-//! Each kernel path against what `shared/kernel-facts.md` says it does.
+//! Each kernel path against what `docs/kernel-facts.md` says it does.
 
 mod common;
 use common::*;

@@ -4,8 +4,9 @@
 //! `#/debug/long`: four tasks of 64 uncached buffered reads of 16 pages
 //! each (every page read from the device, copied, then dropped), whose run
 //! (first runnable actor at every step) is 12,544 steps long, past the
-//! 10,000 steps of design.md's budget: any step reached in under 16 ms is
-//! measured on it. No library scenario comes near that length.
+//! 10,000 steps of the UI budget (ARCHITECTURE.md, Budgets): any step
+//! reached in under 16 ms is measured on it. No library scenario comes
+//! near that length.
 
 use dioscope::Scenario;
 

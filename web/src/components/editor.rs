@@ -219,7 +219,7 @@ impl Editor {
     }
 }
 
-/// What the ops are, for whoever writes a scenario (design.md's list;
+/// What the ops are, for whoever writes a scenario (docs/scenario-format.md;
 /// one text: cheaper in the download than an element per op).
 const OPS: &str = "\
 read R [direct] [dontcache]       a read(2) of pages R (P or P-Q)
