@@ -13,10 +13,29 @@ use dioscope::scenario::Scenario;
 // Everything printed passes through term::clean: text from scenarios,
 // links and arguments must not act on the terminal.
 macro_rules! out {
-    ($($t:tt)*) => { print!("{}", dioscope::term::clean(&format!($($t)*))) };
+    ($($t:tt)*) => { emit(&dioscope::term::clean(&format!($($t)*)), false) };
 }
 macro_rules! outln {
-    ($($t:tt)*) => { println!("{}", dioscope::term::clean(&format!($($t)*))) };
+    ($($t:tt)*) => { emit(&dioscope::term::clean(&format!($($t)*)), true) };
+}
+
+/// Writes to stdout. A closed pipe (`dioscope list | head`) ends the
+/// program quietly, as SIGPIPE would a C tool; print! would panic.
+fn emit(s: &str, newline: bool) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    let r = o
+        .write_all(s.as_bytes())
+        .and_then(|()| if newline { o.write_all(b"\n") } else { Ok(()) })
+        .and_then(|()| o.flush());
+    match r {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            std::process::exit(2);
+        }
+    }
 }
 
 #[derive(Parser)]
@@ -522,7 +541,7 @@ fn link(a: LinkArgs) -> Result<ExitCode, String> {
         Some(base) => s.url(&base),
         None => s.encode(),
     };
-    println!("{}", out.map_err(|e| format!("error: {e}"))?);
+    outln!("{}", out.map_err(|e| format!("error: {e}"))?);
     Ok(ExitCode::SUCCESS)
 }
 

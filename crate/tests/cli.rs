@@ -264,3 +264,48 @@ fn a_link_version_has_one_spelling() {
         );
     }
 }
+
+/// `dioscope list | head -1`: a reader that closes the pipe early ends the
+/// program quietly (exit 0, nothing on stderr), not with a panic.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::process::Stdio;
+    for args in [
+        &["list"][..],
+        &["explore", "scenarios/generic-547-btrfs-spurious-eio.toml"][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dioscope"))
+            .args(args)
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("dioscope runs");
+        // close the pipe before the program writes (it has not even
+        // started): its first write meets EPIPE
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stderr.is_empty(), "{args:?}: {}", text(&out.stderr));
+    }
+}
+
+/// A full disk is an error that says so, with exit 2.
+#[test]
+fn a_write_error_on_stdout_is_reported() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_dioscope"))
+        .arg("list")
+        .stdout(full)
+        .output()
+        .expect("dioscope runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot write to standard output"));
+}
