@@ -1,0 +1,31 @@
+//! The vendored pulldown-cmark (vendor/pulldown-cmark, DIOSCOPE-PATCH.md)
+//! packs its HTML entity table; these check named entities through the
+//! public parser, as the about texts use them.
+
+use pulldown_cmark::{Event, Parser};
+
+fn text_of(md: &str) -> String {
+    Parser::new(md)
+        .filter_map(|e| match e {
+            Event::Text(t) => Some(t.into_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn named_entities_expand_as_commonmark_says() {
+    assert_eq!(text_of("&amp; &copy; &AElig; &Dcaron;"), "& © Æ Ď");
+    assert_eq!(text_of("&frac34; &HilbertSpace; &DifferentialD;"), "¾ ℋ ⅆ");
+    assert_eq!(text_of("&ngE; &fjlig; &zwnj;"), "≧̸ fj \u{200c}");
+    assert_eq!(text_of("&mdash;&hellip;&rarr;"), "—…→");
+}
+
+#[test]
+fn unknown_names_stay_as_written() {
+    assert_eq!(
+        text_of("&MadeUpEntity; &x; &zzzz;"),
+        "&MadeUpEntity; &x; &zzzz;"
+    );
+    assert_eq!(text_of("&copy"), "&copy");
+}
