@@ -944,3 +944,33 @@ fn btrfs_direct_writes_have_no_end_io_step() {
         assert!(names.contains(&"iomap_dio_complete"), "{names:?}");
     }
 }
+
+/// review 13, finding 12: invalidate_mapping_pages after a btrfs buffered
+/// fallback that could drop nothing says so (its note once ended in
+/// "dropped " with nothing after it).
+#[test]
+fn a_fallback_that_drops_nothing_says_so() {
+    let sc = dioscope::library::find("btrfs-dio-mmap-eio")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut seen = false;
+    for p in dioscope::policy::PRESETS {
+        let Ok(pol) = sc.policy(Some(p.name)) else {
+            continue;
+        };
+        let mut w = World::new(&sc, &pol);
+        while !w.is_done() {
+            let a = w.enabled().get(0);
+            w.step(a).unwrap();
+        }
+        let n = notes(&w);
+        assert!(
+            !n.lines().any(|l| l.trim_end().ends_with("dropped")),
+            "{}: {n}",
+            p.name
+        );
+        seen |= n.contains("invalidate_mapping_pages: no folio could be dropped");
+    }
+    assert!(seen, "no run of the scenario drops nothing");
+}
