@@ -43,6 +43,8 @@ pub struct Names {
     pub fsync_commit: &'static str,
     /// The completion of the journal (log) write that commits an fsync.
     pub log_done: &'static str,
+    /// Where fsync sleeps until that journal write is done.
+    pub log_wait: &'static str,
     /// The completion of a writeback bio.
     pub wb_done: &'static str,
     pub free_extents: &'static str,
@@ -66,6 +68,7 @@ impl Fs {
                 page_mkwrite: "xfs_write_fault → iomap_page_mkwrite",
                 fsync_commit: "xfs_log_force_seq",
                 log_done: "xlog_ioend_work",
+                log_wait: "xlog_force_lsn",
                 wb_done: "iomap_finish_ioend",
                 free_extents: "xfs_free_file_space",
                 alloc_extents: "xfs_alloc_file_space",
@@ -83,6 +86,7 @@ impl Fs {
                 page_mkwrite: "ext4_page_mkwrite",
                 fsync_commit: "jbd2_complete_transaction",
                 log_done: "journal_end_buffer_io_sync",
+                log_wait: "jbd2_log_wait_commit",
                 wb_done: "ext4_end_bio",
                 free_extents: "ext4_punch_hole",
                 alloc_extents: "ext4_alloc_file_blocks",
@@ -96,10 +100,14 @@ impl Fs {
                 buffered_copy: "btrfs_copy_from_user",
                 dio_read_iomap_begin: "btrfs_dio_iomap_begin",
                 dio_write_iomap_begin: "btrfs_dio_iomap_begin",
-                dio_end_io: "btrfs_dio_end_io",
+                // btrfs's iomap_dio_ops has no ->end_io (5.9: only
+                // .submit_io; 6.x: .submit_io and .bio_set): its ordered
+                // extent is finished from the bio's completion
+                dio_end_io: "iomap_dio_complete",
                 page_mkwrite: "btrfs_page_mkwrite",
                 fsync_commit: "btrfs_sync_log",
                 log_done: "btrfs_end_super_write",
+                log_wait: "wait_dev_supers",
                 wb_done: "end_bbio_data_write",
                 free_extents: "btrfs_punch_hole",
                 alloc_extents: "btrfs_fallocate",
@@ -138,14 +146,43 @@ impl Fs {
     /// also to extend the file; xfs_file_write_checks upgrades only to zero
     /// a gap past EOF, and demotes before the I/O); ext4 unless it is an
     /// overwrite of allocated blocks within EOF (ext4_dio_write_checks),
-    /// held through the I/O; btrfs (iomap) to extend the file
-    /// (btrfs_direct_write: shared only if pos + count <= i_size).
+    /// held through the I/O; btrfs (iomap, ~5.10 on) to extend the file
+    /// (btrfs_direct_write: shared only if pos + count <= i_size; before,
+    /// see [`Fs::btrfs_dio_write_relocks`]).
     pub fn dio_write_excl(self, extending: bool, overwrite: bool) -> bool {
         match self {
             Fs::Xfs => false,
             Fs::Btrfs => extending,
             Fs::Ext4 => extending || !overwrite,
         }
+    }
+
+    /// Whether ->page_mkwrite waits for the folio's writeback (and, on
+    /// btrfs, for a pending ordered extent over it) before dirtying it.
+    /// btrfs_page_mkwrite always has: lock the page,
+    /// wait_on_page_writeback() (folio_wait_writeback() in 6.x), lock the
+    /// extent range, and if btrfs_lookup_ordered_range() finds an ordered
+    /// extent, drop the locks, btrfs_start_ordered_extent() and `goto
+    /// again` ("we can't set the delalloc bits if there are pending ordered
+    /// extents"): fs/btrfs/inode.c (5.x), fs/btrfs/file.c (6.x). XFS
+    /// (iomap_page_mkwrite) and ext4 (ext4_page_mkwrite, also
+    /// data=ordered) dirty the folio and then only folio_wait_stable(),
+    /// which waits for writeback only when the device needs stable pages
+    /// (checksums/integrity on the block device, SB_I_STABLE_WRITES); the
+    /// model's device does not, so on XFS and ext4 a store may redirty a
+    /// folio under writeback.
+    pub fn mkwrite_waits_for_writeback(self) -> bool {
+        self == Fs::Btrfs
+    }
+
+    /// Whether a btrfs direct write on iomap takes inode_lock exclusive
+    /// and drops it for a write within i_size (btrfs_direct_IO in 5.9 and
+    /// in the 5.8 merge-window tree, a43a67a2d715, f85781fb505e: "inode_unlock(inode);
+    /// relock = true", iomap_dio_rw under down_read(dio_sem), inode_lock
+    /// again after it). The shared inode lock for direct writes within EOF
+    /// came with the btrfs_inode_lock series (Rodrigues, ~5.10).
+    pub fn btrfs_dio_write_relocks(self, k: Kernel) -> bool {
+        self == Fs::Btrfs && k < Kernel(5, 10)
     }
 
     /// Whether buffered reads take i_rwsem shared (XFS does; the VFS does not).

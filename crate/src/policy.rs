@@ -128,7 +128,7 @@ knobs! {
         "Where an AIO direct write's completion (->end_io, and the invalidation after the write) \
          runs. fstests generic/451 (buffered readers against AIO direct writers); Czerner's \
          332391a9935d, 4.14." {
-        Irq = "irq", "Before 4.14: in the bio's completion context, and nothing invalidates the page cache after the write: a page read in while the write was in flight stays stale.";
+        Irq = "irq", "Before 4.14: nothing invalidates the page cache after an AIO write (iomap_dio_rw invalidated after iomap_dio_complete only for sync I/O; XFS's ->end_io already ran in a workqueue, s_dio_done_wq): a page read in while the write was in flight stays stale.";
         Workqueue = "workqueue", "332391a9935d (4.14): when the file has cached pages, the completion is deferred to a workqueue, which invalidates the written range after ->end_io.";
     }
 
@@ -436,8 +436,8 @@ pub static PRESETS: &[PresetDef] = &[
         base: Some("linux-5.7"),
         kernel: Kernel(4, 6),
         approx: true,
-        summary: "Verma and Williams, 2016-05: O_DIRECT on DAX goes through the block direct_IO path so writes can clear media errors (not merged).",
-        set: &[("dax_odirect", "direct-io-path")],
+        summary: "Verma and Williams, 2016-05: O_DIRECT on DAX goes through the block direct_IO path so writes can clear media errors (not merged). XFS then used __blockdev_direct_IO (iomap_dio_rw came in 4.10) and only warned (WARN_ON_ONCE) when invalidation failed.",
+        set: &[("dax_odirect", "direct-io-path"), ("dio_pre_invalidate_fail", "ignore")],
         proposal: true,
     },
     PresetDef {

@@ -58,11 +58,10 @@ const K0: Kernel = Kernel(0, 0);
 /// entry for a release keeps the paths' spelling.
 static RENAMES: &[Rename] = &[
     r("folio_wait_writeback", K0, "wait_on_page_writeback"),
-    r(
-        "folio_wait_writeback",
-        Kernel(5, 16),
-        "folio_wait_writeback",
-    ),
+    // __filemap_fdatawait_range still called wait_on_page_writeback(page)
+    // in 5.16 (then a wrapper); the folio call came with its conversion to
+    // filemap_get_folios_tag (~6.2)
+    r("folio_wait_writeback", Kernel(6, 2), "folio_wait_writeback"),
     r("copy_folio_to_iter", K0, "copy_page_to_iter"),
     r("copy_folio_to_iter", Kernel(5, 17), "copy_folio_to_iter"),
     r("page_cache_ra_unbounded", K0, "__do_page_cache_readahead"),
@@ -140,6 +139,14 @@ static RENAMES: &[Rename] = &[
         "xfs_buffered_write_iomap_begin",
         Kernel(5, 5),
         "xfs_buffered_write_iomap_begin",
+    ),
+    // XFS direct I/O went through __blockdev_direct_IO until iomap_dio_rw
+    // (4.10); its end_io was xfs_end_io_direct_write
+    r("xfs_dio_write_end_io", K0, "xfs_end_io_direct_write"),
+    r(
+        "xfs_dio_write_end_io",
+        Kernel(4, 10),
+        "xfs_dio_write_end_io",
     ),
     r("xfs_log_force_seq", K0, "xfs_log_force_lsn"),
     r("xfs_log_force_seq", Kernel(5, 13), "xfs_log_force_seq"),

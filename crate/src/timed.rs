@@ -394,7 +394,29 @@ pub fn run_capped(scenario: &Scenario, policy: &Policy, costs: Costs, max_steps:
                 // more: the recovery (a task) goes first
                 Actor::Dev(_) if w.s.crashing != 0 => u64::MAX,
                 Actor::Dev(k) => dev.due_of(&w, k as usize).unwrap_or(now),
-                Actor::Flush | Actor::Reclaim => now,
+                // the flusher writes back what was dirtied long ago
+                // (dirty_expire_centisecs, 30 s), never a folio a write
+                // fault dirtied a moment before the store it was for:
+                // it waits for a task that has that folio mapped
+                // writable. Without this the free flusher cleaned and
+                // write-protected the folio before every store, and a
+                // btrfs store (whose page_mkwrite waits for writeback and
+                // the ordered extent) faulted forever (review 13).
+                Actor::Flush => {
+                    let target =
+                        w.s.cache
+                            .find(0, w.st.pages - 1, |f| f.dirty() && !f.writeback());
+                    target
+                        .and_then(|p| {
+                            (0..w.st.ntasks())
+                                .filter(|&t| w.s.tasks[t].pte_rw & (1 << p) != 0)
+                                .filter(|&t| en.contains(Actor::Task(t as u8)))
+                                .map(|t| ready[t])
+                                .max()
+                        })
+                        .map_or(now, |r| r.max(now))
+                }
+                Actor::Reclaim => now,
             }
         };
         let a = en

@@ -693,3 +693,284 @@ fn a_partial_store_after_a_direct_write_can_lose_its_data() {
     assert!(!fired(&w, "spurious-eio"), "{}", text(&w));
     assert_eq!(result(&w, 1, 0).0, "100");
 }
+
+/// Runs task A (first runnable, devices held back) until folio `p` is under
+/// writeback; returns the world.
+fn a_until_writeback(toml: &str, preset: &str, p: u8) -> World {
+    use dioscope::world::Actor;
+    let sc = scenario(toml);
+    let mut w = World::new(&sc, &sc.policy(Some(preset)).unwrap());
+    while !w.s.cache.get(p).is_some_and(|f| f.writeback()) {
+        assert!(w.enabled().contains(Actor::Task(0)), "{}", text(&w));
+        w.step(Actor::Task(0)).unwrap();
+    }
+    w
+}
+
+/// Steps task B while it can move; whether folio `p` is dirty then.
+fn b_dirties(w: &mut World, p: u8) -> bool {
+    use dioscope::world::Actor;
+    while w.enabled().contains(Actor::Task(1)) && !w.s.cache.get(p).unwrap().dirty() {
+        w.step(Actor::Task(1)).unwrap();
+    }
+    w.s.cache.get(p).unwrap().dirty()
+}
+
+/// Completes the in-flight "bio" of kind `kind` for page `p`.
+fn dev_completes(w: &mut World, p: u8, kind: dioscope::device::BioKind) {
+    let k =
+        w.s.dev
+            .inflight()
+            .iter()
+            .position(|b| b.page == p && b.kind == kind)
+            .unwrap_or_else(|| panic!("no {kind:?} for page {p}\n{}", text(w)));
+    w.step(dioscope::world::Actor::Dev(k as u8)).unwrap();
+}
+
+/// kernel-facts.md "page_mkwrite and writeback" (review 13, finding 1):
+/// btrfs_page_mkwrite waits for the folio's writeback, then for its
+/// pending ordered extent, before it dirties the folio; XFS and ext4
+/// (iomap_page_mkwrite, ext4_page_mkwrite: only folio_wait_stable) dirty a
+/// folio under writeback on a device without stable pages.
+#[test]
+fn btrfs_page_mkwrite_waits_for_writeback_and_the_ordered_extent() {
+    use dioscope::device::BioKind;
+    for preset in [
+        "linux-5.8-merge-window",
+        "linux-5.9",
+        "linux-6.2",
+        "linux-6.18",
+    ] {
+        for fs in ["xfs", "ext4", "btrfs"] {
+            let toml = setup(
+                &format!("fs = \"{fs}\"\npages = 2\non_disk = \"written\"\ncached = \"0-1\""),
+                &[
+                    ("A", &["write 0-1", "sync-range 0-1"]),
+                    ("B", &["mmap-write 1"]),
+                ],
+            );
+            let mut w = a_until_writeback(&toml, preset, 1);
+            let dirtied = b_dirties(&mut w, 1);
+            if fs != "btrfs" {
+                assert!(dirtied, "{fs} {preset}: {}", text(&w));
+                continue;
+            }
+            assert!(!dirtied, "{preset}: dirtied under writeback\n{}", text(&w));
+            dev_completes(&mut w, 1, BioKind::Writeback);
+            assert!(
+                !b_dirties(&mut w, 1),
+                "{preset}: dirtied with the ordered extent pending\n{}",
+                text(&w)
+            );
+            dev_completes(&mut w, 1, BioKind::OrderedFinish);
+            assert!(b_dirties(&mut w, 1), "{preset}: {}", text(&w));
+        }
+    }
+}
+
+/// kernel-facts.md "btrfs direct I/O, 5.7 to 5.9" (review 13, finding 2):
+/// on 5.9 and the 5.8 merge-window tree btrfs_file_write_iter takes
+/// inode_lock exclusive and btrfs_direct_IO drops it for a write within
+/// i_size, running iomap_dio_rw without it; an extending write keeps it.
+/// The shared lock for direct overwrites came ~5.10.
+#[test]
+fn btrfs_direct_writes_take_inode_lock_exclusive_before_5_10() {
+    use dioscope::locks::Mode;
+    let at_submit = |toml: &str, preset: &str| {
+        let sc = scenario(toml);
+        let mut w = World::new(&sc, &sc.policy(Some(preset)).unwrap());
+        let mut first = None;
+        let mut mode = None;
+        while !w.is_done() {
+            let a = w.enabled().get(0);
+            let info = w.step(a).unwrap();
+            if first.is_none() {
+                first = Some((
+                    info.name,
+                    w.s.locks.i_rwsem.held_by(dioscope::world::Holder(0)),
+                ));
+            }
+            if info.name.contains("submit_bio") && mode.is_none() {
+                mode = Some(w.s.locks.i_rwsem.held_by(dioscope::world::Holder(0)));
+            }
+        }
+        (first.unwrap(), mode.unwrap(), text(&w))
+    };
+    let within = setup(
+        "fs = \"btrfs\"\npages = 2\non_disk = \"written\"",
+        &[("A", &["write 0 direct"])],
+    );
+    let extending = setup(
+        "fs = \"btrfs\"\npages = 2\nsize = 1\non_disk = \"written\"",
+        &[("A", &["write 1 direct"])],
+    );
+    for preset in [
+        "linux-5.8-merge-window",
+        "linux-5.9",
+        "2020-eio-after-write",
+    ] {
+        let ((name, _), mode, t) = at_submit(&within, preset);
+        assert_eq!(name, "btrfs_file_write_iter: inode_lock", "{t}");
+        assert_eq!(mode, None, "{preset}: the overwrite runs unlocked\n{t}");
+        assert!(t.contains("drops inode_lock"), "{t}");
+        assert!(!t.contains("inode_lock_shared"), "{t}");
+        let (_, mode, t) = at_submit(&extending, preset);
+        assert_eq!(mode, Some(Mode::Excl), "{preset}\n{t}");
+    }
+    let ((name, m), mode, t) = at_submit(&within, "linux-5.15");
+    assert_eq!(name, "btrfs_inode_lock(SHARED)", "{t}");
+    assert_eq!(m, Some(Mode::Shared), "{t}");
+    assert_eq!(mode, Some(Mode::Shared), "{t}");
+}
+
+/// kernel-facts.md "fsync's waits" (review 13, finding 8): fsync waits for
+/// its journal write in the filesystem's own code; only a bare cache flush
+/// sleeps in submit_bio_wait.
+#[test]
+fn fsync_waits_for_the_journal_in_each_filesystems_own_code() {
+    for (fs, wait) in [
+        ("xfs", "xlog_force_lsn"),
+        ("ext4", "jbd2_log_wait_commit"),
+        ("btrfs", "wait_dev_supers"),
+    ] {
+        let toml = setup(
+            &format!("fs = \"{fs}\"\npages = 1\non_disk = \"hole\"\nwrite_cache = true"),
+            &[("A", &["write 0", "fsync"])],
+        );
+        let w = run(&toml, Some("linux-6.18"), "");
+        let names = step_names(&w);
+        assert!(names.contains(&wait), "{fs}: {names:?}");
+        assert!(!names.contains(&"submit_bio_wait"), "{fs}: {names:?}");
+    }
+    // fdatasync of an overwrite: no metadata, only the cache flush
+    let toml = setup(
+        "fs = \"xfs\"\npages = 1\non_disk = \"written\"\nwrite_cache = true",
+        &[("A", &["write 0", "fdatasync"])],
+    );
+    let w = run(&toml, Some("linux-6.18"), "");
+    let names = step_names(&w);
+    assert!(names.contains(&"blkdev_issue_flush"), "{names:?}");
+    assert!(names.contains(&"submit_bio_wait"), "{names:?}");
+}
+
+/// kernel-facts.md "DAX" (review 13, finding 5): a poisoned pmem block is
+/// refused by dax_direct_access (the driver's badblocks list) before any
+/// copy: -EIO up to 5.18, -EHWPOISON and a recovery write for writes since.
+#[test]
+fn dax_poison_is_refused_by_dax_direct_access_before_any_copy() {
+    let toml = setup(
+        "fs = \"xfs\"\ndax = true\npages = 2\non_disk = \"written\"\npoisoned = \"1\"",
+        &[("A", &["write 1 direct", "read 1 direct"])],
+    );
+    let w = run(&toml, Some("linux-5.7"), "");
+    let n = notes(&w);
+    assert!(n.contains("dax_direct_access: badblocks → -EIO"), "{n}");
+    assert!(!n.contains("machine check"), "{n}");
+    assert_eq!(result(&w, 0, 0).0, "-EIO");
+    let w = run(&toml, Some("linux-6.2"), "");
+    let n = notes(&w);
+    assert!(n.contains("-EHWPOISON"), "{n}");
+    assert!(n.contains("DAX_RECOVERY_WRITE"), "{n}");
+    assert_eq!(result(&w, 0, 0).0, "4096");
+}
+
+/// kernel-facts.md "Names by release" (review 13, findings 9-11).
+#[test]
+fn step_names_follow_the_release_review_13() {
+    use dioscope::fs::Fs;
+    use dioscope::policy::{DioPreInvalidateFail, Kernel, Policy};
+    use dioscope::release::step_name;
+    // __filemap_fdatawait_range called wait_on_page_writeback until ~6.2
+    assert_eq!(
+        step_name("folio_wait_writeback", Fs::Xfs, Kernel(5, 16)),
+        "wait_on_page_writeback"
+    );
+    assert_eq!(
+        step_name("folio_wait_writeback", Fs::Xfs, Kernel(6, 2)),
+        "folio_wait_writeback"
+    );
+    // XFS's direct-write end_io before iomap_dio_rw (4.10)
+    assert_eq!(
+        step_name("xfs_dio_write_end_io", Fs::Xfs, Kernel(4, 6)),
+        "xfs_end_io_direct_write"
+    );
+    // the 2016 preset (~4.6): XFS only warned on a failed invalidation
+    assert_eq!(
+        Policy::preset("2016-dax-direct-io")
+            .unwrap()
+            .dio_pre_invalidate_fail,
+        DioPreInvalidateFail::Ignore
+    );
+    // 6.5+: the direct write flushes and invalidates through kiocb helpers
+    let toml = setup(
+        "fs = \"xfs\"\npages = 1\non_disk = \"written\"\ncached = \"0\"",
+        &[("A", &["write 0", "write 0 direct"])],
+    );
+    let names = step_names(&run(&toml, Some("linux-6.18"), ""));
+    assert!(
+        names.contains(&"kiocb_invalidate_pages: invalidate_inode_pages2_range"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"invalidate_inode_pages2_range"),
+        "{names:?}"
+    );
+    // nothing dirty: the flush is one step
+    let clean = setup(
+        "fs = \"xfs\"\npages = 1\non_disk = \"written\"\ncached = \"0\"",
+        &[("A", &["write 0 direct"])],
+    );
+    let names = step_names(&run(&clean, Some("linux-6.18"), ""));
+    assert!(
+        names.contains(&"kiocb_invalidate_pages: filemap_write_and_wait_range"),
+        "{names:?}"
+    );
+    let names = step_names(&run(&clean, Some("linux-6.2"), ""));
+    assert!(names.contains(&"filemap_write_and_wait_range"), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("kiocb_")), "{names:?}");
+}
+
+/// review 13, finding 6: btrfs's iomap_dio_ops has no ->end_io, so no
+/// btrfs end_io step follows the direct write's bios.
+#[test]
+fn btrfs_direct_writes_have_no_end_io_step() {
+    let toml = setup(
+        "fs = \"btrfs\"\npages = 1\non_disk = \"written\"",
+        &[("A", &["write 0 direct"])],
+    );
+    for preset in ["linux-5.9", "linux-6.2"] {
+        let names = step_names(&run(&toml, Some(preset), ""));
+        assert!(!names.contains(&"btrfs_dio_end_io"), "{names:?}");
+        assert!(names.contains(&"iomap_dio_complete"), "{names:?}");
+    }
+}
+
+/// review 13, finding 12: invalidate_mapping_pages after a btrfs buffered
+/// fallback that could drop nothing says so (its note once ended in
+/// "dropped " with nothing after it).
+#[test]
+fn a_fallback_that_drops_nothing_says_so() {
+    let sc = dioscope::library::find("btrfs-dio-mmap-eio")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut seen = false;
+    for p in dioscope::policy::PRESETS {
+        let Ok(pol) = sc.policy(Some(p.name)) else {
+            continue;
+        };
+        let mut w = World::new(&sc, &pol);
+        while !w.is_done() {
+            let a = w.enabled().get(0);
+            w.step(a).unwrap();
+        }
+        let n = notes(&w);
+        assert!(
+            !n.lines().any(|l| l.trim_end().ends_with("dropped")),
+            "{}: {n}",
+            p.name
+        );
+        seen |= n.contains("invalidate_mapping_pages: no folio could be dropped");
+    }
+    assert!(seen, "no run of the scenario drops nothing");
+}

@@ -240,10 +240,16 @@ impl BufWrite {
                 (n, Sub::Done(())) => {
                     let gone = invalidate_mapping_pages(w, self.lo, self.hi);
                     w.note(|_| {
-                        format!(
-                            "invalidate_mapping_pages: dropped {}",
-                            crate::util::fmt_set(gone)
-                        )
+                        if gone == 0 {
+                            // the note once read "dropped " with nothing
+                            // after it (review 13)
+                            "invalidate_mapping_pages: no folio could be dropped (dirty, under writeback, locked, mapped or in use); they stay cached".to_string()
+                        } else {
+                            format!(
+                                "invalidate_mapping_pages: dropped {}",
+                                crate::util::fmt_set(gone)
+                            )
+                        }
                     });
                     self.fallback = false;
                     (n, self.post_unlock(w, t))

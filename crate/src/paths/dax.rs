@@ -155,15 +155,20 @@ impl DaxRw {
             if w.s.dev.poison & (1 << b) != 0 {
                 match w.st.policy.dax_poison_write {
                     DaxPoisonWrite::Fail => {
-                        w.note(|_| {
-                            format!("block {b} is poisoned: dax_copy_from_iter fails → -EIO")
+                        // __pmem_direct_access() checks the badblocks list
+                        // before any copy: -EIO (-EHWPOISON since ~5.19)
+                        w.note(|w| {
+                            format!(
+                                "block {b} is poisoned: {} → -EIO, nothing copied",
+                                poison_refusal(w)
+                            )
                         });
                         let r = self.short(Errno::EIO);
                         return ("dax_iomap_iter", self.done(w, t, r));
                     }
                     DaxPoisonWrite::RecoveryWrite => {
                         w.s.dev.poison &= !(1 << b);
-                        w.note(|_| format!("block {b} is poisoned: dax_recovery_write clears it"));
+                        w.note(|_| format!("block {b} is poisoned: dax_direct_access returns -EHWPOISON; the write retries with DAX_RECOVERY_WRITE, whose dax_recovery_write clears it"));
                     }
                 }
             }
@@ -177,8 +182,11 @@ impl DaxRw {
             let v = match w.s.ext.get(p) {
                 Ext::Written(b) => {
                     if w.s.dev.poison & (1 << b) != 0 {
-                        w.note(|_| {
-                            format!("block {b} is poisoned: the machine check is caught → -EIO")
+                        w.note(|w| {
+                            format!(
+                                "block {b} is poisoned: {} → -EIO, nothing copied",
+                                poison_refusal(w)
+                            )
                         });
                         let r = self.short(Errno::EIO);
                         return ("dax_iomap_iter", self.done(w, t, r));
@@ -216,5 +224,18 @@ impl DaxRw {
             lo0: _,
         } = self;
         sync.permute(p);
+    }
+}
+
+/// How dax_direct_access() refuses a poisoned range: __pmem_direct_access()
+/// finds it in the pmem driver's badblocks list and returns -EIO before
+/// dax_iomap_actor copies anything (no machine check is taken); since
+/// ~5.19 (Jane Chu's recovery-write series) it returns -EHWPOISON, which a
+/// read reports as -EIO and a write answers with DAX_RECOVERY_WRITE.
+fn poison_refusal(w: &World) -> &'static str {
+    if w.st.policy.kernel >= crate::policy::Kernel(5, 19) {
+        "dax_direct_access: badblocks → -EHWPOISON"
+    } else {
+        "dax_direct_access: badblocks → -EIO"
     }
 }

@@ -77,7 +77,8 @@ enum Pc {
     EndIo,
     Sync,
     Retry,
-    /// legacy: btrfs_direct_IO takes inode_lock back after the I/O.
+    /// btrfs up to 5.9 (legacy, and iomap before ~5.10): btrfs_direct_IO
+    /// takes inode_lock back after the I/O.
     LegacyRelock,
     /// legacy: generic_file_direct_write's invalidation after ->direct_IO.
     LegacyInval2,
@@ -111,7 +112,7 @@ pub struct DioWrite {
     legacy: bool,
     /// Asynchronous (io_submit): returns once the bios are submitted.
     aio: bool,
-    /// legacy: inode_lock dropped around an overwrite's I/O.
+    /// btrfs up to 5.9: inode_lock dropped around an overwrite's I/O.
     unlocked: bool,
     /// legacy: fall back to a buffered write once relocked.
     fallback_pending: bool,
@@ -163,8 +164,9 @@ impl DioWrite {
     }
 
     fn lock_mode(&self, w: &World) -> Mode {
-        if self.legacy {
-            // btrfs_file_write_iter: inode_lock() for every write
+        if self.legacy || w.st.fs.btrfs_dio_write_relocks(w.st.policy.kernel) {
+            // btrfs_file_write_iter: inode_lock() for every write (shared
+            // for overwrites only since the btrfs_inode_lock series, ~5.10)
             return Mode::Excl;
         }
         if w.st.policy.dio_coherency == DioCoherency::ServeFromCache
@@ -284,6 +286,31 @@ impl DioWrite {
     /// The filesystem writes the whole range through the page cache instead.
     /// `why` prefixes the note ("-ENOTBLK: ").
     fn fall_back(&mut self, w: &mut World, t: u8, why: &str) -> Progress {
+        if w.st.fs.btrfs_dio_write_relocks(w.st.policy.kernel)
+            && w.s.locks.i_rwsem.held_by(Holder(t)) == Some(Mode::Excl)
+        {
+            // 5.9: an extending write kept inode_lock through
+            // iomap_dio_rw; btrfs_buffered_write runs under it
+            let keep = w.s.locks.i_rwsem;
+            dio::release_all(w, t);
+            w.s.locks.i_rwsem = keep;
+            if let Some(c) = w.counters() {
+                c.dio_fallbacks += 1;
+            }
+            w.note(|w| {
+                format!(
+                    "{why}{} falls back to a buffered write, inode_lock still held",
+                    w.st.fs.name()
+                )
+            });
+            let r = Range {
+                lo: self.base,
+                hi: self.hi,
+            };
+            return Progress::Become(Path::BufWrite(BufWrite::fallback_locked(
+                w, t, r, self.dsync,
+            )));
+        }
         dio::release_all(w, t);
         if let Some(c) = w.counters() {
             c.dio_fallbacks += 1;
@@ -309,12 +336,41 @@ impl DioWrite {
     }
 
     pub fn step(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        let pc = self.pc;
+        let (n, p) = self.step_inner(w, t);
+        (self.kiocb_name(w, pc, n), p)
+    }
+
+    /// Since 6.5 `__iomap_dio_rw` flushes and invalidates through
+    /// Hellwig's kiocb helpers (kiocb_invalidate_pages before the write,
+    /// kiocb_invalidate_post_direct_write after it): the steps say so
+    /// (review 13). The inner calls are the same.
+    fn kiocb_name(&self, w: &World, pc: Pc, n: &'static str) -> &'static str {
+        if self.legacy || !crate::release::dio_write_flush_error_falls_back(w.st.policy.kernel) {
+            return n;
+        }
+        match (pc, n) {
+            (Pc::Flush, "filemap_write_and_wait_range") => {
+                "kiocb_invalidate_pages: filemap_write_and_wait_range"
+            }
+            (Pc::Inval, "invalidate_inode_pages2_range") => {
+                "kiocb_invalidate_pages: invalidate_inode_pages2_range"
+            }
+            (Pc::PostInval, "invalidate_inode_pages2_range") => {
+                "kiocb_invalidate_post_direct_write"
+            }
+            _ => n,
+        }
+    }
+
+    fn step_inner(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
         let me = Holder(t);
         match self.pc {
             Pc::Lock => {
                 let excl = w.s.locks.i_rwsem.held_by(me) == Some(Mode::Excl);
                 let names = w.st.fs.names();
-                let name = if self.legacy {
+                let relocks = !self.legacy && w.st.fs.btrfs_dio_write_relocks(w.st.policy.kernel);
+                let name = if self.legacy || relocks {
                     "btrfs_file_write_iter: inode_lock"
                 } else if excl {
                     names.ilock_excl
@@ -344,6 +400,19 @@ impl DioWrite {
                     return (name, Progress::Continue);
                 }
                 self.after_lock(w);
+                if relocks && self.hi < w.s.i_size {
+                    // btrfs_direct_IO (5.9, a43a67a2d715 and f85781fb505e):
+                    // "If the write DIO is beyond the EOF, we need update
+                    // the isize, but it is protected by i_mutex", so only a
+                    // write within i_size runs iomap_dio_rw() without it,
+                    // under down_read(dio_sem)
+                    w.s.locks.i_rwsem.release(me);
+                    self.unlocked = true;
+                    w.note(|_| {
+                        "within i_size: btrfs_direct_IO drops inode_lock; iomap_dio_rw runs under dio_sem (read)"
+                            .to_string()
+                    });
+                }
                 (name, Progress::Continue)
             }
             Pc::Relock => {
@@ -480,7 +549,11 @@ impl DioWrite {
             },
             Pc::LegacyRelock => {
                 self.unlocked = false;
-                let p = if self.fallback_pending {
+                let p = if !self.legacy {
+                    // 5.9: relocked after iomap_dio_rw; btrfs_direct_write
+                    // returns (a fallback relocks in its buffered write)
+                    self.finish(w, t)
+                } else if self.fallback_pending {
                     self.legacy_fall_back(w, t)
                 } else {
                     self.legacy_post_inval(w, t)
@@ -963,11 +1036,12 @@ impl DioWrite {
         if w.st.fs.dio_extent_lock() {
             w.s.locks.extent_release(self.lo, self.hi, Holder(t));
         }
+        if self.unlocked {
+            // btrfs_direct_IO takes inode_lock back after the I/O
+            self.pc = Pc::LegacyRelock;
+            return Progress::Continue;
+        }
         if self.legacy {
-            if self.unlocked {
-                self.pc = Pc::LegacyRelock;
-                return Progress::Continue;
-            }
             return self.legacy_post_inval(w, t);
         }
         self.finish(w, t)
@@ -1075,7 +1149,8 @@ impl DioWrite {
 }
 
 /// A bio of task `t`'s asynchronous write completed. The last one
-/// completes the write: in the bio's completion context, or (since
+/// completes the write without invalidating anything (before 4.14: iomap
+/// invalidated after the write only for sync I/O), or (since
 /// 332391a9935d, if the file has cached pages) in a workqueue that also
 /// invalidates the written range after ->end_io.
 pub fn aio_bio_done(w: &mut World, t: u8, ok: bool) {
@@ -1166,7 +1241,7 @@ pub fn aio_complete(w: &mut World, t: u8, invalidate: bool) {
                 }
             );
         } else if w.st.policy.dio_aio_complete == crate::policy::DioAioComplete::Irq {
-            s += "; in the bio's completion context nothing invalidates the page cache";
+            s += "; before 4.14 an AIO completion invalidates nothing";
         } else {
             s += "; no cached pages: nothing to invalidate";
         }

@@ -14,7 +14,7 @@ use super::{Progress, Sub};
 use crate::extents::Ext;
 use crate::fs::Fs;
 use crate::locks::{LockId, Mode};
-use crate::pagecache::DIRTY;
+use crate::pagecache::{DIRTY, ORDERED};
 use crate::policy::FaultLock;
 use crate::world::{Errno, Holder, Need, Ret, World};
 
@@ -119,11 +119,21 @@ impl Fault {
             }
             Pc::Mkwrite => {
                 if takes_btrfs_mmap_lock(w) && !self.btrfs_mmap_held {
-                    Need::Lock(LockId::BtrfsMmap, Mode::Shared)
-                } else if w.s.cache.get(p).is_some() {
-                    Need::FolioLock(p)
-                } else {
-                    Need::None
+                    return Need::Lock(LockId::BtrfsMmap, Mode::Shared);
+                }
+                match w.s.cache.get(p) {
+                    None => Need::None,
+                    Some(f) if w.st.fs.mkwrite_waits_for_writeback() => {
+                        // btrfs_page_mkwrite: lock, wait for writeback, then
+                        // wait for a pending ordered extent unlocked (and
+                        // `goto again`)
+                        if f.has(ORDERED) && !f.writeback() && !f.locked() {
+                            Need::NoOrdered(p)
+                        } else {
+                            Need::FolioLockNoWb(p)
+                        }
+                    }
+                    Some(_) => Need::FolioLock(p),
                 }
             }
         }
@@ -293,7 +303,19 @@ impl Fault {
                     w.note(|_| format!("folio {p} is gone: retry the fault"));
                     return (name, Sub::Running);
                 }
-                // need() locked the folio
+                // need() locked the folio (and, on btrfs, waited for its
+                // writeback)
+                if w.st.fs.mkwrite_waits_for_writeback() && w.s.cache.get(p).unwrap().has(ORDERED) {
+                    // btrfs_lookup_ordered_range found the ordered extent of
+                    // a writeback that has ended: unlock, wait, `goto again`
+                    w.s.cache.get_mut(p).unwrap().lock = 0;
+                    if self.btrfs_mmap_held {
+                        w.s.locks.btrfs_mmap.release(me);
+                        self.btrfs_mmap_held = false;
+                    }
+                    w.note(|_| format!("folio {p}: its ordered extent is still pending: unlock, btrfs_start_ordered_extent, goto again"));
+                    return (name, Sub::Running);
+                }
                 if p >= w.s.i_size {
                     w.s.cache.get_mut(p).unwrap().lock = 0;
                     self.finish(w, me);

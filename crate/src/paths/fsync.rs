@@ -25,6 +25,10 @@ pub struct Sync {
     flush: Flush,
     datasync: bool,
     pc: Pc,
+    /// A journal (log) write was submitted, not just a cache flush: the
+    /// wait is the filesystem's own (review 13: only blkdev_issue_flush
+    /// waits in submit_bio_wait).
+    log: bool,
 }
 
 /// file_check_and_advance_wb_err() (errseq, 4.13+) or the legacy AS_EIO
@@ -56,6 +60,7 @@ impl Sync {
             flush: Flush::new(lo, hi, true),
             datasync,
             pc: Pc::Flush,
+            log: false,
         }
     }
 
@@ -114,6 +119,7 @@ impl Sync {
                     });
                     w.note(|_| "journal write (PREFLUSH | FUA) submitted".to_string());
                     self.pc = Pc::Wait;
+                    self.log = true;
                     (w.st.fs.names().fsync_commit, Sub::Running)
                 } else if w.st.write_cache {
                     w.s.dev.submit(Bio {
@@ -126,12 +132,18 @@ impl Sync {
                         op: w.op_of(me),
                     });
                     self.pc = Pc::Wait;
+                    self.log = false;
                     ("blkdev_issue_flush", Sub::Running)
                 } else {
                     w.note(|_| "no metadata to commit, no volatile cache to flush".to_string());
                     ("fdatasync", Sub::Done(Ok(())))
                 }
             }
+            // XFS waits for the iclog (xlog_force_lsn), ext4 for the jbd2
+            // commit (jbd2_log_wait_commit), btrfs for its super block
+            // writes (write_all_supers → wait_dev_supers); only
+            // blkdev_issue_flush sleeps in submit_bio_wait
+            Pc::Wait if self.log => (w.st.fs.names().log_wait, Sub::Done(Ok(()))),
             Pc::Wait => ("submit_bio_wait", Sub::Done(Ok(()))),
         }
     }
@@ -207,6 +219,7 @@ impl Sync {
             flush,
             datasync: _,
             pc: _,
+            log: _,
         } = self;
         flush.permute(p);
     }

@@ -5,8 +5,9 @@
 //! unmap it from every process first (a writable PTE means the folio is
 //! already dirty, see [`crate::world`]). invalidate2 then fails with -EBUSY
 //! on a folio that is dirty (dirtied again after the caller's flush: an
-//! mmap store or a racing buffered write; XFS, ext4 and btrfs have no
-//! ->launder_folio), goes on through the range and returns the last error.
+//! mmap store or a racing buffered write; XFS and ext4 have no
+//! ->launder_folio, btrfs's only frees a qgroup reservation), goes on
+//! through the range and returns the last error.
 //! Truncation removes dirty folios too: their data is discarded.
 //! Neither looks at pins: a folio that get_user_pages() pinned is removed
 //! all the same, and DMA into it goes nowhere.
