@@ -747,7 +747,7 @@ fn observed_for(
 
 fn observed_text(
     o: &dioscope::lab::observation::Observed,
-    out: &dioscope::explore::ExploreOut,
+    out: &dioscope::explore_report::ExploreOut,
 ) -> String {
     let mut s = format!(
         "\nOn the kernel (scenarios/observed/{}.json: {}, {} runs; mount options {}):\n",

@@ -24,7 +24,7 @@ use libc::c_int;
 use rand::SeedableRng;
 
 use super::host::cpath;
-use super::plan::{fragments, PAGE};
+use super::plan::{span, PAGE};
 use super::stepper::Order;
 use super::tag::{fill, nonce, Classifier};
 use crate::observe::{Call, End, History, Returned, Seen, Versions};
@@ -155,13 +155,18 @@ pub fn errno_name(e: i32) -> String {
 
 static MAP_LO: AtomicUsize = AtomicUsize::new(0);
 static MAP_HI: AtomicUsize = AtomicUsize::new(0);
+static PMAP_LO: AtomicUsize = AtomicUsize::new(0);
+static PMAP_HI: AtomicUsize = AtomicUsize::new(0);
 static SIGBUS_HIT: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_sigbus(_sig: c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
     // SAFETY: only async-signal-safe work: raw syscalls and atomics.
     unsafe {
         let addr = (*info).si_addr() as usize;
-        if addr >= MAP_LO.load(Ordering::Relaxed) && addr < MAP_HI.load(Ordering::Relaxed) {
+        let within = |lo: &AtomicUsize, hi: &AtomicUsize| {
+            addr >= lo.load(Ordering::Relaxed) && addr < hi.load(Ordering::Relaxed)
+        };
+        if within(&MAP_LO, &MAP_HI) || within(&PMAP_LO, &PMAP_HI) {
             let page = addr & !(PAGE as usize - 1);
             let r = libc::syscall(
                 libc::SYS_mmap,
@@ -393,7 +398,89 @@ struct Task {
     /// Per op: a private page-aligned buffer of the op's range.
     bufs: Vec<*mut u8>,
     fd: c_int,
+    /// The task's shared mapping of the file.
     map: *mut u8,
+    /// Its private (MAP_PRIVATE) mapping, if an op uses one: one per task,
+    /// as in the model, so a page copied on write stays the task's copy
+    /// for its later ops.
+    pmap: *mut u8,
+    /// The task's AIO context (io_setup), if an op is `aio`.
+    aio_ctx: libc::c_ulong,
+    /// The thread waiting for the asynchronous write in flight
+    /// (io_getevents): it stamps the write's completion.
+    aio_wait: Option<std::thread::JoinHandle<()>>,
+}
+
+/// `struct iocb` (include/uapi/linux/aio_abi.h), little-endian: aio_key
+/// comes before aio_rw_flags.
+#[repr(C)]
+#[derive(Default)]
+struct Iocb {
+    aio_data: u64,
+    aio_key: u32,
+    aio_rw_flags: u32,
+    aio_lio_opcode: u16,
+    aio_reqprio: i16,
+    aio_fildes: u32,
+    aio_buf: u64,
+    aio_nbytes: u64,
+    aio_offset: i64,
+    aio_reserved2: u64,
+    aio_flags: u32,
+    aio_resfd: u32,
+}
+
+/// `struct io_event`.
+#[repr(C)]
+#[derive(Default)]
+struct IoEvent {
+    data: u64,
+    obj: u64,
+    res: i64,
+    res2: i64,
+}
+
+const IOCB_CMD_PWRITE: u16 = 1;
+const _: () = assert!(std::mem::size_of::<Iocb>() == 64);
+const _: () = assert!(cfg!(target_endian = "little"));
+
+/// Waits for the one event of an AIO context and records it as op
+/// `rec`'s return: its time is when user space could first see the
+/// completion, which is after the kernel posted it (aio_complete), never
+/// before.
+fn aio_reap(ctx: libc::c_ulong, rec: &Rec) {
+    let mut ev = IoEvent::default();
+    let res = loop {
+        // SAFETY: io_getevents writes at most one event into `ev`.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_io_getevents,
+                ctx,
+                1 as libc::c_long,
+                1 as libc::c_long,
+                &mut ev as *mut IoEvent,
+                std::ptr::null_mut::<libc::timespec>(),
+            )
+        };
+        if r == 1 {
+            break ev.res;
+        }
+        let e = errno();
+        if r < 0 && e != libc::EINTR {
+            break -i64::from(e);
+        }
+    };
+    rec.end.store(now_ns(), Ordering::SeqCst);
+    rec.ret.store(res, Ordering::SeqCst);
+    rec.state.store(2, Ordering::SeqCst);
+}
+
+/// What [`Task::syscall`] did: returned (bytes, -errno or SIGBUS_RET),
+/// or left an asynchronous write in flight, whose waiter records its
+/// return.
+enum Done {
+    Ret(i64),
+    InFlight,
 }
 
 impl Task {
@@ -402,7 +489,7 @@ impl Task {
         unsafe { &*(self.shm as *const Ctl) }
     }
 
-    /// The task's mapping: the file's pages, and as many again past them,
+    /// The task's mappings: the file's pages, and as many again past them,
     /// so that a direct I/O into or out of the mapping that runs past the
     /// file (`read 0-3 direct into-mmap 3`) meets the file past EOF (a
     /// fault that fails: -EFAULT), never other memory of the process.
@@ -410,20 +497,38 @@ impl Task {
         (self.pages as usize + MAX_RANGE) * PAGE as usize
     }
 
-    fn open(&mut self) -> Result<(), i32> {
-        // SAFETY: syscalls on the scenario's file; the mapping is ours.
+    fn uses_private(&self) -> bool {
+        self.ops.iter().any(|o| {
+            matches!(
+                o,
+                Op::Read { private: true, .. } | Op::Write { private: true, .. }
+            )
+        })
+    }
+
+    fn uses_aio(&self) -> bool {
+        self.ops
+            .iter()
+            .any(|o| matches!(o, Op::Write { aio: true, .. }))
+    }
+
+    /// Maps the file at `at` (or anywhere), shared or private.
+    fn map_file(&self, at: *mut u8, shared: bool) -> Result<*mut u8, i32> {
+        let mut flags = if shared {
+            libc::MAP_SHARED
+        } else {
+            libc::MAP_PRIVATE
+        };
+        if !at.is_null() {
+            flags |= libc::MAP_FIXED;
+        }
+        // SAFETY: maps our file over a range that is ours (or a new one).
         unsafe {
-            self.fd = libc::open(self.file.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
-            if self.fd < 0 {
-                return Err(errno());
-            }
-            // the model reads what it is asked, no more (no readahead)
-            libc::posix_fadvise(self.fd, 0, 0, libc::POSIX_FADV_RANDOM);
             let m = libc::mmap(
-                std::ptr::null_mut(),
+                at.cast(),
                 self.map_len(),
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
+                flags,
                 self.fd,
                 0,
             );
@@ -431,20 +536,62 @@ impl Task {
                 return Err(errno());
             }
             libc::madvise(m, self.map_len(), libc::MADV_RANDOM);
-            self.map = m.cast();
-            MAP_LO.store(self.map as usize, Ordering::Relaxed);
-            MAP_HI.store(self.map as usize + self.map_len(), Ordering::Relaxed);
+            Ok(m.cast())
+        }
+    }
+
+    fn open(&mut self) -> Result<(), i32> {
+        // SAFETY: open and fadvise on the scenario's file.
+        unsafe {
+            self.fd = libc::open(self.file.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
+            if self.fd < 0 {
+                return Err(errno());
+            }
+            // the model reads what it is asked, no more (no readahead)
+            libc::posix_fadvise(self.fd, 0, 0, libc::POSIX_FADV_RANDOM);
+        }
+        self.map = self.map_file(std::ptr::null_mut(), true)?;
+        MAP_LO.store(self.map as usize, Ordering::Relaxed);
+        MAP_HI.store(self.map as usize + self.map_len(), Ordering::Relaxed);
+        if self.uses_private() {
+            self.pmap = self.map_file(std::ptr::null_mut(), false)?;
+            PMAP_LO.store(self.pmap as usize, Ordering::Relaxed);
+            PMAP_HI.store(self.pmap as usize + self.map_len(), Ordering::Relaxed);
+        }
+        if self.uses_aio() {
+            let mut ctx: libc::c_ulong = 0;
+            // SAFETY: io_setup writes the new context's id into `ctx`.
+            let r = unsafe {
+                libc::syscall(
+                    libc::SYS_io_setup,
+                    1 as libc::c_long,
+                    &mut ctx as *mut libc::c_ulong,
+                )
+            };
+            if r < 0 {
+                return Err(errno());
+            }
+            self.aio_ctx = ctx;
         }
         // this run's data
         let nonce = self.ctl().nonce.load(Ordering::SeqCst);
         for (i, op) in self.ops.iter().enumerate() {
-            let (Some(v), Some(lo)) = (self.vers[i], first_page(op)) else {
+            if !matches!(
+                op,
+                Op::Write {
+                    from_mmap: None,
+                    ..
+                } | Op::MmapWrite(..)
+            ) {
+                continue;
+            }
+            let (Some(v), Some((off, len))) = (self.vers[i], span(op)) else {
                 continue;
             };
-            let len = op_len(op);
-            // SAFETY: bufs[i] has MAX_RANGE pages.
+            // SAFETY: bufs[i] has MAX_RANGE pages, and an op spans at most
+            // that many.
             let buf = unsafe { std::slice::from_raw_parts_mut(self.bufs[i], len) };
-            fill(nonce, v, u64::from(lo) * PAGE, buf);
+            fill(nonce, v, off, buf);
         }
         for r in &self.ctl().recs[self.t] {
             r.state.store(0, Ordering::SeqCst);
@@ -452,28 +599,37 @@ impl Task {
         Ok(())
     }
 
-    /// Restores the mapping after the SIGBUS catcher replaced a page.
+    /// Restores the mappings after the SIGBUS catcher replaced a page.
     fn remap(&mut self) {
-        // SAFETY: remapping our own range of the file.
-        unsafe {
-            libc::mmap(
-                self.map.cast(),
-                self.map_len(),
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_FIXED,
-                self.fd,
-                0,
-            );
-            libc::madvise(self.map.cast(), self.map_len(), libc::MADV_RANDOM);
+        // a failure leaves the catcher's anonymous page: later accesses
+        // read it rather than the file, and the run's data says so
+        let _ = self.map_file(self.map, true);
+        if !self.pmap.is_null() {
+            let _ = self.map_file(self.pmap, false);
+        }
+    }
+
+    /// Waits for the asynchronous write in flight, if any.
+    fn aio_join(&mut self) {
+        if let Some(h) = self.aio_wait.take() {
+            let _ = h.join();
         }
     }
 
     fn close(&mut self) {
+        self.aio_join();
+        let len = self.map_len();
         // SAFETY: ours.
         unsafe {
-            if !self.map.is_null() {
-                libc::munmap(self.map.cast(), self.map_len());
-                self.map = std::ptr::null_mut();
+            for m in [&mut self.map, &mut self.pmap] {
+                if !m.is_null() {
+                    libc::munmap(m.cast(), len);
+                    *m = std::ptr::null_mut();
+                }
+            }
+            if self.aio_ctx != 0 {
+                libc::syscall(libc::SYS_io_destroy, self.aio_ctx);
+                self.aio_ctx = 0;
             }
             if self.fd >= 0 {
                 libc::close(self.fd);
@@ -498,11 +654,17 @@ impl Task {
         Ok(())
     }
 
-    /// Copies `len` bytes through the mapping; SIGBUS if a page is past EOF.
+    /// Copies `len` bytes through a mapping; SIGBUS if a page is past EOF.
+    ///
+    /// # Safety
+    /// `dst` and `src` are valid for `len` bytes, except that a page of a
+    /// mapping of the file past EOF may take SIGBUS, which the catcher
+    /// turns into an anonymous page.
     unsafe fn copy_mapped(&mut self, dst: *mut u8, src: *const u8, len: usize) -> bool {
         SIGBUS_HIT.store(false, Ordering::SeqCst);
         std::sync::atomic::compiler_fence(Ordering::SeqCst);
-        std::ptr::copy_nonoverlapping(src, dst, len);
+        // SAFETY: as the caller promises
+        unsafe { std::ptr::copy_nonoverlapping(src, dst, len) };
         std::sync::atomic::compiler_fence(Ordering::SeqCst);
         let hit = SIGBUS_HIT.swap(false, Ordering::SeqCst);
         if hit {
@@ -516,18 +678,45 @@ impl Task {
         // SAFETY: the record lives in the shared mapping for the session.
         let rec = unsafe { &*rec };
         let op = self.ops[i].clone();
+        // an asynchronous write waits for the task's one in flight (the
+        // model's Need::NoAio)
+        if matches!(op, Op::Write { aio: true, .. }) {
+            self.aio_join();
+        }
         rec.begin.store(now_ns(), Ordering::SeqCst);
         rec.state.store(1, Ordering::SeqCst);
-        let ret: i64 = unsafe { self.syscall(&op, i) };
-        rec.ret.store(ret, Ordering::SeqCst);
-        rec.state.store(2, Ordering::SeqCst);
+        // SAFETY: the op's buffers and mappings are this task's.
+        match unsafe { self.syscall(&op, i) } {
+            Done::Ret(ret) => {
+                rec.ret.store(ret, Ordering::SeqCst);
+                rec.state.store(2, Ordering::SeqCst);
+            }
+            Done::InFlight => {}
+        }
     }
 
-    /// Runs op `i`; stamps its end time in the record. Returns bytes, -errno
-    /// or SIGBUS_RET.
-    unsafe fn syscall(&mut self, op: &Op, i: usize) -> i64 {
+    /// The user buffer of a direct I/O op `i` on `mm`: the task's shared
+    /// or private mapping at page `base`, else the op's own buffer.
+    fn user_buf(&self, i: usize, mm: Option<u8>, private: bool) -> *mut u8 {
+        match mm {
+            Some(b) => {
+                let m = if private { self.pmap } else { self.map };
+                // SAFETY: `b` is a page of the scenario: inside the mapping
+                unsafe { m.add(usize::from(b) * PAGE as usize) }
+            }
+            None => self.bufs[i],
+        }
+    }
+
+    /// Runs op `i`; stamps its end time in the record (an asynchronous
+    /// write's waiter stamps it at the completion).
+    ///
+    /// # Safety
+    /// Op `i`'s buffers, slot and the task's mappings are set up (`open`).
+    unsafe fn syscall(&mut self, op: &Op, i: usize) -> Done {
         let rec = &self.ctl().recs[self.t][i] as *const Rec;
-        let rec = &*rec;
+        // SAFETY: the record lives in the shared mapping for the session.
+        let rec = unsafe { &*rec };
         let fd = self.fd;
         let sys = |r: isize| -> i64 {
             if r < 0 {
@@ -536,78 +725,64 @@ impl Task {
                 r as i64
             }
         };
-        let int = |r: c_int| -> i64 {
-            if r < 0 {
-                -i64::from(errno())
-            } else {
-                i64::from(r)
-            }
+        let failed = |e: i32| {
+            rec.end.store(now_ns(), Ordering::SeqCst);
+            Done::Ret(-i64::from(e))
         };
         let slot = self.slots[i];
+        let (off, len) = span(op).unwrap_or((0, 0));
         let r = match *op {
             Op::Read {
-                range,
                 direct,
                 dontcache,
                 into_mmap,
+                private,
+                ..
             } => {
                 if let Err(e) = self.set_direct(direct) {
-                    rec.end.store(now_ns(), Ordering::SeqCst);
-                    return -i64::from(e);
+                    return failed(e);
                 }
-                let len = usize::from(range.len()) * PAGE as usize;
-                let buf = match into_mmap {
-                    Some(b) => self.map.add(usize::from(b) * PAGE as usize),
-                    None => self.bufs[i],
-                };
+                let buf = self.user_buf(i, into_mmap, private);
                 let iov = libc::iovec {
                     iov_base: buf.cast(),
                     iov_len: len,
                 };
                 let flags = if dontcache { libc::RWF_DONTCACHE } else { 0 };
                 rec.begin.store(now_ns(), Ordering::SeqCst);
-                let r = sys(libc::preadv2(
-                    fd,
-                    &iov,
-                    1,
-                    (u64::from(range.lo) * PAGE) as libc::off_t,
-                    flags,
-                ));
+                // SAFETY: the iovec is `len` bytes of our buffer or mapping
+                let r = sys(unsafe { libc::preadv2(fd, &iov, 1, off as libc::off_t, flags) });
                 rec.end.store(now_ns(), Ordering::SeqCst);
                 if r > 0 {
                     if let Some(s) = slot {
-                        let dst = self.shm.add(s.off);
+                        // SAFETY: the slot is inside the shared memory
+                        let dst = unsafe { self.shm.add(s.off) };
                         let n = (r as usize).min(s.len);
                         if into_mmap.is_some() {
-                            self.copy_mapped(dst, buf, n);
+                            // read back through the mapping
+                            // SAFETY: `n` bytes of the slot and the mapping
+                            unsafe { self.copy_mapped(dst, buf, n) };
                             rec.captured.store(now_ns(), Ordering::SeqCst);
                         } else {
-                            std::ptr::copy_nonoverlapping(buf, dst, n);
+                            // SAFETY: our buffer and the slot, `n` bytes each
+                            unsafe { std::ptr::copy_nonoverlapping(buf, dst, n) };
                         }
                     }
                 }
-                return r;
+                return Done::Ret(r);
             }
             Op::Write {
-                range,
                 direct,
                 dsync,
                 uncached,
                 from_mmap,
+                private,
+                aio,
+                ..
             } => {
                 if let Err(e) = self.set_direct(direct) {
-                    rec.end.store(now_ns(), Ordering::SeqCst);
-                    return -i64::from(e);
+                    return failed(e);
                 }
-                let len = usize::from(range.len()) * PAGE as usize;
-                let buf = match from_mmap {
-                    Some(b) => self.map.add(usize::from(b) * PAGE as usize),
-                    None => self.bufs[i],
-                };
-                let iov = libc::iovec {
-                    iov_base: buf.cast(),
-                    iov_len: len,
-                };
+                let buf = self.user_buf(i, from_mmap, private);
                 let mut flags = 0;
                 if dsync {
                     flags |= libc::RWF_DSYNC;
@@ -615,85 +790,93 @@ impl Task {
                 if uncached {
                     flags |= libc::RWF_DONTCACHE;
                 }
+                if aio {
+                    return self.submit(rec, buf, len, off, flags);
+                }
+                let iov = libc::iovec {
+                    iov_base: buf.cast(),
+                    iov_len: len,
+                };
                 rec.begin.store(now_ns(), Ordering::SeqCst);
-                sys(libc::pwritev2(
-                    fd,
-                    &iov,
-                    1,
-                    (u64::from(range.lo) * PAGE) as libc::off_t,
-                    flags,
-                ))
+                // SAFETY: the iovec is `len` bytes of our buffer or mapping
+                sys(unsafe { libc::pwritev2(fd, &iov, 1, off as libc::off_t, flags) })
             }
-            Op::MmapRead(p) => {
-                let src = self.map.add(usize::from(p) * PAGE as usize);
+            Op::MmapRead(..) => {
+                // SAFETY: `off` is inside the file's pages: inside the mapping
+                let src = unsafe { self.map.add(off as usize) };
                 let dst = match slot {
-                    Some(s) => self.shm.add(s.off),
+                    // SAFETY: the slot is inside the shared memory
+                    Some(s) => unsafe { self.shm.add(s.off) },
                     None => self.bufs[i],
                 };
                 rec.begin.store(now_ns(), Ordering::SeqCst);
-                let bus = self.copy_mapped(dst, src, PAGE as usize);
+                // SAFETY: `len` bytes of the mapping and of the slot
+                let bus = unsafe { self.copy_mapped(dst, src, len) };
                 if bus {
                     SIGBUS_RET
                 } else {
-                    PAGE as i64
+                    len as i64
                 }
             }
-            Op::MmapWrite(p) => {
-                let dst = self.map.add(usize::from(p) * PAGE as usize);
+            Op::MmapWrite(..) => {
+                // SAFETY: `off` is inside the file's pages: inside the mapping
+                let dst = unsafe { self.map.add(off as usize) };
                 rec.begin.store(now_ns(), Ordering::SeqCst);
-                let bus = self.copy_mapped(dst, self.bufs[i], PAGE as usize);
+                // SAFETY: `len` bytes of the mapping and of our buffer
+                let bus = unsafe { self.copy_mapped(dst, self.bufs[i], len) };
                 if bus {
                     SIGBUS_RET
                 } else {
-                    PAGE as i64
+                    len as i64
                 }
             }
-            Op::Fsync => int(libc::fsync(fd)),
-            Op::Fdatasync => int(libc::fdatasync(fd)),
-            Op::SyncRange(r) => int(libc::sync_file_range(
-                fd,
-                (u64::from(r.lo) * PAGE) as libc::off64_t,
-                (u64::from(r.len()) * PAGE) as libc::off64_t,
-                libc::SYNC_FILE_RANGE_WAIT_BEFORE
-                    | libc::SYNC_FILE_RANGE_WRITE
-                    | libc::SYNC_FILE_RANGE_WAIT_AFTER,
-            )),
-            Op::Truncate(n) => int(libc::ftruncate(fd, (u64::from(n) * PAGE) as libc::off_t)),
-            Op::Punch(r) => int(libc::fallocate(
-                fd,
-                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
-                (u64::from(r.lo) * PAGE) as libc::off_t,
-                (u64::from(r.len()) * PAGE) as libc::off_t,
-            )),
-            Op::Falloc(r) => int(libc::fallocate(
-                fd,
-                0,
-                (u64::from(r.lo) * PAGE) as libc::off_t,
-                (u64::from(r.len()) * PAGE) as libc::off_t,
-            )),
-            Op::Writeback => int(libc::sync_file_range(fd, 0, 0, libc::SYNC_FILE_RANGE_WRITE)),
-            Op::Reclaim(r) => {
-                let (off, len) = r.map_or((0, 0), |r| {
-                    (u64::from(r.lo) * PAGE, u64::from(r.len()) * PAGE)
-                });
-                // posix_fadvise returns the error number itself
-                let e = libc::posix_fadvise(
-                    fd,
-                    off as libc::off_t,
-                    len as libc::off_t,
-                    libc::POSIX_FADV_DONTNEED,
-                );
-                if e != 0 {
-                    -i64::from(e)
-                } else {
-                    0
-                }
-            }
-            // refused by plan::not_runnable before any task starts
-            Op::FailWrites(_) | Op::Crash => -i64::from(libc::ENOSYS),
+            _ => plain(fd, op),
         };
         rec.end.store(now_ns(), Ordering::SeqCst);
-        r
+        Done::Ret(r)
+    }
+
+    /// `write R direct aio`: io_submit of one IOCB_CMD_PWRITE on the
+    /// O_DIRECT descriptor. The call returns once the bios are submitted;
+    /// a thread waits for the completion and records it as the write's
+    /// return, while the task goes on with its next op.
+    fn submit(&mut self, rec: &Rec, buf: *mut u8, len: usize, off: u64, flags: c_int) -> Done {
+        let mut cb = Iocb {
+            aio_rw_flags: flags as u32,
+            aio_lio_opcode: IOCB_CMD_PWRITE,
+            aio_fildes: self.fd as u32,
+            aio_buf: buf as u64,
+            aio_nbytes: len as u64,
+            aio_offset: off as i64,
+            ..Iocb::default()
+        };
+        let mut list = [&mut cb as *mut Iocb];
+        rec.begin.store(now_ns(), Ordering::SeqCst);
+        // SAFETY: io_submit reads one iocb, which describes our buffer;
+        // the buffer outlives the write (the waiter is joined before the
+        // task unmaps or exits)
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_io_submit,
+                self.aio_ctx,
+                1 as libc::c_long,
+                list.as_mut_ptr(),
+            )
+        };
+        if r != 1 {
+            let e = if r < 0 { errno() } else { libc::EAGAIN };
+            rec.end.store(now_ns(), Ordering::SeqCst);
+            return Done::Ret(-i64::from(e));
+        }
+        let ctx = self.aio_ctx;
+        let at = rec as *const Rec as usize;
+        self.aio_wait = Some(std::thread::spawn(move || {
+            // SAFETY: the record lives in the shared mapping, which
+            // outlives the task process's threads
+            let rec = unsafe { &*(at as *const Rec) };
+            aio_reap(ctx, rec);
+        }));
+        Done::InFlight
     }
 
     /// The task process's loop: never returns.
@@ -710,6 +893,8 @@ impl Task {
                 // the coordinator is gone: so are we
                 // SAFETY: getppid cannot fail.
                 if unsafe { libc::getppid() } == 1 {
+                    // SAFETY: _exit ends this process without running
+                    // anything of the parent's (atexit, destructors).
                     unsafe { libc::_exit(0) };
                 }
             }
@@ -742,11 +927,16 @@ impl Task {
                     for i in 0..self.ops.len() {
                         self.run_op(i);
                     }
+                    // the run ends when the asynchronous write completes
+                    self.aio_join();
                 }
                 CMD_STEP => {
                     if ctl.step_task.load(Ordering::SeqCst) as usize == self.t {
                         let i = ctl.step_op.load(Ordering::SeqCst) as usize;
                         self.run_op(i);
+                        // the model completes what an op left in flight
+                        // before the next op
+                        self.aio_join();
                     }
                 }
                 CMD_CLOSE => self.close(),
@@ -762,18 +952,66 @@ impl Task {
     }
 }
 
-fn first_page(op: &Op) -> Option<u8> {
-    match *op {
-        Op::Write { range, .. } => Some(range.lo),
-        Op::MmapWrite(p) => Some(p),
-        _ => None,
-    }
-}
-
-fn op_len(op: &Op) -> usize {
-    match *op {
-        Op::Write { range, .. } => usize::from(range.len()) * PAGE as usize,
-        _ => PAGE as usize,
+/// The ops that pass no memory to the kernel: their return (or -errno).
+fn plain(fd: c_int, op: &Op) -> i64 {
+    let int = |r: c_int| -> i64 {
+        if r < 0 {
+            -i64::from(errno())
+        } else {
+            i64::from(r)
+        }
+    };
+    let bytes = |r: crate::ops::Range| {
+        (
+            (u64::from(r.lo) * PAGE) as libc::off_t,
+            (u64::from(r.len()) * PAGE) as libc::off_t,
+        )
+    };
+    // SAFETY: syscalls on our own descriptor; no memory is passed
+    unsafe {
+        match *op {
+            Op::Fsync => int(libc::fsync(fd)),
+            Op::Fdatasync => int(libc::fdatasync(fd)),
+            Op::SyncRange(r) => {
+                let (off, len) = bytes(r);
+                int(libc::sync_file_range(
+                    fd,
+                    off,
+                    len,
+                    libc::SYNC_FILE_RANGE_WAIT_BEFORE
+                        | libc::SYNC_FILE_RANGE_WRITE
+                        | libc::SYNC_FILE_RANGE_WAIT_AFTER,
+                ))
+            }
+            Op::Truncate(n) => int(libc::ftruncate(fd, (u64::from(n) * PAGE) as libc::off_t)),
+            Op::Punch(r) => {
+                let (off, len) = bytes(r);
+                int(libc::fallocate(
+                    fd,
+                    libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+                    off,
+                    len,
+                ))
+            }
+            Op::Falloc(r) => {
+                let (off, len) = bytes(r);
+                int(libc::fallocate(fd, 0, off, len))
+            }
+            Op::Writeback => int(libc::sync_file_range(fd, 0, 0, libc::SYNC_FILE_RANGE_WRITE)),
+            Op::Reclaim(r) => {
+                let (off, len) = r.map_or((0, 0), bytes);
+                // posix_fadvise returns the error number itself
+                let e = libc::posix_fadvise(fd, off, len, libc::POSIX_FADV_DONTNEED);
+                if e != 0 {
+                    -i64::from(e)
+                } else {
+                    0
+                }
+            }
+            // refused by plan::not_runnable before any task starts; the
+            // data ops are Task::syscall's
+            _ => -i64::from(libc::ENOSYS),
+        }
     }
 }
 
@@ -799,9 +1037,8 @@ pub fn run(
     for t in &sc.tasks {
         let mut per = Vec::new();
         for op in &t.ops {
-            let len = match *op {
-                Op::Read { range, .. } => usize::from(range.len()) * PAGE as usize,
-                Op::MmapRead(_) => PAGE as usize,
+            let len = match op {
+                Op::Read { .. } | Op::MmapRead(..) => span(op).map_or(0, |s| s.1),
                 _ => 0,
             };
             if len == 0 {
@@ -852,6 +1089,9 @@ pub fn run(
             bufs,
             fd: -1,
             map: std::ptr::null_mut(),
+            pmap: std::ptr::null_mut(),
+            aio_ctx: 0,
+            aio_wait: None,
         };
         // SAFETY: the child runs only syscalls and its own loop, and leaves
         // with _exit; this process is single-threaded.
@@ -876,7 +1116,6 @@ pub fn run(
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut sum = Summary::default();
-    let frags = fragments(sc);
     for run in 0..cfg.runs {
         if STOP.load(Ordering::Relaxed) {
             sum.interrupted = true;
@@ -926,7 +1165,7 @@ pub fn run(
             }
         }
         if let Some(h) = hang {
-            let hist = history(&s, nonce, &frags, None);
+            let hist = history(&s, nonce, None);
             sum.hang = Some(h);
             sum.runs += 1;
             each(run, hist);
@@ -936,9 +1175,9 @@ pub fn run(
         }
         s.command(CMD_CLOSE, admin)
             .map_err(|e| format!("unmapping and closing the file in the task processes: {e}"))?;
-        let end = end_state(&s, fd, nonce, &frags)?;
+        let end = end_state(&s, fd, nonce)?;
         drop(guard);
-        let hist = history(&s, nonce, &frags, Some(end));
+        let hist = history(&s, nonce, Some(end));
         sum.runs += 1;
         if !each(run, hist) {
             break;
@@ -1173,20 +1412,24 @@ unsafe fn read_full(fd: c_int, buf: *mut u8, len: usize) -> Result<(), String> {
     Ok(())
 }
 
-fn end_state(s: &Session, fd: c_int, nonce: u64, frags: &[(u64, u64)]) -> Result<End, String> {
+fn end_state(s: &Session, fd: c_int, nonce: u64) -> Result<End, String> {
     let b = end_bytes(s, fd)?;
     let c = Classifier::new(s.sc, &s.vers, nonce);
-    let seen = |bytes: &[u8], (a, z): (u64, u64)| c.classify(a, &bytes[a as usize..z as usize]);
-    Ok(End {
-        content: frags.iter().map(|&f| seen(&b.content, f)).collect(),
-        cached: frags
-            .iter()
-            .map(|&f| {
-                let p = f.0 / PAGE;
-                (b.resident & (1 << p) != 0).then(|| seen(&b.content, f))
+    // per page, per fragment
+    let seen = |bytes: &[u8], p: u8| -> Vec<Seen> {
+        (0..s.vers.nfrags(p))
+            .map(|f| {
+                let (a, z) = s.vers.unit_range((p, f));
+                c.classify(a, &bytes[a as usize..z as usize])
             })
+            .collect()
+    };
+    Ok(End {
+        content: (0..s.pages).map(|p| seen(&b.content, p)).collect(),
+        cached: (0..s.pages)
+            .map(|p| (b.resident & (1 << p) != 0).then(|| seen(&b.content, p)))
             .collect(),
-        device: frags.iter().map(|&f| seen(&b.device, f)).collect(),
+        device: (0..s.pages).map(|p| seen(&b.device, p)).collect(),
     })
 }
 
@@ -1194,12 +1437,13 @@ fn end_state(s: &Session, fd: c_int, nonce: u64, frags: &[(u64, u64)]) -> Result
 /// at some time in `from..until`.
 fn overwritten(s: &Session, t: usize, u: u8, from: u64, until: u64) -> bool {
     let ctl = s.ctl();
+    let page = crate::oracle::units(u, crate::frags::Frags::ALL);
     s.sc.tasks.iter().enumerate().any(|(tj, task)| {
         tj != t
             && task.ops.iter().enumerate().any(|(i, op)| {
                 let rec = &ctl.recs[tj][i];
                 let state = rec.state.load(Ordering::SeqCst);
-                if state == 0 || crate::observe::touches(op, s.pages) & (1 << u) == 0 {
+                if state == 0 || crate::observe::touches(&s.vers.st, op) & page == 0 {
                     return false;
                 }
                 let b = rec.begin.load(Ordering::SeqCst);
@@ -1214,7 +1458,7 @@ fn overwritten(s: &Session, t: usize, u: u8, from: u64, until: u64) -> bool {
 }
 
 /// The run's record from the shared memory.
-fn history(s: &Session, nonce: u64, frags: &[(u64, u64)], end: Option<End>) -> History {
+fn history(s: &Session, nonce: u64, end: Option<End>) -> History {
     let ctl = s.ctl();
     let c = Classifier::new(s.sc, &s.vers, nonce);
     let mut calls = Vec::new();
@@ -1240,42 +1484,36 @@ fn history(s: &Session, nonce: u64, frags: &[(u64, u64)], end: Option<End>) -> H
                 (None, None)
             };
             let mut read = Vec::new();
-            if let (Some(Returned::Ok(n)), Some(slot)) = (&ret, s.slots[t][i]) {
-                let lo = match *op {
-                    Op::Read { range, .. } => u64::from(range.lo) * PAGE,
-                    Op::MmapRead(p) => u64::from(p) * PAGE,
-                    _ => 0,
-                };
+            if let (Some(Returned::Ok(n)), Some(slot), Some(start)) =
+                (&ret, s.slots[t][i], crate::observe::op_start(op))
+            {
                 let n = (*n).min(slot.len as u64);
                 // SAFETY: the slot is inside the shared mapping.
                 let data = unsafe { std::slice::from_raw_parts(s.shm.add(slot.off), slot.len) };
-                for &(a, z) in frags {
-                    if a >= lo && a < lo + n && z <= lo + slot.len as u64 {
-                        let bytes = &data[(a - lo) as usize..(z - lo) as usize];
-                        let seen = match *op {
-                            Op::Read {
-                                range,
-                                into_mmap: Some(base),
-                                ..
-                            } => {
-                                // the data was read back through the mapping:
-                                // valid unless another task may have written
-                                // that page since the read began
-                                let u = base + ((a / PAGE) as u8 - range.lo);
-                                let until = rec.captured.load(Ordering::SeqCst);
-                                if overwritten(s, t, u, begin, until) {
-                                    Seen::unknown()
-                                } else {
-                                    c.classify(a, bytes)
-                                }
+                for (u, a, z) in crate::observe::read_units(&s.vers, op, n) {
+                    let bytes = &data[(a - start) as usize..(z - start) as usize];
+                    let seen = match *op {
+                        Op::Read {
+                            range,
+                            into_mmap: Some(base),
+                            private: false,
+                            ..
+                        } => {
+                            // the data was read back through the shared
+                            // mapping: valid unless another task may have
+                            // written that page since the read began (a
+                            // private mapping's copy is the task's own)
+                            let user = base + (u.0 - range.lo);
+                            let until = rec.captured.load(Ordering::SeqCst);
+                            if overwritten(s, t, user, begin, until) {
+                                Seen::unknown()
+                            } else {
+                                c.classify(a, bytes)
                             }
-                            _ => c.classify(a, bytes),
-                        };
-                        read.push(seen);
-                    }
-                }
-                if read.is_empty() && n > 0 {
-                    read.push(Seen::one(0));
+                        }
+                        _ => c.classify(a, bytes),
+                    };
+                    read.push((u, seen));
                 }
             }
             calls.push(Call {

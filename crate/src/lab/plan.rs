@@ -17,14 +17,21 @@ pub struct NotRun {
     pub why: String,
 }
 
-/// The byte ranges to classify, in file order: the fragments of the file
-/// (the maximal ranges no op's boundary splits). Every op covers whole
-/// pages today, so each page is one fragment; partial-page ops will split
-/// pages here, and everything downstream works per fragment.
-pub fn fragments(sc: &Scenario) -> Vec<(u64, u64)> {
-    (0..u64::from(sc.setup.pages))
-        .map(|p| (p * PAGE, (p + 1) * PAGE))
-        .collect()
+/// The file bytes an op reads or writes through its buffer or its
+/// mapping, as (offset, length): its pages, or its `bytes A-B` counted from
+/// its first page. `None` for ops that move no data.
+pub fn span(op: &Op) -> Option<(u64, usize)> {
+    let pages = match *op {
+        Op::Read { range, .. } | Op::Write { range, .. } => range.len(),
+        Op::MmapRead(..) | Op::MmapWrite(..) => 1,
+        _ => return None,
+    };
+    let off = crate::observe::op_start(op)?;
+    let len = match op.bytes() {
+        Some((_, b)) => (b.hi - b.lo + 1) as usize,
+        None => usize::from(pages) * PAGE as usize,
+    };
+    Some((off, len))
 }
 
 /// Pages an op may leave dirty in the page cache.
@@ -37,7 +44,7 @@ fn dirties(op: &Op) -> u32 {
         } => range.mask(),
         // a direct write may fall back to a buffered one
         Op::Write { range, .. } => range.mask(),
-        Op::MmapWrite(p) => 1 << p,
+        Op::MmapWrite(p, _) => 1 << p,
         Op::Read {
             range,
             into_mmap: Some(base),

@@ -93,10 +93,10 @@ pub fn results(obs: &Observer) -> Vec<CallResult> {
                 _ => 0,
             };
             let during = c.end.map(|e| (c.begin, e));
-            let labels: Vec<crate::observe::Label> = c
-                .read
+            // one label per page read, as the model names a page's data
+            let labels: Vec<crate::observe::Label> = Observer::read_by_page(c)
                 .iter()
-                .map(|s| obs.label(s, during, exclude))
+                .map(|(_, s)| obs.label(s, during, exclude))
                 .collect();
             let shown: Vec<String> = labels.iter().map(|l| l.shown.clone()).collect();
             let v = value(ret, true, &shown);
@@ -237,7 +237,8 @@ pub fn model_values(w: &World) -> Vec<String> {
             out.push(match rec {
                 None => value(None, false, &[]),
                 Some(c) => {
-                    let ret = c.ret.map(Returned::from);
+                    let op = &t.ops[oi];
+                    let ret = c.ret.map(|r| Returned::of(r, op));
                     value(ret.as_ref(), true, &c.read)
                 }
             });
