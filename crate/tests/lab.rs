@@ -108,6 +108,63 @@ fn sequential_runs_match_the_models_run_of_the_same_order() {
     }
 }
 
+/// Partial pages, a private mapping and an asynchronous write: the kernel
+/// shows per 1 KiB fragment (and per byte range) exactly the versions the
+/// model's run of the same order reads, in every order tried, and the
+/// stress runs agree.
+#[test]
+fn partial_pages_private_mappings_and_aio_read_as_the_model_reads_them() {
+    let dir =
+        Scratch(std::env::temp_dir().join(format!("dioscope-lab-part-{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let f = dir.0.join("part.toml");
+    std::fs::write(
+        &f,
+        "title = \"t\"\n[setup]\npages = 2\n[[task]]\nname = \"A\"\nops = [\"write 0-1 bytes 100-4195\", \"mmap-write 1 bytes 1024-2047\", \"read 0-1\", \"write 0 direct aio\"]\n[[task]]\nname = \"B\"\nops = [\"read 0-1 direct\", \"read 1 direct into-mmap 0 private\", \"mmap-read 1 bytes 0-99\"]\n",
+    )
+    .unwrap();
+    let f = f.to_str().unwrap();
+    let wants: &[(&str, &[&str])] = &[
+        (
+            "A A A B B B A",
+            &[
+                "A: write 0-1 bytes 100-4195 = 4096",
+                "A: mmap-write 1 bytes 1024-2047 = 1024",
+                "A: read 0-1 = init+A1 A1+init+A2+init",
+                "B: read 0-1 direct = init+A1 A1+init+A2+init",
+                "B: read 1 direct into-mmap 0 private = A1+init+A2+init",
+                "B: mmap-read 1 bytes 0-99 = A1",
+            ],
+        ),
+        (
+            "B A B A A A B",
+            &[
+                "B: read 0-1 direct = init init",
+                "B: read 1 direct into-mmap 0 private = A1+init",
+            ],
+        ),
+        (
+            "A A A A B B B",
+            &["B: read 0-1 direct = A3 A1+init+A2+init"],
+        ),
+    ];
+    for (order, want) in wants {
+        let (code, v) = lab(&[f, "--schedule", order, "--runs", "2"]);
+        assert_agrees(code, &v);
+        let results: Vec<(&str, u64)> = v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["result"].as_str().unwrap(), r["seen"].as_u64().unwrap()))
+            .collect();
+        for w in *want {
+            assert!(results.contains(&(w, 2)), "{order}: {w} in {results:?}");
+        }
+    }
+    let (code, v) = lab(&[f, "--runs", "20"]);
+    assert_agrees(code, &v);
+}
+
 /// A policy that contradicts the running kernel: the lab says so, loudly,
 /// and exits 1. (Since 6.15 every filesystem here but btrfs takes
 /// RWF_DONTCACHE; the model is told it is refused.)

@@ -244,6 +244,7 @@ pub fn observe_command(args: &[String]) -> Result<bool> {
     }
     say("building dioscope (release)");
     crate::proc::run(cargo().args(["build", "--quiet", "--release", "-p", "dioscope"]))?;
+    let lab = root.join("target").join("release").join("dioscope");
     let ws = Workspace::new()?;
     let out_dir = root.join("scenarios/observed");
     fs::create_dir_all(&out_dir).map_err(|e| format!("cannot make {}: {e}", out_dir.display()))?;
@@ -272,22 +273,16 @@ pub fn observe_command(args: &[String]) -> Result<bool> {
         say(&format!("{id} on {fs_type}: {} runs", a.runs));
         let out = out_dir.join(format!("{id}.json"));
         let tmp_out = ws.dir.join(format!("{id}.json"));
-        let mut c = cargo();
-        c.args([
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "dioscope",
-            "--",
-            "kernel",
-        ])
-        .arg(id)
-        .arg("--dir")
-        .arg(&dir)
-        .args(["--runs", &a.runs.to_string()])
-        .arg("--save")
-        .arg(&tmp_out);
+        // the binary built above, not `cargo run`: each observation
+        // written is embedded in the crate, and would rebuild it
+        let mut c = Command::new(&lab);
+        c.arg("kernel")
+            .arg(id)
+            .arg("--dir")
+            .arg(&dir)
+            .args(["--runs", &a.runs.to_string()])
+            .arg("--save")
+            .arg(&tmp_out);
         if let Some(j) = a.jitter_us {
             c.args(["--jitter-us", &j.to_string()]);
         }
