@@ -985,7 +985,7 @@ impl<'a> Observer<'a> {
             Decision::Holds
         } else {
             Decision::Unknown(
-                "data may have been lost when fsync returned, and written again since",
+                "data may have been lost before fsync returned (or after), and written again since: errseq still reports such a loss",
             )
         }
     }
@@ -1161,6 +1161,28 @@ mod tests {
         assert_eq!(obs.decide(Outcome::UnreportedLoss), Decision::Holds);
     }
 
+    /// B's fault dirties page 2 with its old data (zero) before B's store,
+    /// during A's direct write: when A returns, page 2 keeps zero (lost),
+    /// then B's store lands. The fsync's -EIO reports that loss (errseq),
+    /// so it is not spurious, and an observer, who never saw the zero in
+    /// between, cannot call it spurious either.
+    #[test]
+    fn an_eio_after_a_loss_written_over_is_not_called_spurious() {
+        let text = "title = \"t\"\n[setup]\nfs = \"ext4\"\npages = 3\non_disk = \"hole\"\ncached = \"0,1\"\nwrite_cache = true\n[[task]]\nname = \"A\"\nops = [\"write 1-2 direct\", \"read 0 direct\", \"fsync\"]\n[[task]]\nname = \"B\"\nops = [\"mmap-write 2\", \"read 2\", \"mmap-read 1\"]\n";
+        let (sc, w) = run(text, "2020-no-stale-pagecache", 2659);
+        assert_eq!(w.fired() & Outcome::SpuriousEio.bit(), 0);
+        let h = from_model(&w);
+        assert_eq!(
+            h.calls.last().and_then(|c| c.ret.clone()),
+            Some(Returned::Err("-EIO".into()))
+        );
+        let obs = Observer::new(&sc, &h);
+        assert!(matches!(
+            obs.decide(Outcome::SpuriousEio),
+            Decision::Unknown(_)
+        ));
+    }
+
     const PARTIAL: &str = "title = \"t\"\n[setup]\npages = 2\n[[task]]\nname = \"A\"\nops = [\"write 0-1 bytes 100-4195\", \"read 0-1\"]\n";
 
     #[test]
@@ -1200,7 +1222,7 @@ mod tests {
             Observer::new(&sc, &h2).decide(Outcome::StaleRead),
             Decision::Holds
         );
-        // the unit A's write did not cover stays init: not lost
+        // page 1's first unit, which A's write covered, ending as init: lost
         let mut h3 = h.clone();
         h3.end.as_mut().unwrap().content[1][0] = Seen::one(init);
         assert_eq!(
