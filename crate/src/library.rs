@@ -98,3 +98,10 @@ mod template_tests {
         }
     }
 }
+
+/// The kernel lab's observations of a bundled scenario
+/// (`scenarios/observed/ID.json`, written by `cargo xtask observe`), as
+/// plain data; [`crate::lab::observation::Observed::sentence`] says them.
+pub fn observed(id: &str) -> Option<&'static crate::lab::observation::Observed> {
+    crate::lab::observation::find(id)
+}

@@ -192,6 +192,8 @@ enum Cmd {
     Sweep(SweepArgs),
     /// Verdict matrix: each outcome under each preset (ALWAYS / SOMETIMES / NEVER, or bound), with witnesses.
     Matrix(MatrixArgs),
+    /// Run the scenario on this machine's kernel, beside the model (the kernel lab).
+    Kernel(KernelArgs),
     /// A lab question from the scenario library: predict, then check with -c.
     Quiz {
         /// Which question (any number; the same seed asks the same question).
@@ -201,6 +203,42 @@ enum Cmd {
         #[arg(short = 'c', long = "compute")]
         compute: bool,
     },
+}
+
+#[derive(clap::Args)]
+struct KernelArgs {
+    /// A scenario file, or the id of a bundled scenario.
+    file: String,
+    /// Where to make the file (default: a new directory under /tmp, removed after).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<String>,
+    /// Runs (default: 1,000 in stress mode, 1 with --schedule).
+    #[arg(long, value_name = "N")]
+    runs: Option<usize>,
+    /// The model's policy (default: the preset of the running kernel).
+    #[command(flatten)]
+    policy: PolicyArgs,
+    /// Sequential mode: whole ops in this order (task names, A:2 = two ops of A); the rest follow in declaration order.
+    #[arg(long, value_name = "TASKS")]
+    schedule: Option<String>,
+    /// Stress mode: each task waits a random delay of at most N microseconds after the start barrier (log-uniform from 1 µs, or none).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    jitter_us: u64,
+    /// Seed of the random delays and of the data's tags.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// A run (sequentially: an op) that takes longer than this many seconds is a hang.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    timeout: f64,
+    /// Bound the model's exploration (distinct states); 0 = no bound.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_STATES)]
+    max_states: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Also write the observation file (what `cargo xtask observe` keeps in scenarios/observed/).
+    #[arg(long, value_name = "FILE")]
+    save: Option<String>,
 }
 
 /// Explorations stop here unless told otherwise: a large scenario would
@@ -411,13 +449,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 secs,
             );
             out.stats.peak_rss_bytes = dioscope::explore_report::peak_rss();
+            let obs = observed_for(&file, &sc);
             if json {
-                outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&out).expect("serialises")
-                );
+                let mut v = serde_json::to_value(&out).expect("serialises");
+                if let (Some(o), Some(map)) = (obs, v.as_object_mut()) {
+                    map.insert("observed".into(), observed_json(o));
+                }
+                outln!("{}", serde_json::to_string_pretty(&v).expect("serialises"));
             } else {
                 out!("{}", out.text());
+                if let Some(o) = obs {
+                    out!("{}", observed_text(o, &out));
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -426,6 +469,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Cmd::Link(a) => link(a),
         Cmd::Sweep(a) => sweep(a),
         Cmd::Matrix(a) => matrix(a),
+        Cmd::Kernel(args) => kernel(args),
     }
 }
 
@@ -708,4 +752,315 @@ fn quiz(seed: u64, compute: bool) -> Result<ExitCode, String> {
         outln!("\n(run again with -c to see the answer)");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The kernel lab's observation of this scenario, if it is a bundled one
+/// and the observation was made on its text.
+fn observed_for(
+    file: &str,
+    sc: &Scenario,
+) -> Option<&'static dioscope::lab::observation::Observed> {
+    let id = Path::new(file).file_stem()?.to_str()?;
+    dioscope::library::observed(id).filter(|o| o.is_for(&sc.source))
+}
+
+fn observed_text(
+    o: &dioscope::lab::observation::Observed,
+    out: &dioscope::explore_report::ExploreOut,
+) -> String {
+    let mut s = format!(
+        "\nOn the kernel (scenarios/observed/{}.json: {}, {} runs; mount options {}):\n",
+        o.scenario,
+        o.env(),
+        dioscope::lab::report::thousands(o.runs),
+        o.mount_options
+    );
+    let other = out.preset != o.preset || !out.set.is_empty();
+    if other {
+        s += &format!(
+            "  (the verdicts here are {}'s; the kernel was compared with {}, whose verdicts then are in brackets)\n",
+            if out.set.is_empty() {
+                out.preset.clone()
+            } else {
+                format!("{} + {}", out.preset, out.set.join(", "))
+            },
+            o.preset
+        );
+    }
+    for v in &out.verdicts {
+        if let Some(oc) = dioscope::Outcome::parse(&v.outcome) {
+            let then = o
+                .outcomes
+                .iter()
+                .find(|x| x.0 == v.outcome)
+                .filter(|_| other)
+                .map(|x| format!("  [{}: {}]", o.preset, x.4))
+                .unwrap_or_default();
+            s += &format!(
+                "  {:<18} {:<10} {}{then}\n",
+                v.outcome,
+                v.verdict.to_uppercase(),
+                o.sentence(oc)
+            );
+        }
+    }
+    for d in o.disagreements {
+        s += &format!("  DISAGREED when observed: {d}\n");
+    }
+    s
+}
+
+fn observed_json(o: &dioscope::lab::observation::Observed) -> serde_json::Value {
+    serde_json::json!({
+        "file": format!("scenarios/observed/{}.json", o.scenario),
+        "kernel": o.kernel,
+        "fs": o.fs,
+        "mount_options": o.mount_options,
+        "runs": o.runs,
+        "outcomes": dioscope::Outcome::ALL.iter().map(|oc| serde_json::json!({
+            "outcome": oc.name(),
+            "seen": o.seen(*oc),
+            "sentence": o.sentence(*oc),
+        })).collect::<Vec<_>>(),
+        "disagreements": o.disagreements,
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn kernel(a: KernelArgs) -> Result<ExitCode, String> {
+    use dioscope::lab::{host, kernel as lab, plan, report, stepper};
+    let sc = load(&a.file)?;
+    let id = Path::new(&a.file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(&a.file)
+        .to_string();
+    let release = host::kernel_release();
+    let preset = match a.policy.preset.clone() {
+        Some(p) => p,
+        None => plan::preset_for_release(&release)
+            .ok_or_else(|| {
+                format!("error: no preset models kernel {release}\n  = hint: choose one with --preset (`dioscope list`)")
+            })?
+            .to_string(),
+    };
+    let spec = RunSpec {
+        preset: Some(preset.clone()),
+        set: a.policy.set.clone(),
+        schedule: String::new(),
+        seed: None,
+    };
+    let policy = spec.policy(&sc).map_err(|e| format!("error: {e}"))?;
+    let runs = a
+        .runs
+        .unwrap_or(if a.schedule.is_some() { 1 } else { 1000 });
+    if runs == 0 || runs > 10_000_000 {
+        return Err(format!("error: --runs {runs}: give 1 to 10,000,000"));
+    }
+    if !(a.timeout > 0.0 && a.timeout <= 86_400.0) {
+        return Err(format!(
+            "error: --timeout {}: give more than 0 and at most 86,400 seconds",
+            a.timeout
+        ));
+    }
+    if a.jitter_us > 1_000_000 {
+        return Err(format!(
+            "error: --jitter-us {}: at most 1,000,000",
+            a.jitter_us
+        ));
+    }
+    let order = match &a.schedule {
+        None => None,
+        Some(text) => {
+            Some(stepper::Order::parse(&sc, text).map_err(|e| format!("error: --schedule: {e}"))?)
+        }
+    };
+    // where
+    let tmp;
+    let dir = match &a.dir {
+        Some(d) => {
+            let p = std::path::PathBuf::from(d);
+            if !p.is_dir() {
+                return Err(format!("error: --dir {d}: not a directory"));
+            }
+            p
+        }
+        None => {
+            tmp = host::TempDir::new(Path::new("/tmp")).map_err(|e| format!("error: {e}"))?;
+            tmp.path.clone()
+        }
+    };
+    let fsi = host::fs_of(&dir).map_err(|e| format!("error: {e}"))?;
+    let env = report::Env {
+        kernel: release.clone(),
+        fs: fsi.fstype.clone(),
+        mount_options: fsi.options.clone(),
+        dir: dir.display().to_string(),
+    };
+    let mut warnings = plan::caveats(&sc);
+    if fsi.fstype != sc.setup.fs.name() {
+        warnings.insert(
+            0,
+            format!(
+                "the scenario models {}, but {} is {}: the model's verdicts are {}'s",
+                sc.setup.fs.name(),
+                dir.display(),
+                fsi.fstype,
+                sc.setup.fs.name()
+            ),
+        );
+    }
+    let set_strings = spec.set_strings();
+    let not_run = plan::not_runnable(&sc);
+    if !not_run.is_empty() {
+        let mut r = report::LabReport {
+            scenario: id,
+            title: sc.title.clone(),
+            scenario_fs: sc.setup.fs.name().into(),
+            preset,
+            set: set_strings,
+            env,
+            mode: if order.is_some() {
+                "sequential"
+            } else {
+                "stress"
+            }
+            .into(),
+            order: None,
+            runs: 0,
+            seed: a.seed,
+            jitter_us: a.jitter_us,
+            setup: plan::setup_words(&sc),
+            not_run,
+            warnings,
+            model_complete: false,
+            model_results: 0,
+            outcomes: Vec::new(),
+            results: Vec::new(),
+            combined: Vec::new(),
+            hangs: Vec::new(),
+            disagreements: Vec::new(),
+        };
+        r.warnings.clear();
+        if a.json {
+            outln!("{}", serde_json::to_string_pretty(&r).expect("serialises"));
+        } else {
+            out!("{}", r.text());
+        }
+        return Ok(ExitCode::from(3));
+    }
+    // the model's side
+    enum Model {
+        Stress(report::ModelSide),
+        Seq(report::SeqModel),
+    }
+    // the model's side (a panic of the model is its bug; the lab reports it
+    // rather than dying with it)
+    let model = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &order {
+        None => {
+            if !a.json {
+                eprintln!("exploring the model ({preset}) …");
+            }
+            Model::Stress(report::ModelSide::new(
+                &sc,
+                &policy,
+                &preset,
+                &set_strings,
+                bound(a.max_states),
+            ))
+        }
+        Some(o) => {
+            let mut w = dioscope::World::new(&sc, &policy);
+            let stuck = stepper::run_order(&mut w, o).err().map(|(s, _)| {
+                format!(
+                    "{}'s `{}` cannot finish: {}",
+                    sc.tasks[s.task as usize].name,
+                    sc.tasks[s.task as usize].ops[s.op as usize],
+                    s.why
+                )
+            });
+            Model::Seq(report::SeqModel {
+                values: report::model_values(&w),
+                fired: w.fired(),
+                stuck,
+            })
+        }
+    }))
+    .map_err(|_| {
+        "error: the model failed on this scenario (a bug of the model, not of the scenario: please report it)".to_string()
+    })?;
+    // the kernel's side
+    let cfg = lab::Config {
+        dir: dir.clone(),
+        runs,
+        seed: a.seed,
+        jitter: std::time::Duration::from_micros(a.jitter_us),
+        timeout: std::time::Duration::from_secs_f64(a.timeout),
+        order: order.clone(),
+    };
+    let mut tally = report::Tally::new(&sc);
+    let t0 = std::time::Instant::now();
+    let mut last = t0;
+    let quiet = a.json;
+    let sum = lab::run(&sc, &cfg, |i, h| {
+        tally.add(&sc, &h);
+        if !quiet && last.elapsed().as_secs_f64() > 2.0 {
+            last = std::time::Instant::now();
+            eprintln!("  … {} of {} runs", i + 1, runs);
+        }
+        true
+    })
+    .map_err(|e| format!("error: {e}"))?;
+    if let Some(h) = &sum.hang {
+        tally.hangs.push(h.clone());
+    }
+    if sum.setup_misses > 0 {
+        warnings.push(format!(
+            "in {} runs the page cache did not come out as the setup asks (a page would not leave or enter it)",
+            sum.setup_misses
+        ));
+    }
+    if sum.interrupted {
+        warnings.push(format!("interrupted after {} runs", sum.runs));
+    }
+    let meta = report::Meta {
+        id: &id,
+        env: &env,
+        mode: if order.is_some() {
+            "sequential"
+        } else {
+            "stress"
+        },
+        order: order.as_ref().map(|o| o.text(&sc)),
+        seed: a.seed,
+        jitter_us: a.jitter_us,
+        warnings,
+    };
+    let r = match &model {
+        Model::Stress(m) => report::compare(&sc, m, &tally, meta),
+        Model::Seq(m) => report::compare_sequential(&sc, m, &tally, &preset, &set_strings, meta),
+    };
+    if let Some(path) = &a.save {
+        let o = dioscope::lab::observation::Observation::of(&r, &sc.source);
+        let text = serde_json::to_string_pretty(&o).expect("serialises") + "\n";
+        std::fs::write(path, text).map_err(|e| format!("error: cannot write {path}: {e}"))?;
+    }
+    if a.json {
+        outln!("{}", serde_json::to_string_pretty(&r).expect("serialises"));
+    } else {
+        out!("{}", r.text());
+        eprintln!("({:.1} s)", t0.elapsed().as_secs_f64());
+    }
+    Ok(if sum.interrupted {
+        ExitCode::from(130)
+    } else if r.agrees() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn kernel(_: KernelArgs) -> Result<ExitCode, String> {
+    Err("error: the kernel lab runs on Linux only".into())
 }

@@ -13,6 +13,9 @@ commands:
   fuzz --minutes N   run the core's fuzz targets on new seeds for N minutes
                      (release build, a time limit per case); options:
                      --target scenario,op,link,engine  --start SEED
+  observe [...]      as root: run the kernel lab on every bundled scenario
+                     on its filesystem, keep scenarios/observed/*.json
+                     (`cargo xtask observe --help`)
   help               this message
 
 Tools are installed on first use, at pinned versions, into .tools/.";
@@ -23,9 +26,15 @@ pub const DEFAULT_PORT: u16 = 8080;
 pub enum Command {
     Help,
     Build,
-    Serve { port: u16 },
+    Serve {
+        port: u16,
+    },
     Test,
     Fuzz(crate::fuzz::FuzzArgs),
+    /// `observe` and its own arguments (observe.rs parses them).
+    Observe {
+        args: Vec<String>,
+    },
 }
 
 /// Parses the arguments after `cargo xtask`.
@@ -43,6 +52,9 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         "test" => no_args(Command::Test),
         "serve" => parse_serve(rest),
         "fuzz" => crate::fuzz::parse(rest).map(Command::Fuzz),
+        "observe" => Ok(Command::Observe {
+            args: rest.to_vec(),
+        }),
         other => Err(format!("unknown command `{other}`")),
     }
 }

@@ -9,6 +9,7 @@
 mod cli;
 mod dist;
 mod fuzz;
+mod observe;
 mod proc;
 mod serve;
 mod system;
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         Command::Serve { port } => serve::serve_command(port).map(|()| true),
         Command::Test => test::test_command(),
         Command::Fuzz(a) => fuzz::fuzz_command(&a),
+        Command::Observe { args } => observe::observe_command(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
