@@ -29,3 +29,16 @@ fn unknown_names_stay_as_written() {
     );
     assert_eq!(text_of("&copy"), "&copy");
 }
+
+#[test]
+fn only_strikethrough_is_built_in_and_it_still_works() {
+    // vendor/pulldown-cmark without its `extensions` feature: the options
+    // the app never passes are compiled out (DIOSCOPE-PATCH.md)
+    use pulldown_cmark::{Options, Tag};
+    let md = "~~gone~~\n\n| a | b |\n|---|---|\n| 1 | 2 |\n";
+    let all = Parser::new_ext(md, Options::all()).collect::<Vec<_>>();
+    assert!(all
+        .iter()
+        .any(|e| matches!(e, Event::Start(Tag::Strikethrough))));
+    assert!(!all.iter().any(|e| matches!(e, Event::Start(Tag::Table(_)))));
+}

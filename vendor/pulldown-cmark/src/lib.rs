@@ -736,8 +736,24 @@ bitflags::bitflags! {
     }
 }
 
+/// dioscope patch (DIOSCOPE-PATCH.md): the extensions this build can
+/// parse. Without the `extensions` feature only strikethrough is compiled
+/// in: the parser's checks of any other option are constant false, so
+/// their code is left out of the binary (the web app passes only
+/// `ENABLE_STRIKETHROUGH`).
+#[cfg(feature = "extensions")]
+const BUILT: Options = Options::all();
+#[cfg(not(feature = "extensions"))]
+const BUILT: Options = Options::ENABLE_STRIKETHROUGH;
+
 impl Options {
+    /// `contains`, for an option this build can parse.
+    #[inline(always)]
+    pub(crate) fn enabled(&self, f: Options) -> bool {
+        BUILT.contains(f) && self.contains(f)
+    }
+
     pub(crate) fn has_gfm_footnotes(&self) -> bool {
-        self.contains(Options::ENABLE_FOOTNOTES) && !self.contains(Options::ENABLE_OLD_FOOTNOTES)
+        self.enabled(Options::ENABLE_FOOTNOTES) && !self.enabled(Options::ENABLE_OLD_FOOTNOTES)
     }
 }
