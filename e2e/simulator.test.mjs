@@ -524,3 +524,23 @@ test('time to interactive of a scenario page', async () => {
   await close(tab);
 });
 
+
+test('the kernel lab\'s observations sit beside the verdicts (issue 14)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const obs = JSON.parse(readFileSync(new URL(`../scenarios/observed/${THREAD}.json`, import.meta.url), 'utf8'));
+  const tab = await openScenario(THREAD);
+  const { page } = tab;
+  await explore(page);
+  await waitFor(tab, '[data-testid=observed]');
+  const head = await page.textContent('[data-testid=observed] p');
+  assert.match(head, new RegExp(`Linux 6\\.18, ${obs.fs}`));
+  assert.match(head, new RegExp(`beside ${obs.preset}'s verdicts`));
+  const runs = obs.runs.toLocaleString('en-US');
+  for (const o of obs.outcomes) {
+    const line = await page.textContent(`[data-testid=observed] li[data-outcome=${o.outcome}]`);
+    if (!o.observable) assert.match(line, /not observable on the kernel/);
+    else if (o.seen === 0) assert.match(line, new RegExp(`not seen in ${runs} runs`));
+    else assert.match(line, new RegExp(`seen in ${o.seen.toLocaleString('en-US')} of ${runs} runs`));
+  }
+  await close(tab);
+});

@@ -105,3 +105,14 @@ mod template_tests {
 pub fn observed(id: &str) -> Option<&'static crate::lab::observation::Observed> {
     crate::lab::observation::find(id)
 }
+
+pub use crate::lab::observation::Observed;
+
+/// The kernel lab's observation of the scenario whose text is `source`:
+/// only a bundled scenario's own text has one (an edited copy does not,
+/// since the kernel never ran it).
+pub fn observed_for(source: &str) -> Option<&'static crate::lab::observation::Observed> {
+    crate::lab::observation::all()
+        .iter()
+        .find(|o| o.is_for(source))
+}

@@ -140,6 +140,19 @@ impl Observed {
         short_env(self.kernel, self.fs)
     }
 
+    /// What the sentences below it come from: "On the kernel: 20,000 runs
+    /// on Linux 6.18, xfs (mount options ...), beside linux-6.18's
+    /// verdicts".
+    pub fn heading(&self) -> String {
+        format!(
+            "On the kernel: {} runs of `dioscope kernel` on {} (mount options {}), beside {}'s verdicts",
+            super::report::thousands(self.runs),
+            self.env(),
+            self.mount_options,
+            self.preset
+        )
+    }
+
     /// Whether it was observed on this text of the scenario.
     pub fn is_for(&self, scenario_text: &str) -> bool {
         self.digest == digest(scenario_text)

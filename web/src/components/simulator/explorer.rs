@@ -26,11 +26,29 @@ pub struct ExplorePanel {
     node: NodeRef,
     /// Bring the panel into view after the next render.
     scroll: bool,
+    /// What the kernel lab saw running this scenario (bundled texts only).
+    observed: Option<&'static dioscope::library::Observed>,
 }
 
 /// Milliseconds as "123 ms" (integers only).
 fn ms(t: f64) -> String {
     format!("{} ms", t.max(0.0) as u64)
+}
+
+/// The kernel lab's observations beside the verdicts (issue 14): the
+/// core's sentences, and the preset the kernel was compared with.
+fn observed(o: &dioscope::library::Observed, report: &dioscope::explore::Report) -> Html {
+    let rows = report.verdicts.iter().map(|v| {
+        html! {
+            <li data-outcome={v.outcome.name()}><span class="o-name">{v.outcome.name()}</span>{" "}{o.sentence(v.outcome)}</li>
+        }
+    });
+    html! {
+        <div class="observed" data-testid="observed">
+            <p>{o.heading()}</p>
+            <ul>{ for rows }</ul>
+        </div>
+    }
 }
 
 fn next_slice(link: &Scope<Simulator>) {
@@ -58,6 +76,7 @@ impl ExplorePanel {
         match msg {
             ExploreMsg::Start => {
                 self.invalidate();
+                self.observed = dioscope::library::observed_for(&sim.sc.source);
                 self.exploring = Some(Exploration::start(sim, browser::now()));
                 self.scroll = true;
                 next_slice(link);
@@ -130,6 +149,7 @@ impl ExplorePanel {
                     {ms(x.ms)}{how}
                 </p>
                 { verdicts(&x.report, &link.callback(Msg::OpenWitness)) }
+                { self.observed.map(|o| observed(o, &x.report)).unwrap_or_default() }
             </div>
         }
     }
