@@ -108,11 +108,8 @@ pub fn observed(id: &str) -> Option<&'static crate::lab::observation::Observed> 
 
 pub use crate::lab::observation::Observed;
 
-/// The kernel lab's observation of the scenario whose text is `source`:
-/// only a bundled scenario's own text has one (an edited copy does not,
-/// since the kernel never ran it).
-pub fn observed_for(source: &str) -> Option<&'static crate::lab::observation::Observed> {
-    crate::lab::observation::all()
-        .iter()
-        .find(|o| o.is_for(source))
+/// The kernel lab's observation of a scenario with these tasks and setup
+/// (a copy whose ops were edited has none: the kernel never ran them).
+pub fn observed_for(sc: &crate::Scenario) -> Option<&'static crate::lab::observation::Observed> {
+    crate::lab::observation::all().iter().find(|o| o.is_for(sc))
 }

@@ -761,7 +761,7 @@ fn observed_for(
     sc: &Scenario,
 ) -> Option<&'static dioscope::lab::observation::Observed> {
     let id = Path::new(file).file_stem()?.to_str()?;
-    dioscope::library::observed(id).filter(|o| o.is_for(&sc.source))
+    dioscope::library::observed(id).filter(|o| o.is_for(sc))
 }
 
 fn observed_text(
@@ -1041,7 +1041,7 @@ fn kernel(a: KernelArgs) -> Result<ExitCode, String> {
         Model::Seq(m) => report::compare_sequential(&sc, m, &tally, &preset, &set_strings, meta),
     };
     if let Some(path) = &a.save {
-        let o = dioscope::lab::observation::Observation::of(&r, &sc.source);
+        let o = dioscope::lab::observation::Observation::of(&r, &sc);
         let text = serde_json::to_string_pretty(&o).expect("serialises") + "\n";
         std::fs::write(path, text).map_err(|e| format!("error: cannot write {path}: {e}"))?;
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::report::{seen_in, short_env, LabReport};
 use crate::outcome::Outcome;
+use crate::scenario::Scenario;
 
 /// One observation file, as written (`scenarios/observed/ID.json`).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -55,10 +56,10 @@ pub struct ObservedResult {
 }
 
 impl Observation {
-    pub fn of(report: &LabReport, scenario_text: &str) -> Observation {
+    pub fn of(report: &LabReport, sc: &Scenario) -> Observation {
         Observation {
             scenario: report.scenario.clone(),
-            digest: digest(scenario_text),
+            digest: digest(sc),
             kernel: report.env.kernel.clone(),
             fs: report.env.fs.clone(),
             mount_options: report.env.mount_options.clone(),
@@ -93,8 +94,40 @@ impl Observation {
     }
 }
 
-/// FNV-1a (64 bits) of a scenario's text, in hex.
-pub fn digest(text: &str) -> String {
+/// FNV-1a (64 bits), in hex, of what the kernel runs: the setup, the
+/// `[policy]` overrides and the tasks' ops. Not of the title, the about
+/// text, the references, the expectations, the story or the scenario's
+/// default preset: editing those keeps an observation of thousands of
+/// kernel runs, while changing an op or the setup discards it.
+pub fn digest(sc: &Scenario) -> String {
+    let s = &sc.setup;
+    let mut text = format!(
+        "fs={} pages={} size={} on_disk={} cached={:#x} write_cache={} flusher={} reclaim={} dax={} poisoned={:#x}\n",
+        s.fs.name(),
+        s.pages,
+        s.size,
+        s.on_disk.name(),
+        s.cached,
+        s.write_cache,
+        s.flusher,
+        s.reclaim,
+        s.dax,
+        s.poisoned
+    );
+    for (k, v) in &sc.policy {
+        text += &format!("set {k}={v}\n");
+    }
+    for t in &sc.tasks {
+        text += &format!(
+            "task {}{}:",
+            t.name,
+            if t.template { " (template)" } else { "" }
+        );
+        for op in &t.ops {
+            text += &format!(" {op};");
+        }
+        text += "\n";
+    }
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h ^= u64::from(b);
@@ -153,9 +186,9 @@ impl Observed {
         )
     }
 
-    /// Whether it was observed on this text of the scenario.
-    pub fn is_for(&self, scenario_text: &str) -> bool {
-        self.digest == digest(scenario_text)
+    /// Whether the kernel ran this scenario's setup and tasks.
+    pub fn is_for(&self, sc: &Scenario) -> bool {
+        self.digest == digest(sc)
     }
 
     /// Runs where the outcome was seen, if it is observable.
@@ -209,13 +242,38 @@ mod tests {
                 assert!(seen + undecided <= o.runs);
                 assert!(crate::Verdict::parse(model).is_some(), "{model}");
             }
-            // it was run on this text (re-run `cargo xtask observe` after editing a scenario)
+            // it was run on these tasks (re-run `cargo xtask observe` after changing them)
+            let sc = b.parse().expect("a bundled scenario parses");
             assert!(
-                o.is_for(b.text),
-                "scenarios/observed/{}.json is for an older text of the scenario",
+                o.is_for(&sc),
+                "scenarios/observed/{}.json is for other tasks or setup than the scenario has now",
                 o.scenario
             );
         }
+    }
+
+    #[test]
+    fn an_observation_is_of_the_tasks_and_setup_not_of_the_prose() {
+        let b = crate::library::find("dio-write-vs-mmap-store").unwrap();
+        let sc = b.parse().unwrap();
+        let o = crate::library::observed_for(&sc).expect("observed");
+        // the title, the about text and an expectation change: still it
+        let prose = b
+            .text
+            .replacen("title = \"", "title = \"Edited: ", 1)
+            .replacen("about = \"\"\"", "about = \"\"\"\nA new first line.", 1)
+            + "\n[[expect]]\noutcome = \"deadlock\"\nverdict = \"never\"\n";
+        let edited = crate::scenario::parse("x.toml", &prose).unwrap();
+        assert!(o.is_for(&edited));
+        // an op changes: the kernel never ran that
+        let ops = b.text.replacen(
+            "ops = [\"mmap-write 1\"]",
+            "ops = [\"mmap-write 1\", \"mmap-read 0\"]",
+            1,
+        );
+        let other = crate::scenario::parse("x.toml", &ops).unwrap();
+        assert_ne!(other.tasks, sc.tasks);
+        assert!(!o.is_for(&other));
     }
 
     #[test]

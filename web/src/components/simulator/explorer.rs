@@ -76,7 +76,7 @@ impl ExplorePanel {
         match msg {
             ExploreMsg::Start => {
                 self.invalidate();
-                self.observed = dioscope::library::observed_for(&sim.sc.source);
+                self.observed = dioscope::library::observed_for(&sim.sc);
                 self.exploring = Some(Exploration::start(sim, browser::now()));
                 self.scroll = true;
                 next_slice(link);
