@@ -26,65 +26,8 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
             w.fire(Outcome::MisdirectedWrite, why);
         }
     }
-    // What a completed write did to the device, for the step's note.
-    let landed = |w: &World| {
-        let cache = if w.st.write_cache && !bio.fua {
-            " (volatile cache)"
-        } else {
-            ""
-        };
-        format!("block {} ← {}{cache}", bio.block, w.st.dlabel(p, bio.ver))
-    };
     match bio.kind {
-        BioKind::Writeback => {
-            let mut unwritten_converted = false;
-            if done.ok {
-                w.note(landed);
-                // ioend completion: unwritten extent conversion
-                if let Ext::Unwritten(b, _) = w.s.ext.get(p) {
-                    if b == bio.block {
-                        w.s.ext.set(p, Ext::Written(b));
-                        unwritten_converted = true;
-                        w.note(|_| format!("page {p}: unwritten → written"));
-                    }
-                }
-            } else {
-                super::writeback::mapping_set_error(w, crate::world::Errno::EIO.code());
-                w.note(|_| format!("write to block {} FAILED: mapping_set_error(-EIO) → wb_err; folio {p} stays clean", bio.block));
-            }
-            // folio_end_writeback()
-            let btrfs = w.st.fs == crate::fs::Fs::Btrfs;
-            if btrfs && w.s.cache.get(p).is_some() && !w.s.dev.queue_full() {
-                // btrfs: the ordered extent finishes later, in a worker
-                w.s.cache.get_mut(p).unwrap().set(ORDERED);
-                w.s.dev.submit(crate::device::Bio {
-                    kind: BioKind::OrderedFinish,
-                    block: bio.block,
-                    page: p,
-                    ver: bio.ver,
-                    fua: false,
-                    owner: bio.owner,
-                    op: bio.op,
-                });
-                w.note(|_| {
-                    format!("folio {p}: ordered extent pending (btrfs_finish_ordered_io queued)")
-                });
-            }
-            let converted = done.ok && unwritten_converted;
-            if let Some(f) = w.s.cache.get_mut(p) {
-                f.clear(WRITEBACK);
-                if f.has(DROPBEHIND)
-                    && super::invalidate::dropbehind_droppable(w, p)
-                    && w.st.fs.wb_end_in_task(converted)
-                {
-                    // folio_end_dropbehind(): RWF_DONTCACHE folios go once
-                    // clean, unmapped first if mapped
-                    super::invalidate::remove_folio(w, p);
-                    w.note(|_| format!("folio {p} dropped (dropbehind)"));
-                }
-            }
-            w.st.fs.names().wb_done
-        }
+        BioKind::Writeback => writeback_end_io(w, &bio, done),
         BioKind::ReadFolio => {
             if let Some(f) = w.s.cache.get_mut(p) {
                 if done.ok {
@@ -107,42 +50,7 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
             "folio_end_read"
         }
         BioKind::DioRead => dio_read_done(w, &bio, done),
-        BioKind::DioWrite => {
-            if done.ok {
-                w.note(landed);
-            } else {
-                let t = bio.owner.0;
-                if w.in_op(t, bio.op) {
-                    w.s.tasks[t as usize].dio_err = true;
-                }
-                w.note(|_| format!("write to block {} FAILED", bio.block));
-            }
-            if crate::locks::ordered_owner(w.s.locks.extent[p as usize]) == Some(bio.owner) {
-                // btrfs_finish_ordered_extent: btrfs_finish_ordered_io runs
-                // later, in a worker
-                w.s.dev.submit(crate::device::Bio {
-                    kind: BioKind::OrderedFinish,
-                    block: bio.block,
-                    page: p,
-                    ver: bio.ver,
-                    fua: true,
-                    owner: bio.owner,
-                    op: bio.op,
-                });
-                w.note(|_| {
-                    format!("ordered extent of page {p} pending (btrfs_finish_ordered_io queued)")
-                });
-            }
-            let t = bio.owner.0;
-            if w.s.tasks[t as usize].aio.op == bio.op + 1 {
-                super::direct_write::aio_bio_done(w, t, done.ok);
-            }
-            if super::dio::legacy_btrfs(w) == Some(true) {
-                "btrfs_endio_direct_write"
-            } else {
-                "iomap_dio_bio_end_io"
-            }
-        }
+        BioKind::DioWrite => dio_write_end_io(w, &bio, done),
         BioKind::Flush => {
             w.note(|_| "volatile write cache flushed to media".to_string());
             "blkdev_issue_flush: done"
@@ -176,6 +84,114 @@ pub fn dev_complete(w: &mut World, k: u8) -> &'static str {
             w.note(|_| "log write done: cache flushed, extent map and size committed".to_string());
             w.st.fs.names().log_done
         }
+    }
+}
+
+/// What a completed write did to the device, for the step's note.
+fn landed(w: &World, bio: &Bio) -> String {
+    let cache = if w.st.write_cache && !bio.fua {
+        " (volatile cache)"
+    } else {
+        ""
+    };
+    format!(
+        "block {} ← {}{cache}",
+        bio.block,
+        w.st.dlabel(bio.page, bio.ver)
+    )
+}
+
+/// A writeback bio completed: the ioend work (unwritten conversion or
+/// mapping_set_error), then folio_end_writeback().
+fn writeback_end_io(w: &mut World, bio: &Bio, done: Done) -> &'static str {
+    let p = bio.page;
+    let mut unwritten_converted = false;
+    if done.ok {
+        w.note(|w| landed(w, bio));
+        // ioend completion: unwritten extent conversion
+        if let Ext::Unwritten(b, _) = w.s.ext.get(p) {
+            if b == bio.block {
+                w.s.ext.set(p, Ext::Written(b));
+                unwritten_converted = true;
+                w.note(|_| format!("page {p}: unwritten → written"));
+            }
+        }
+    } else {
+        super::writeback::mapping_set_error(w, crate::world::Errno::EIO.code());
+        w.note(|_| {
+            format!(
+                "write to block {} FAILED: mapping_set_error(-EIO) → wb_err; folio {p} stays clean",
+                bio.block
+            )
+        });
+    }
+    // folio_end_writeback()
+    let btrfs = w.st.fs == crate::fs::Fs::Btrfs;
+    if btrfs && w.s.cache.get(p).is_some() && !w.s.dev.queue_full() {
+        // btrfs: the ordered extent finishes later, in a worker
+        w.s.cache.get_mut(p).unwrap().set(ORDERED);
+        w.s.dev.submit(crate::device::Bio {
+            kind: BioKind::OrderedFinish,
+            block: bio.block,
+            page: p,
+            ver: bio.ver,
+            fua: false,
+            owner: bio.owner,
+            op: bio.op,
+        });
+        w.note(|_| format!("folio {p}: ordered extent pending (btrfs_finish_ordered_io queued)"));
+    }
+    let converted = done.ok && unwritten_converted;
+    if let Some(f) = w.s.cache.get_mut(p) {
+        f.clear(WRITEBACK);
+        if f.has(DROPBEHIND)
+            && super::invalidate::dropbehind_droppable(w, p)
+            && w.st.fs.wb_end_in_task(converted)
+        {
+            // folio_end_dropbehind(): RWF_DONTCACHE folios go once
+            // clean, unmapped first if mapped
+            super::invalidate::remove_folio(w, p);
+            w.note(|_| format!("folio {p} dropped (dropbehind)"));
+        }
+    }
+    w.st.fs.names().wb_done
+}
+
+/// A direct write's bio completed; on btrfs its ordered extent finishes
+/// later, and an AIO write's last bio completes the iocb.
+fn dio_write_end_io(w: &mut World, bio: &Bio, done: Done) -> &'static str {
+    let p = bio.page;
+    if done.ok {
+        w.note(|w| landed(w, bio));
+    } else {
+        let t = bio.owner.0;
+        if w.in_op(t, bio.op) {
+            w.s.tasks[t as usize].dio_err = true;
+        }
+        w.note(|_| format!("write to block {} FAILED", bio.block));
+    }
+    if crate::locks::ordered_owner(w.s.locks.extent[p as usize]) == Some(bio.owner) {
+        // btrfs_finish_ordered_extent: btrfs_finish_ordered_io runs
+        // later, in a worker
+        w.s.dev.submit(crate::device::Bio {
+            kind: BioKind::OrderedFinish,
+            block: bio.block,
+            page: p,
+            ver: bio.ver,
+            fua: true,
+            owner: bio.owner,
+            op: bio.op,
+        });
+        w.note(|_| format!("ordered extent of page {p} pending (btrfs_finish_ordered_io queued)"));
+    }
+    let t = bio.owner.0;
+    if w.s.tasks[t as usize].aio.op == bio.op + 1 {
+        super::direct_write::aio_bio_done(w, t, done.ok);
+    }
+    if super::dio::legacy_btrfs(w) == Some(true) {
+        "btrfs_endio_direct_write"
+    } else {
+        "iomap_dio_bio_end_io"
     }
 }
 

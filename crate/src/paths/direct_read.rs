@@ -255,125 +255,17 @@ impl DioRead {
                 };
                 (name, self.start(w, t))
             }
-            Pc::Flush => match self.flush.step(w, me) {
-                (n, Sub::Running) => (n, Progress::Continue),
-                (n, Sub::Done(())) => {
-                    // kiocb_write_and_wait() returns filemap_check_errors()
-                    if check_as_eio(w) {
-                        return (n, self.fail(w, t, Errno::EIO));
-                    }
-                    if w.st.policy.dio_read_invalidate == DioReadInvalidate::Yes && !self.legacy {
-                        self.inval = Inval::new(self.lo, self.hi);
-                        self.pc = Pc::Inval;
-                    } else {
-                        self.pc = Pc::Begin;
-                    }
-                    (n, Progress::Continue)
-                }
-            },
-            Pc::Inval => match self.inval.step(w) {
-                (n, Sub::Running) => (n, Progress::Continue),
-                (n, Sub::Done(failed)) => {
-                    if failed {
-                        match w.st.policy.dio_pre_invalidate_fail {
-                            DioPreInvalidateFail::Ignore => {
-                                w.note(|_| "invalidation failed; ignored".to_string())
-                            }
-                            DioPreInvalidateFail::WarnEio => warn_stale_pagecache(w),
-                            DioPreInvalidateFail::Fail => {
-                                return (n, self.fail(w, t, Errno::EBUSY))
-                            }
-                            DioPreInvalidateFail::NoStalePagecache
-                                if w.st.fs != crate::fs::Fs::Btrfs =>
-                            {
-                                warn_stale_pagecache(w)
-                            }
-                            DioPreInvalidateFail::ReturnZero if w.st.fs != crate::fs::Fs::Btrfs => {
-                                // xfs and ext4 return the 0 to the caller
-                                dio::release_all(w, t);
-                                w.note(|_| {
-                                    "iomap_dio_rw returns 0: the read returns 0 bytes".to_string()
-                                });
-                                return (n, Progress::Return(Ret::Pages(0)));
-                            }
-                            DioPreInvalidateFail::FallbackBuffered
-                            | DioPreInvalidateFail::ReturnZero
-                            | DioPreInvalidateFail::NoStalePagecache => {
-                                self.served = w.s.cache.present(self.lo, self.hi);
-                                w.note(|_| {
-                                    "pages still cached are read through the cache".to_string()
-                                });
-                            }
-                        }
-                    }
-                    self.pc = Pc::Begin;
-                    (n, Progress::Continue)
-                }
-            },
+            Pc::Flush => self.kiocb_write_and_wait(w, t),
+            Pc::Inval => self.read_invalidate(w, t),
             Pc::Coherency => {
                 self.served = dio::coherency_enter(w, t, self.lo, self.hi);
                 self.pc = Pc::Begin;
                 ("iomap_dio_rw: DIO-in-progress", Progress::Continue)
             }
-            Pc::Begin => {
-                dio::dio_begin(w, t);
-                let name = if self.legacy {
-                    "btrfs_get_blocks_direct"
-                } else {
-                    w.st.fs.names().dio_read_iomap_begin
-                };
-                if w.st.fs.dio_read_delalloc_is_eio(w.st.policy.kernel) {
-                    if let Some(p) = (self.lo..=self.hi).find(|&p| {
-                        self.served & (1 << p) == 0 && matches!(w.s.ext.get(p), Ext::Delalloc(_))
-                    }) {
-                        w.note(|_| format!("page {p} is delalloc after the flush: \"Direct I/O collision with buffered writes!\" → -EIO"));
-                        return (name, self.fail(w, t, Errno::EIO));
-                    }
-                }
-                w.note(|w| {
-                    let kinds: Vec<String> = (self.lo..=self.hi)
-                        .map(|p| format!("{p}:{}", w.s.ext.get(p).kind()))
-                        .collect();
-                    format!("inode_dio_begin; mapping {}", kinds.join(" "))
-                });
-                self.pc = Pc::Submit;
-                (name, Progress::Continue)
-            }
+            Pc::Begin => self.inode_dio_begin(w, t),
             Pc::Submit => self.submit(w, t),
             Pc::GupFault => self.gup_fault(w, t),
-            Pc::Wait => {
-                let err = w.s.tasks[t as usize].dio_err;
-                let name = if self.legacy {
-                    "dio_complete"
-                } else {
-                    "iomap_dio_complete"
-                };
-                if self.partial && !err && self.retried_at != Some(self.cur) {
-                    // IOMAP_DIO_PARTIAL: btrfs_direct_read faults the rest
-                    // of the buffer in, still holding the inode lock, and
-                    // retries
-                    dio::release_for_retry(w, t);
-                    self.retried_at = Some(self.cur);
-                    let u = user_page(self.into.unwrap(), self.base, self.cur);
-                    w.note(|_| format!("short read; fault_in_iov_iter_writeable(user page {u}) with the inode still locked, then retry from page {}", self.cur));
-                    self.fault = Fault::new(u, true).private(self.private);
-                    self.pc = Pc::Retry;
-                    return (name, Progress::Continue);
-                }
-                dio::release_all(w, t);
-                if err {
-                    return (name, Progress::Return(Ret::Err(Errno::EIO)));
-                }
-                if self.partial {
-                    w.note(|_| {
-                        "no progress since the last retry: finish with a buffered read".to_string()
-                    });
-                    self.pc = Pc::Buffered;
-                    return (name, Progress::Continue);
-                }
-                w.note(|_| "inode_dio_end; unpin; unlock".to_string());
-                (name, Progress::Return(Ret::Pages(self.hi - self.base + 1)))
-            }
+            Pc::Wait => self.dio_complete(w, t),
             Pc::Buffered => self.buffered(w, t),
             Pc::BufferedFault => match self.fault.step(w, me) {
                 (n, Sub::Running) => (n, Progress::Continue),
@@ -402,6 +294,129 @@ impl DioRead {
                 }
             },
         }
+    }
+
+    /// kiocb_write_and_wait(): dirty pages over the range go to the device
+    /// first, so that the read sees what the cache held.
+    fn kiocb_write_and_wait(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        let me = Holder(t);
+        match self.flush.step(w, me) {
+            (n, Sub::Running) => (n, Progress::Continue),
+            (n, Sub::Done(())) => {
+                // kiocb_write_and_wait() returns filemap_check_errors()
+                if check_as_eio(w) {
+                    return (n, self.fail(w, t, Errno::EIO));
+                }
+                if w.st.policy.dio_read_invalidate == DioReadInvalidate::Yes && !self.legacy {
+                    self.inval = Inval::new(self.lo, self.hi);
+                    self.pc = Pc::Inval;
+                } else {
+                    self.pc = Pc::Begin;
+                }
+                (n, Progress::Continue)
+            }
+        }
+    }
+
+    /// The invalidation before the read that `dio_read_invalidate` asks for,
+    /// and what its failure does (`dio_pre_invalidate_fail`).
+    fn read_invalidate(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        match self.inval.step(w) {
+            (n, Sub::Running) => (n, Progress::Continue),
+            (n, Sub::Done(failed)) => {
+                if failed {
+                    match w.st.policy.dio_pre_invalidate_fail {
+                        DioPreInvalidateFail::Ignore => {
+                            w.note(|_| "invalidation failed; ignored".to_string())
+                        }
+                        DioPreInvalidateFail::WarnEio => warn_stale_pagecache(w),
+                        DioPreInvalidateFail::Fail => return (n, self.fail(w, t, Errno::EBUSY)),
+                        DioPreInvalidateFail::NoStalePagecache
+                            if w.st.fs != crate::fs::Fs::Btrfs =>
+                        {
+                            warn_stale_pagecache(w)
+                        }
+                        DioPreInvalidateFail::ReturnZero if w.st.fs != crate::fs::Fs::Btrfs => {
+                            // xfs and ext4 return the 0 to the caller
+                            dio::release_all(w, t);
+                            w.note(|_| {
+                                "iomap_dio_rw returns 0: the read returns 0 bytes".to_string()
+                            });
+                            return (n, Progress::Return(Ret::Pages(0)));
+                        }
+                        DioPreInvalidateFail::FallbackBuffered
+                        | DioPreInvalidateFail::ReturnZero
+                        | DioPreInvalidateFail::NoStalePagecache => {
+                            self.served = w.s.cache.present(self.lo, self.hi);
+                            w.note(|_| "pages still cached are read through the cache".to_string());
+                        }
+                    }
+                }
+                self.pc = Pc::Begin;
+                (n, Progress::Continue)
+            }
+        }
+    }
+
+    /// inode_dio_begin() and ->iomap_begin: map the range; some kernels
+    /// refuse a delalloc extent left after the flush.
+    fn inode_dio_begin(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        dio::dio_begin(w, t);
+        let name = if self.legacy {
+            "btrfs_get_blocks_direct"
+        } else {
+            w.st.fs.names().dio_read_iomap_begin
+        };
+        if w.st.fs.dio_read_delalloc_is_eio(w.st.policy.kernel) {
+            if let Some(p) = (self.lo..=self.hi).find(|&p| {
+                self.served & (1 << p) == 0 && matches!(w.s.ext.get(p), Ext::Delalloc(_))
+            }) {
+                w.note(|_| format!("page {p} is delalloc after the flush: \"Direct I/O collision with buffered writes!\" → -EIO"));
+                return (name, self.fail(w, t, Errno::EIO));
+            }
+        }
+        w.note(|w| {
+            let kinds: Vec<String> = (self.lo..=self.hi)
+                .map(|p| format!("{p}:{}", w.s.ext.get(p).kind()))
+                .collect();
+            format!("inode_dio_begin; mapping {}", kinds.join(" "))
+        });
+        self.pc = Pc::Submit;
+        (name, Progress::Continue)
+    }
+
+    /// iomap_dio_complete() (dio_complete() on legacy btrfs), all bios done:
+    /// return, or on btrfs retry a short read once the buffer is faulted in.
+    fn dio_complete(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        let err = w.s.tasks[t as usize].dio_err;
+        let name = if self.legacy {
+            "dio_complete"
+        } else {
+            "iomap_dio_complete"
+        };
+        if self.partial && !err && self.retried_at != Some(self.cur) {
+            // IOMAP_DIO_PARTIAL: btrfs_direct_read faults the rest
+            // of the buffer in, still holding the inode lock, and
+            // retries
+            dio::release_for_retry(w, t);
+            self.retried_at = Some(self.cur);
+            let u = user_page(self.into.unwrap(), self.base, self.cur);
+            w.note(|_| format!("short read; fault_in_iov_iter_writeable(user page {u}) with the inode still locked, then retry from page {}", self.cur));
+            self.fault = Fault::new(u, true).private(self.private);
+            self.pc = Pc::Retry;
+            return (name, Progress::Continue);
+        }
+        dio::release_all(w, t);
+        if err {
+            return (name, Progress::Return(Ret::Err(Errno::EIO)));
+        }
+        if self.partial {
+            w.note(|_| "no progress since the last retry: finish with a buffered read".to_string());
+            self.pc = Pc::Buffered;
+            return (name, Progress::Continue);
+        }
+        w.note(|_| "inode_dio_end; unpin; unlock".to_string());
+        (name, Progress::Return(Ret::Pages(self.hi - self.base + 1)))
     }
 
     /// iomap_dio_rw() from the top, i_rwsem held: EOF checks, then the

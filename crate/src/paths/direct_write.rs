@@ -366,55 +366,7 @@ impl DioWrite {
     fn step_inner(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
         let me = Holder(t);
         match self.pc {
-            Pc::Lock => {
-                let excl = w.s.locks.i_rwsem.held_by(me) == Some(Mode::Excl);
-                let names = w.st.fs.names();
-                let relocks = !self.legacy && w.st.fs.btrfs_dio_write_relocks(w.st.policy.kernel);
-                let name = if self.legacy || relocks {
-                    "btrfs_file_write_iter: inode_lock"
-                } else if excl {
-                    names.ilock_excl
-                } else {
-                    names.ilock_shared
-                };
-                if !self.legacy && w.st.fs.dio_write_goes_buffered(w.st.policy.kernel) {
-                    // btrfs_direct_write: "if the inode requires data
-                    // checksum, just fallback to buffered IO"
-                    w.note(|_| {
-                        "the file has data checksums: btrfs writes it through the page cache"
-                            .to_string()
-                    });
-                    return (name, self.fall_back(w, t, ""));
-                }
-                if w.st.fs == Fs::Xfs && !excl && self.lo > w.s.i_size {
-                    // xfs_file_write_checks(): the gap between EOF and the
-                    // write must be zeroed, which needs the IOLOCK exclusive
-                    w.s.locks.i_rwsem.release(me);
-                    w.note(|w| {
-                        format!(
-                            "the write starts past EOF (page {}): drop the IOLOCK to retake it exclusive",
-                            w.s.i_size
-                        )
-                    });
-                    self.pc = Pc::Relock;
-                    return (name, Progress::Continue);
-                }
-                self.after_lock(w);
-                if relocks && self.hi < w.s.i_size {
-                    // btrfs_direct_IO (5.9, a43a67a2d715 and f85781fb505e):
-                    // "If the write DIO is beyond the EOF, we need update
-                    // the isize, but it is protected by i_mutex", so only a
-                    // write within i_size runs iomap_dio_rw() without it,
-                    // under down_read(dio_sem)
-                    w.s.locks.i_rwsem.release(me);
-                    self.unlocked = true;
-                    w.note(|_| {
-                        "within i_size: btrfs_direct_IO drops inode_lock; iomap_dio_rw runs under dio_sem (read)"
-                            .to_string()
-                    });
-                }
-                (name, Progress::Continue)
-            }
+            Pc::Lock => self.inode_locked(w, t),
             Pc::Relock => {
                 self.pc = if w.s.dio & !(1 << t) != 0 {
                     Pc::DioWait
@@ -427,23 +379,7 @@ impl DioWrite {
                 self.pc = Pc::ZeroEof;
                 ("inode_dio_wait", Progress::Continue)
             }
-            Pc::ZeroEof => {
-                // xfs_zero_range() over [EOF, write): holes and unwritten
-                // extents past EOF read as zeroes already: nothing to write
-                w.note(|w| {
-                    if self.lo > w.s.i_size {
-                        format!(
-                            "xfs_zero_range over pages {}-{}: holes past EOF, nothing to write",
-                            w.s.i_size,
-                            self.lo - 1
-                        )
-                    } else {
-                        "EOF moved while relocking: no gap left".to_string()
-                    }
-                });
-                self.pc = Pc::Demote;
-                ("xfs_file_write_zero_eof", Progress::Continue)
-            }
+            Pc::ZeroEof => self.xfs_file_write_zero_eof(w),
             Pc::Demote => {
                 // xfs_file_dio_write_aligned(): the exclusive lock is not
                 // needed across the I/O
@@ -451,48 +387,8 @@ impl DioWrite {
                 self.after_lock(w);
                 ("xfs_ilock_demote(IOLOCK_EXCL)", Progress::Continue)
             }
-            Pc::Flush => match self.flush.step(w, me) {
-                (n, Sub::Running) => (n, Progress::Continue),
-                (n, Sub::Done(())) => {
-                    if check_as_eio(w) {
-                        if !self.legacy
-                            && crate::release::dio_write_flush_error_falls_back(w.st.policy.kernel)
-                        {
-                            w.note(|_| {
-                                "kiocb_invalidate_pages: the flush failed → -ENOTBLK".to_string()
-                            });
-                            return (n, self.enotblk(w, t));
-                        }
-                        return (n, self.fail(w, t, Errno::EIO));
-                    }
-                    self.inval = Inval::new(self.lo, self.hi);
-                    self.pc = Pc::Inval;
-                    (n, Progress::Continue)
-                }
-            },
-            Pc::Inval => match self.inval.step(w) {
-                (n, Sub::Running) => (n, Progress::Continue),
-                (n, Sub::Done(false)) => {
-                    self.pc = Pc::Begin;
-                    if self.legacy && self.hi < w.s.i_size {
-                        // btrfs_direct_IO: an overwrite within EOF runs
-                        // without inode_lock
-                        w.s.locks.i_rwsem.release(me);
-                        self.unlocked = true;
-                        w.note(|_| {
-                            "overwrite within EOF: btrfs_direct_IO drops inode_lock for the I/O"
-                                .to_string()
-                        });
-                    }
-                    (n, Progress::Continue)
-                }
-                (n, Sub::Done(true)) if self.legacy => {
-                    // generic_file_direct_write: "If a page can not be
-                    // invalidated, return 0 to fall back to buffered write"
-                    (n, self.legacy_fall_back(w, t))
-                }
-                (n, Sub::Done(true)) => (n, self.pre_invalidate_failed(w, t)),
-            },
+            Pc::Flush => self.filemap_write_and_wait_range(w, t),
+            Pc::Inval => self.invalidate_inode_pages2_range(w, t),
             Pc::Coherency => {
                 self.served = dio::coherency_enter(w, t, self.lo, self.hi);
                 self.start_serving(w);
@@ -528,25 +424,7 @@ impl DioWrite {
             Pc::Submit => self.submit(w, t),
             Pc::GupFault => self.gup_fault(w, t),
             Pc::Wait => self.wait_done(w, t),
-            Pc::PostInval => match self.inval.step(w) {
-                (n, Sub::Running) => (n, Progress::Continue),
-                (n, Sub::Done(failed)) => {
-                    if failed {
-                        match w.st.policy.dio_post_invalidate_fail {
-                            DioPostInvalidateFail::WarnEio => warn_stale_pagecache(w),
-                            DioPostInvalidateFail::Ignore => {
-                                w.note(|_| "post-write invalidation failed; ignored".to_string())
-                            }
-                        }
-                    }
-                    if w.st.policy.dio_post_invalidate_order == DioPostInvalidateOrder::BeforeEndIo
-                    {
-                        self.pc = Pc::EndIo;
-                        return (n, Progress::Continue);
-                    }
-                    (n, self.complete(w, t))
-                }
-            },
+            Pc::PostInval => self.invalidate_post_direct_write(w, t),
             Pc::LegacyRelock => {
                 self.unlocked = false;
                 let p = if !self.legacy {
@@ -585,26 +463,183 @@ impl DioWrite {
                 }
                 (n, Sub::Done(Err(e))) => (n, self.fail(w, t, e)),
             },
-            Pc::Retry => match self.fault.step(w, me) {
-                (n, Sub::Running) => (n, Progress::Continue),
-                (n, Sub::Done(Ok(()))) => {
-                    // btrfs_direct_write: `goto again`, the inode still locked
-                    self.lo = self.cur;
-                    self.partial = false;
-                    self.served = 0;
-                    self.after_lock(w);
-                    (n, Progress::Continue)
+            Pc::Retry => self.retry_after_fault(w, t),
+        }
+    }
+
+    /// The inode lock is held: the checks each filesystem makes before it
+    /// lets the direct write go on under that lock (or without it).
+    fn inode_locked(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        let me = Holder(t);
+        let excl = w.s.locks.i_rwsem.held_by(me) == Some(Mode::Excl);
+        let names = w.st.fs.names();
+        let relocks = !self.legacy && w.st.fs.btrfs_dio_write_relocks(w.st.policy.kernel);
+        let name = if self.legacy || relocks {
+            "btrfs_file_write_iter: inode_lock"
+        } else if excl {
+            names.ilock_excl
+        } else {
+            names.ilock_shared
+        };
+        if !self.legacy && w.st.fs.dio_write_goes_buffered(w.st.policy.kernel) {
+            // btrfs_direct_write: "if the inode requires data
+            // checksum, just fallback to buffered IO"
+            w.note(|_| {
+                "the file has data checksums: btrfs writes it through the page cache".to_string()
+            });
+            return (name, self.fall_back(w, t, ""));
+        }
+        if w.st.fs == Fs::Xfs && !excl && self.lo > w.s.i_size {
+            // xfs_file_write_checks(): the gap between EOF and the
+            // write must be zeroed, which needs the IOLOCK exclusive
+            w.s.locks.i_rwsem.release(me);
+            w.note(|w| {
+                format!(
+                    "the write starts past EOF (page {}): drop the IOLOCK to retake it exclusive",
+                    w.s.i_size
+                )
+            });
+            self.pc = Pc::Relock;
+            return (name, Progress::Continue);
+        }
+        self.after_lock(w);
+        if relocks && self.hi < w.s.i_size {
+            // btrfs_direct_IO (5.9, a43a67a2d715 and f85781fb505e):
+            // "If the write DIO is beyond the EOF, we need update
+            // the isize, but it is protected by i_mutex", so only a
+            // write within i_size runs iomap_dio_rw() without it,
+            // under down_read(dio_sem)
+            w.s.locks.i_rwsem.release(me);
+            self.unlocked = true;
+            w.note(|_| {
+                "within i_size: btrfs_direct_IO drops inode_lock; iomap_dio_rw runs under dio_sem (read)"
+                    .to_string()
+            });
+        }
+        (name, Progress::Continue)
+    }
+
+    /// xfs_file_write_zero_eof(), with the IOLOCK now exclusive.
+    fn xfs_file_write_zero_eof(&mut self, w: &mut World) -> (&'static str, Progress) {
+        // xfs_zero_range() over [EOF, write): holes and unwritten
+        // extents past EOF read as zeroes already: nothing to write
+        w.note(|w| {
+            if self.lo > w.s.i_size {
+                format!(
+                    "xfs_zero_range over pages {}-{}: holes past EOF, nothing to write",
+                    w.s.i_size,
+                    self.lo - 1
+                )
+            } else {
+                "EOF moved while relocking: no gap left".to_string()
+            }
+        });
+        self.pc = Pc::Demote;
+        ("xfs_file_write_zero_eof", Progress::Continue)
+    }
+
+    /// The flush before a direct write: on newer kernels a failed flush is
+    /// -ENOTBLK (a buffered fallback where the filesystem has one).
+    fn filemap_write_and_wait_range(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        let me = Holder(t);
+        match self.flush.step(w, me) {
+            (n, Sub::Running) => (n, Progress::Continue),
+            (n, Sub::Done(())) => {
+                if check_as_eio(w) {
+                    if !self.legacy
+                        && crate::release::dio_write_flush_error_falls_back(w.st.policy.kernel)
+                    {
+                        w.note(|_| {
+                            "kiocb_invalidate_pages: the flush failed → -ENOTBLK".to_string()
+                        });
+                        return (n, self.enotblk(w, t));
+                    }
+                    return (n, self.fail(w, t, Errno::EIO));
                 }
-                (n, Sub::Done(Err(_))) => {
-                    let done = self.cur - self.base;
-                    let r = if done > 0 {
-                        Ret::Pages(done)
-                    } else {
-                        Ret::Err(Errno::EFAULT)
-                    };
-                    (n, Progress::Return(r))
+                self.inval = Inval::new(self.lo, self.hi);
+                self.pc = Pc::Inval;
+                (n, Progress::Continue)
+            }
+        }
+    }
+
+    /// The invalidation before the write, so that no cached page is older
+    /// than the data the write puts on the device.
+    fn invalidate_inode_pages2_range(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        let me = Holder(t);
+        match self.inval.step(w) {
+            (n, Sub::Running) => (n, Progress::Continue),
+            (n, Sub::Done(false)) => {
+                self.pc = Pc::Begin;
+                if self.legacy && self.hi < w.s.i_size {
+                    // btrfs_direct_IO: an overwrite within EOF runs
+                    // without inode_lock
+                    w.s.locks.i_rwsem.release(me);
+                    self.unlocked = true;
+                    w.note(|_| {
+                        "overwrite within EOF: btrfs_direct_IO drops inode_lock for the I/O"
+                            .to_string()
+                    });
                 }
-            },
+                (n, Progress::Continue)
+            }
+            (n, Sub::Done(true)) if self.legacy => {
+                // generic_file_direct_write: "If a page can not be
+                // invalidated, return 0 to fall back to buffered write"
+                (n, self.legacy_fall_back(w, t))
+            }
+            (n, Sub::Done(true)) => (n, self.pre_invalidate_failed(w, t)),
+        }
+    }
+
+    /// The invalidation after the write (kiocb_invalidate_post_direct_write
+    /// since 6.5): pages read in during the write (readahead, or a fault
+    /// on a buffer mmapped from this file) may hold the old data.
+    fn invalidate_post_direct_write(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        match self.inval.step(w) {
+            (n, Sub::Running) => (n, Progress::Continue),
+            (n, Sub::Done(failed)) => {
+                if failed {
+                    match w.st.policy.dio_post_invalidate_fail {
+                        DioPostInvalidateFail::WarnEio => warn_stale_pagecache(w),
+                        DioPostInvalidateFail::Ignore => {
+                            w.note(|_| "post-write invalidation failed; ignored".to_string())
+                        }
+                    }
+                }
+                if w.st.policy.dio_post_invalidate_order == DioPostInvalidateOrder::BeforeEndIo {
+                    self.pc = Pc::EndIo;
+                    return (n, Progress::Continue);
+                }
+                (n, self.complete(w, t))
+            }
+        }
+    }
+
+    /// btrfs_direct_write after a short write: fault the rest of the buffer
+    /// in, then go on from the first page not written (or return what was
+    /// written if the fault fails).
+    fn retry_after_fault(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
+        let me = Holder(t);
+        match self.fault.step(w, me) {
+            (n, Sub::Running) => (n, Progress::Continue),
+            (n, Sub::Done(Ok(()))) => {
+                // btrfs_direct_write: `goto again`, the inode still locked
+                self.lo = self.cur;
+                self.partial = false;
+                self.served = 0;
+                self.after_lock(w);
+                (n, Progress::Continue)
+            }
+            (n, Sub::Done(Err(_))) => {
+                let done = self.cur - self.base;
+                let r = if done > 0 {
+                    Ret::Pages(done)
+                } else {
+                    Ret::Err(Errno::EFAULT)
+                };
+                (n, Progress::Return(r))
+            }
         }
     }
 

@@ -63,6 +63,9 @@ fn takes_btrfs_mmap_lock(w: &World) -> bool {
     w.st.policy.fault_lock != FaultLock::None && w.st.fs.btrfs_mmap_lock(w.st.policy.kernel)
 }
 
+/// A fault step's name and how the fault goes on.
+type FaultStep = (&'static str, Sub<Result<(), Errno>>);
+
 impl Fault {
     pub fn new(p: u8, write: bool) -> Fault {
         Fault {
@@ -191,163 +194,184 @@ impl Fault {
 
     /// One step of the fault; `Done(Ok)` once the PTE allows the access.
     pub fn step(&mut self, w: &mut World, me: Holder) -> (&'static str, Sub<Result<(), Errno>>) {
-        let p = self.p;
         match self.pc {
-            Pc::Start => {
-                w.s.locks.mmap_lock[me.0 as usize].take(Mode::Shared, me);
-                self.inval_held = takes_invalidate_lock(w, p, self.mkwrite());
-                if p >= w.s.i_size {
+            Pc::Start => self.filemap_fault(w, me),
+            Pc::Fill => self.filemap_fault_fill(w, me),
+            Pc::Cow => self.do_cow_fault(w, me),
+            Pc::Mkwrite => self.page_mkwrite(w, me),
+        }
+    }
+
+    /// filemap_fault(): under mmap_lock (and the invalidate lock where the
+    /// kernel takes it), look the folio up; start its read if it is missing.
+    fn filemap_fault(&mut self, w: &mut World, me: Holder) -> FaultStep {
+        let p = self.p;
+        w.s.locks.mmap_lock[me.0 as usize].take(Mode::Shared, me);
+        self.inval_held = takes_invalidate_lock(w, p, self.mkwrite());
+        if p >= w.s.i_size {
+            self.finish(w, me);
+            w.note(|_| format!("page {p} is past EOF → SIGBUS"));
+            return ("filemap_fault", Sub::Done(Err(Errno::SIGBUS)));
+        }
+        if w.st.dax {
+            return self.dax_fault(w, me);
+        }
+        match w.s.cache.get(p) {
+            Some(f) if f.uptodate() && !f.locked() => {
+                if let Some(next) = self.after_fill() {
+                    self.hold_ref(w, me);
+                    self.pc = next;
+                    if next == Pc::Cow {
+                        w.note(|_| format!("folio {p} is cached; write fault on a private mapping → copy on write"));
+                        return ("do_cow_fault", Sub::Running);
+                    }
+                    w.note(|_| format!("folio {p} is cached; write fault → page_mkwrite"));
+                    ("do_shared_fault", Sub::Running)
+                } else {
+                    self.map(w, me, false);
                     self.finish(w, me);
-                    w.note(|_| format!("page {p} is past EOF → SIGBUS"));
-                    return ("filemap_fault", Sub::Done(Err(Errno::SIGBUS)));
-                }
-                if w.st.dax {
-                    return self.dax_fault(w, me);
-                }
-                match w.s.cache.get(p) {
-                    Some(f) if f.uptodate() && !f.locked() => {
-                        if let Some(next) = self.after_fill() {
-                            self.hold_ref(w, me);
-                            self.pc = next;
-                            if next == Pc::Cow {
-                                w.note(|_| format!("folio {p} is cached; write fault on a private mapping → copy on write"));
-                                return ("do_cow_fault", Sub::Running);
-                            }
-                            w.note(|_| format!("folio {p} is cached; write fault → page_mkwrite"));
-                            ("do_shared_fault", Sub::Running)
-                        } else {
-                            self.map(w, me, false);
-                            self.finish(w, me);
-                            w.note(|_| format!("folio {p} cached: mapped read-only"));
-                            ("filemap_map_pages", Sub::Done(Ok(())))
-                        }
-                    }
-                    Some(_) => {
-                        self.hold_ref(w, me);
-                        self.pc = Pc::Fill;
-                        ("filemap_fault", Sub::Running)
-                    }
-                    None => {
-                        self.pc = Pc::Fill;
-                        if read_around_need(w, me, p) == Need::None {
-                            read_around(w, me, p);
-                            self.hold_ref(w, me);
-                            ("filemap_fault: page_cache_ra_order", Sub::Running)
-                        } else {
-                            ("filemap_fault", Sub::Running)
-                        }
-                    }
+                    w.note(|_| format!("folio {p} cached: mapped read-only"));
+                    ("filemap_map_pages", Sub::Done(Ok(())))
                 }
             }
-            Pc::Fill => match w.s.cache.get(p).copied() {
-                None => {
+            Some(_) => {
+                self.hold_ref(w, me);
+                self.pc = Pc::Fill;
+                ("filemap_fault", Sub::Running)
+            }
+            None => {
+                self.pc = Pc::Fill;
+                if read_around_need(w, me, p) == Need::None {
                     read_around(w, me, p);
                     self.hold_ref(w, me);
                     ("filemap_fault: page_cache_ra_order", Sub::Running)
+                } else {
+                    ("filemap_fault", Sub::Running)
                 }
-                Some(f) if !f.uptodate() => {
-                    self.finish(w, me);
-                    w.note(|_| format!("folio {p} could not be read → SIGBUS"));
-                    ("filemap_fault", Sub::Done(Err(Errno::SIGBUS)))
-                }
-                Some(_) => {
-                    if let Some(next) = self.after_fill() {
-                        self.pc = next;
-                        ("filemap_fault: folio uptodate", Sub::Running)
-                    } else {
-                        self.map(w, me, false);
-                        self.finish(w, me);
-                        w.note(|_| format!("folio {p} mapped read-only"));
-                        ("filemap_fault: finish_fault", Sub::Done(Ok(())))
-                    }
-                }
-            },
-            Pc::Cow => {
-                if w.s.cache.get(p).is_none() {
-                    self.finish(w, me);
-                    self.pc = Pc::Start;
-                    w.note(|_| format!("folio {p} is gone: retry the fault"));
-                    return ("do_cow_fault", Sub::Running);
-                }
-                // need() locked the folio: copy it to a new anonymous page
-                let f = w.s.cache.get_mut(p).unwrap();
-                f.lock = 0;
-                let v = f.ver;
-                let t = &mut w.s.tasks[me.0 as usize];
-                t.priv_anon |= 1 << p;
-                t.priv_ro &= !(1 << p);
-                if let Some(c) = w.counters() {
-                    c.cpu_bytes += 4096;
-                }
-                self.finish(w, me);
-                w.note(|w| {
-                    format!(
-                        "copy_mc_user_highpage: folio {p} ({}) copied to {}'s anonymous page; mapped writable",
-                        w.st.dlabel(p, v),
-                        w.st.task_name(me.0)
-                    )
-                });
-                ("do_cow_fault", Sub::Done(Ok(())))
-            }
-            Pc::Mkwrite => {
-                let name = w.st.fs.names().page_mkwrite;
-                if takes_btrfs_mmap_lock(w) && !self.btrfs_mmap_held {
-                    // the engine took it shared; the folio lock is next
-                    self.btrfs_mmap_held = true;
-                    return ("btrfs_page_mkwrite: down_read(i_mmap_lock)", Sub::Running);
-                }
-                if w.s.cache.get(p).is_none() {
-                    // truncated or invalidated under us: VM_FAULT_NOPAGE, retry
-                    self.finish(w, me);
-                    self.pc = Pc::Start;
-                    w.note(|_| format!("folio {p} is gone: retry the fault"));
-                    return (name, Sub::Running);
-                }
-                // need() locked the folio (and, on btrfs, waited for its
-                // writeback)
-                if w.st.fs.mkwrite_waits_for_writeback() && w.s.cache.get(p).unwrap().has(ORDERED) {
-                    // btrfs_lookup_ordered_range found the ordered extent of
-                    // a writeback that has ended: unlock, wait, `goto again`
-                    w.s.cache.get_mut(p).unwrap().lock = 0;
-                    if self.btrfs_mmap_held {
-                        w.s.locks.btrfs_mmap.release(me);
-                        self.btrfs_mmap_held = false;
-                    }
-                    w.note(|_| format!("folio {p}: its ordered extent is still pending: unlock, btrfs_start_ordered_extent, goto again"));
-                    return (name, Sub::Running);
-                }
-                if p >= w.s.i_size {
-                    w.s.cache.get_mut(p).unwrap().lock = 0;
-                    self.finish(w, me);
-                    return (name, Sub::Done(Err(Errno::SIGBUS)));
-                }
-                if let Ext::Hole(z) = w.s.ext.get(p) {
-                    // iomap_page_mkwrite → ->iomap_begin(IOMAP_WRITE | IOMAP_FAULT)
-                    w.s.ext.set(p, Ext::Delalloc(z));
-                    w.note(|_| format!("page {p}: hole → delalloc"));
-                }
-                let f = w.s.cache.get_mut(p).unwrap();
-                let was_dirty = f.dirty();
-                // filemap_fault's lookup (__filemap_get_folio, no
-                // FGP_DONTCACHE) cleared a dropbehind mark
-                f.clear(crate::pagecache::DROPBEHIND);
-                f.flags |= DIRTY;
-                f.lock = 0;
-                self.map(w, me, true);
-                self.finish(w, me);
-                w.note(|w| {
-                    if was_dirty {
-                        format!("folio {p} already dirty; mapped writable")
-                    } else {
-                        format!(
-                            "folio {p} dirtied ({}); mapped writable",
-                            crate::release::mark_dirty(w.st.policy.kernel)
-                        )
-                    }
-                });
-                (name, Sub::Done(Ok(())))
             }
         }
+    }
+
+    /// filemap_fault() after the read: SIGBUS if it failed, else map the
+    /// folio or go on to the write fault.
+    fn filemap_fault_fill(&mut self, w: &mut World, me: Holder) -> FaultStep {
+        let p = self.p;
+        match w.s.cache.get(p).copied() {
+            None => {
+                read_around(w, me, p);
+                self.hold_ref(w, me);
+                ("filemap_fault: page_cache_ra_order", Sub::Running)
+            }
+            Some(f) if !f.uptodate() => {
+                self.finish(w, me);
+                w.note(|_| format!("folio {p} could not be read → SIGBUS"));
+                ("filemap_fault", Sub::Done(Err(Errno::SIGBUS)))
+            }
+            Some(_) => {
+                if let Some(next) = self.after_fill() {
+                    self.pc = next;
+                    ("filemap_fault: folio uptodate", Sub::Running)
+                } else {
+                    self.map(w, me, false);
+                    self.finish(w, me);
+                    w.note(|_| format!("folio {p} mapped read-only"));
+                    ("filemap_fault: finish_fault", Sub::Done(Ok(())))
+                }
+            }
+        }
+    }
+
+    /// do_cow_fault(): a write fault on a private mapping copies the locked
+    /// folio to an anonymous page.
+    fn do_cow_fault(&mut self, w: &mut World, me: Holder) -> FaultStep {
+        let p = self.p;
+        if w.s.cache.get(p).is_none() {
+            self.finish(w, me);
+            self.pc = Pc::Start;
+            w.note(|_| format!("folio {p} is gone: retry the fault"));
+            return ("do_cow_fault", Sub::Running);
+        }
+        // need() locked the folio: copy it to a new anonymous page
+        let f = w.s.cache.get_mut(p).unwrap();
+        f.lock = 0;
+        let v = f.ver;
+        let t = &mut w.s.tasks[me.0 as usize];
+        t.priv_anon |= 1 << p;
+        t.priv_ro &= !(1 << p);
+        if let Some(c) = w.counters() {
+            c.cpu_bytes += 4096;
+        }
+        self.finish(w, me);
+        w.note(|w| {
+            format!(
+                "copy_mc_user_highpage: folio {p} ({}) copied to {}'s anonymous page; mapped writable",
+                w.st.dlabel(p, v),
+                w.st.task_name(me.0)
+            )
+        });
+        ("do_cow_fault", Sub::Done(Ok(())))
+    }
+
+    /// do_shared_fault() → ->page_mkwrite on the locked folio: dirty it and
+    /// map it writable, or retry if it went away meanwhile.
+    fn page_mkwrite(&mut self, w: &mut World, me: Holder) -> FaultStep {
+        let p = self.p;
+        let name = w.st.fs.names().page_mkwrite;
+        if takes_btrfs_mmap_lock(w) && !self.btrfs_mmap_held {
+            // the engine took it shared; the folio lock is next
+            self.btrfs_mmap_held = true;
+            return ("btrfs_page_mkwrite: down_read(i_mmap_lock)", Sub::Running);
+        }
+        if w.s.cache.get(p).is_none() {
+            // truncated or invalidated under us: VM_FAULT_NOPAGE, retry
+            self.finish(w, me);
+            self.pc = Pc::Start;
+            w.note(|_| format!("folio {p} is gone: retry the fault"));
+            return (name, Sub::Running);
+        }
+        // need() locked the folio (and, on btrfs, waited for its
+        // writeback)
+        if w.st.fs.mkwrite_waits_for_writeback() && w.s.cache.get(p).unwrap().has(ORDERED) {
+            // btrfs_lookup_ordered_range found the ordered extent of
+            // a writeback that has ended: unlock, wait, `goto again`
+            w.s.cache.get_mut(p).unwrap().lock = 0;
+            if self.btrfs_mmap_held {
+                w.s.locks.btrfs_mmap.release(me);
+                self.btrfs_mmap_held = false;
+            }
+            w.note(|_| format!("folio {p}: its ordered extent is still pending: unlock, btrfs_start_ordered_extent, goto again"));
+            return (name, Sub::Running);
+        }
+        if p >= w.s.i_size {
+            w.s.cache.get_mut(p).unwrap().lock = 0;
+            self.finish(w, me);
+            return (name, Sub::Done(Err(Errno::SIGBUS)));
+        }
+        if let Ext::Hole(z) = w.s.ext.get(p) {
+            // iomap_page_mkwrite → ->iomap_begin(IOMAP_WRITE | IOMAP_FAULT)
+            w.s.ext.set(p, Ext::Delalloc(z));
+            w.note(|_| format!("page {p}: hole → delalloc"));
+        }
+        let f = w.s.cache.get_mut(p).unwrap();
+        let was_dirty = f.dirty();
+        // filemap_fault's lookup (__filemap_get_folio, no
+        // FGP_DONTCACHE) cleared a dropbehind mark
+        f.clear(crate::pagecache::DROPBEHIND);
+        f.flags |= DIRTY;
+        f.lock = 0;
+        self.map(w, me, true);
+        self.finish(w, me);
+        w.note(|w| {
+            if was_dirty {
+                format!("folio {p} already dirty; mapped writable")
+            } else {
+                format!(
+                    "folio {p} dirtied ({}); mapped writable",
+                    crate::release::mark_dirty(w.st.policy.kernel)
+                )
+            }
+        });
+        (name, Sub::Done(Ok(())))
     }
 
     /// dax_iomap_fault(): map the pmem block itself (allocating it, zeroed,
