@@ -828,7 +828,7 @@ fn observed_json(o: &dioscope::lab::observation::Observed) -> serde_json::Value 
 
 #[cfg(target_os = "linux")]
 fn kernel(a: KernelArgs) -> Result<ExitCode, String> {
-    use dioscope::lab::{host, kernel as lab, plan, report, stepper};
+    use dioscope::lab::{host, plan, report};
     let sc = load(&a.file)?;
     let id = Path::new(&a.file)
         .file_stem()
@@ -836,9 +836,102 @@ fn kernel(a: KernelArgs) -> Result<ExitCode, String> {
         .unwrap_or(&a.file)
         .to_string();
     let release = host::kernel_release();
+    let p = kernel_plan(&a, &sc, &release)?;
+    // `_tmp` is removed when it drops: it must outlive the runs
+    let (_tmp, dir) = kernel_dir(&a)?;
+    let fsi = host::fs_of(&dir).map_err(|e| format!("error: {e}"))?;
+    let env = report::Env {
+        kernel: release.clone(),
+        fs: fsi.fstype.clone(),
+        mount_options: fsi.options.clone(),
+        dir: dir.display().to_string(),
+    };
+    let mut warnings = plan::caveats(&sc);
+    if fsi.fstype != sc.setup.fs.name() {
+        warnings.insert(
+            0,
+            format!(
+                "the scenario models {}, but {} is {}: the model's verdicts are {}'s",
+                sc.setup.fs.name(),
+                dir.display(),
+                fsi.fstype,
+                sc.setup.fs.name()
+            ),
+        );
+    }
+    let set_strings = p.spec.set_strings();
+    let not_run = plan::not_runnable(&sc);
+    if !not_run.is_empty() {
+        return Ok(kernel_not_run(&a, &sc, id, &p, set_strings, env, not_run));
+    }
+    let model = kernel_model(&a, &sc, &p, &set_strings)?;
+    let t0 = std::time::Instant::now();
+    let (tally, sum) = kernel_runs(&a, &sc, &p, dir, t0)?;
+    if sum.setup_misses > 0 {
+        warnings.push(format!(
+            "in {} runs the page cache did not come out as the setup asks (a page would not leave or enter it)",
+            sum.setup_misses
+        ));
+    }
+    if sum.interrupted {
+        warnings.push(format!("interrupted after {} runs", sum.runs));
+    }
+    let meta = report::Meta {
+        id: &id,
+        env: &env,
+        mode: if p.order.is_some() {
+            "sequential"
+        } else {
+            "stress"
+        },
+        order: p.order.as_ref().map(|o| o.text(&sc)),
+        seed: a.seed,
+        jitter_us: a.jitter_us,
+        warnings,
+    };
+    let r = match &model {
+        KernelModel::Stress(m) => report::compare(&sc, m, &tally, meta),
+        KernelModel::Seq(m) => {
+            report::compare_sequential(&sc, m, &tally, &p.preset, &set_strings, meta)
+        }
+    };
+    if let Some(path) = &a.save {
+        let o = dioscope::lab::observation::Observation::of(&r, &sc);
+        let text = serde_json::to_string_pretty(&o).expect("serialises") + "\n";
+        std::fs::write(path, text).map_err(|e| format!("error: cannot write {path}: {e}"))?;
+    }
+    if a.json {
+        outln!("{}", serde_json::to_string_pretty(&r).expect("serialises"));
+    } else {
+        out!("{}", r.text());
+        eprintln!("({:.1} s)", t0.elapsed().as_secs_f64());
+    }
+    Ok(if sum.interrupted {
+        ExitCode::from(130)
+    } else if r.agrees() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// What `dioscope kernel`'s flags ask for, checked before anything is
+/// made on disk.
+#[cfg(target_os = "linux")]
+struct KernelPlan {
+    preset: String,
+    spec: RunSpec,
+    policy: dioscope::Policy,
+    runs: usize,
+    order: Option<dioscope::lab::stepper::Order>,
+}
+
+#[cfg(target_os = "linux")]
+fn kernel_plan(a: &KernelArgs, sc: &Scenario, release: &str) -> Result<KernelPlan, String> {
+    use dioscope::lab::{plan, stepper};
     let preset = match a.policy.preset.clone() {
         Some(p) => p,
-        None => plan::preset_for_release(&release)
+        None => plan::preset_for_release(release)
             .ok_or_else(|| {
                 format!("error: no preset models kernel {release}\n  = hint: choose one with --preset (`dioscope list`)")
             })?
@@ -850,7 +943,7 @@ fn kernel(a: KernelArgs) -> Result<ExitCode, String> {
         schedule: String::new(),
         seed: None,
     };
-    let policy = spec.policy(&sc).map_err(|e| format!("error: {e}"))?;
+    let policy = spec.policy(sc).map_err(|e| format!("error: {e}"))?;
     let runs = a
         .runs
         .unwrap_or(if a.schedule.is_some() { 1 } else { 1000 });
@@ -872,105 +965,123 @@ fn kernel(a: KernelArgs) -> Result<ExitCode, String> {
     let order = match &a.schedule {
         None => None,
         Some(text) => {
-            Some(stepper::Order::parse(&sc, text).map_err(|e| format!("error: --schedule: {e}"))?)
+            Some(stepper::Order::parse(sc, text).map_err(|e| format!("error: --schedule: {e}"))?)
         }
     };
-    // where
-    let tmp;
-    let dir = match &a.dir {
+    Ok(KernelPlan {
+        preset,
+        spec,
+        policy,
+        runs,
+        order,
+    })
+}
+
+/// The directory the lab's file goes in: --dir, or a new one under /tmp
+/// that lives as long as the returned `TempDir`.
+#[cfg(target_os = "linux")]
+fn kernel_dir(
+    a: &KernelArgs,
+) -> Result<(Option<dioscope::lab::host::TempDir>, std::path::PathBuf), String> {
+    match &a.dir {
         Some(d) => {
             let p = std::path::PathBuf::from(d);
             if !p.is_dir() {
                 return Err(format!("error: --dir {d}: not a directory"));
             }
-            p
+            Ok((None, p))
         }
         None => {
-            tmp = host::TempDir::new(Path::new("/tmp")).map_err(|e| format!("error: {e}"))?;
-            tmp.path.clone()
+            let tmp = dioscope::lab::host::TempDir::new(Path::new("/tmp"))
+                .map_err(|e| format!("error: {e}"))?;
+            let p = tmp.path.clone();
+            Ok((Some(tmp), p))
         }
-    };
-    let fsi = host::fs_of(&dir).map_err(|e| format!("error: {e}"))?;
-    let env = report::Env {
-        kernel: release.clone(),
-        fs: fsi.fstype.clone(),
-        mount_options: fsi.options.clone(),
-        dir: dir.display().to_string(),
-    };
-    let mut warnings = plan::caveats(&sc);
-    if fsi.fstype != sc.setup.fs.name() {
-        warnings.insert(
-            0,
-            format!(
-                "the scenario models {}, but {} is {}: the model's verdicts are {}'s",
-                sc.setup.fs.name(),
-                dir.display(),
-                fsi.fstype,
-                sc.setup.fs.name()
-            ),
-        );
     }
-    let set_strings = spec.set_strings();
-    let not_run = plan::not_runnable(&sc);
-    if !not_run.is_empty() {
-        let mut r = report::LabReport {
-            scenario: id,
-            title: sc.title.clone(),
-            scenario_fs: sc.setup.fs.name().into(),
-            preset,
-            set: set_strings,
-            env,
-            mode: if order.is_some() {
-                "sequential"
-            } else {
-                "stress"
-            }
-            .into(),
-            order: None,
-            runs: 0,
-            seed: a.seed,
-            jitter_us: a.jitter_us,
-            setup: plan::setup_words(&sc),
-            not_run,
-            warnings,
-            model_complete: false,
-            model_results: 0,
-            outcomes: Vec::new(),
-            results: Vec::new(),
-            combined: Vec::new(),
-            hangs: Vec::new(),
-            disagreements: Vec::new(),
-        };
-        r.warnings.clear();
-        if a.json {
-            outln!("{}", serde_json::to_string_pretty(&r).expect("serialises"));
+}
+
+/// The report of a scenario the kernel cannot run (exit 3): which ops,
+/// and why, with no runs and no model side.
+#[cfg(target_os = "linux")]
+fn kernel_not_run(
+    a: &KernelArgs,
+    sc: &Scenario,
+    id: String,
+    p: &KernelPlan,
+    set_strings: Vec<String>,
+    env: dioscope::lab::report::Env,
+    not_run: Vec<dioscope::lab::plan::NotRun>,
+) -> ExitCode {
+    use dioscope::lab::{plan, report};
+    let r = report::LabReport {
+        scenario: id,
+        title: sc.title.clone(),
+        scenario_fs: sc.setup.fs.name().into(),
+        preset: p.preset.clone(),
+        set: set_strings,
+        env,
+        mode: if p.order.is_some() {
+            "sequential"
         } else {
-            out!("{}", r.text());
+            "stress"
         }
-        return Ok(ExitCode::from(3));
+        .into(),
+        order: None,
+        runs: 0,
+        seed: a.seed,
+        jitter_us: a.jitter_us,
+        setup: plan::setup_words(sc),
+        not_run,
+        warnings: Vec::new(),
+        model_complete: false,
+        model_results: 0,
+        outcomes: Vec::new(),
+        results: Vec::new(),
+        combined: Vec::new(),
+        hangs: Vec::new(),
+        disagreements: Vec::new(),
+    };
+    if a.json {
+        outln!("{}", serde_json::to_string_pretty(&r).expect("serialises"));
+    } else {
+        out!("{}", r.text());
     }
-    // the model's side
-    enum Model {
-        Stress(report::ModelSide),
-        Seq(report::SeqModel),
-    }
-    // the model's side (a panic of the model is its bug; the lab reports it
-    // rather than dying with it)
-    let model = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &order {
+    ExitCode::from(3)
+}
+
+/// The model's side of a kernel lab session: its verdicts over all
+/// interleavings (stress), or its one run of the order asked (sequential).
+#[cfg(target_os = "linux")]
+enum KernelModel {
+    Stress(dioscope::lab::report::ModelSide),
+    Seq(dioscope::lab::report::SeqModel),
+}
+
+#[cfg(target_os = "linux")]
+fn kernel_model(
+    a: &KernelArgs,
+    sc: &Scenario,
+    p: &KernelPlan,
+    set_strings: &[String],
+) -> Result<KernelModel, String> {
+    use dioscope::lab::{report, stepper};
+    // a panic of the model is its bug; the lab reports it rather than dying
+    // with it
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &p.order {
         None => {
             if !a.json {
-                eprintln!("exploring the model ({preset}) …");
+                eprintln!("exploring the model ({}) …", p.preset);
             }
-            Model::Stress(report::ModelSide::new(
-                &sc,
-                &policy,
-                &preset,
-                &set_strings,
+            KernelModel::Stress(report::ModelSide::new(
+                sc,
+                &p.policy,
+                &p.preset,
+                set_strings,
                 bound(a.max_states),
             ))
         }
         Some(o) => {
-            let mut w = dioscope::World::new(&sc, &policy);
+            let mut w = dioscope::World::new(sc, &p.policy);
             let stuck = stepper::run_order(&mut w, o).err().map(|(s, _)| {
                 format!(
                     "{}'s `{}` cannot finish: {}",
@@ -979,7 +1090,7 @@ fn kernel(a: KernelArgs) -> Result<ExitCode, String> {
                     s.why
                 )
             });
-            Model::Seq(report::SeqModel {
+            KernelModel::Seq(report::SeqModel {
                 values: report::model_values(&w),
                 fired: w.fired(),
                 stuck,
@@ -988,22 +1099,34 @@ fn kernel(a: KernelArgs) -> Result<ExitCode, String> {
     }))
     .map_err(|_| {
         "error: the model failed on this scenario (a bug of the model, not of the scenario: please report it)".to_string()
-    })?;
-    // the kernel's side
+    })
+}
+
+/// The kernel's side: the runs, tallied as they end, with the hang that
+/// ended them, if one did.
+#[cfg(target_os = "linux")]
+fn kernel_runs(
+    a: &KernelArgs,
+    sc: &Scenario,
+    p: &KernelPlan,
+    dir: std::path::PathBuf,
+    t0: std::time::Instant,
+) -> Result<(dioscope::lab::report::Tally, dioscope::lab::kernel::Summary), String> {
+    use dioscope::lab::{kernel as lab, report};
     let cfg = lab::Config {
-        dir: dir.clone(),
-        runs,
+        dir,
+        runs: p.runs,
         seed: a.seed,
         jitter: std::time::Duration::from_micros(a.jitter_us),
         timeout: std::time::Duration::from_secs_f64(a.timeout),
-        order: order.clone(),
+        order: p.order.clone(),
     };
-    let mut tally = report::Tally::new(&sc);
-    let t0 = std::time::Instant::now();
+    let mut tally = report::Tally::new(sc);
     let mut last = t0;
     let quiet = a.json;
-    let sum = lab::run(&sc, &cfg, |i, h| {
-        tally.add(&sc, &h);
+    let runs = p.runs;
+    let sum = lab::run(sc, &cfg, |i, h| {
+        tally.add(sc, &h);
         if !quiet && last.elapsed().as_secs_f64() > 2.0 {
             last = std::time::Instant::now();
             eprintln!("  … {} of {} runs", i + 1, runs);
@@ -1014,50 +1137,7 @@ fn kernel(a: KernelArgs) -> Result<ExitCode, String> {
     if let Some(h) = &sum.hang {
         tally.hangs.push(h.clone());
     }
-    if sum.setup_misses > 0 {
-        warnings.push(format!(
-            "in {} runs the page cache did not come out as the setup asks (a page would not leave or enter it)",
-            sum.setup_misses
-        ));
-    }
-    if sum.interrupted {
-        warnings.push(format!("interrupted after {} runs", sum.runs));
-    }
-    let meta = report::Meta {
-        id: &id,
-        env: &env,
-        mode: if order.is_some() {
-            "sequential"
-        } else {
-            "stress"
-        },
-        order: order.as_ref().map(|o| o.text(&sc)),
-        seed: a.seed,
-        jitter_us: a.jitter_us,
-        warnings,
-    };
-    let r = match &model {
-        Model::Stress(m) => report::compare(&sc, m, &tally, meta),
-        Model::Seq(m) => report::compare_sequential(&sc, m, &tally, &preset, &set_strings, meta),
-    };
-    if let Some(path) = &a.save {
-        let o = dioscope::lab::observation::Observation::of(&r, &sc);
-        let text = serde_json::to_string_pretty(&o).expect("serialises") + "\n";
-        std::fs::write(path, text).map_err(|e| format!("error: cannot write {path}: {e}"))?;
-    }
-    if a.json {
-        outln!("{}", serde_json::to_string_pretty(&r).expect("serialises"));
-    } else {
-        out!("{}", r.text());
-        eprintln!("({:.1} s)", t0.elapsed().as_secs_f64());
-    }
-    Ok(if sum.interrupted {
-        ExitCode::from(130)
-    } else if r.agrees() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok((tally, sum))
 }
 
 #[cfg(not(target_os = "linux"))]

@@ -1015,6 +1015,145 @@ fn plain(fd: c_int, op: &Op) -> i64 {
     }
 }
 
+impl<'a> Session<'a> {
+    /// Lays out the shared memory: the control block, then a slot per read
+    /// op, where the task leaves the bytes it read for this process to
+    /// classify after the run.
+    fn new(sc: &'a Scenario, dir: &std::path::Path) -> Result<Self, String> {
+        let vers = Versions::of(sc);
+        let mut off = std::mem::size_of::<Ctl>().next_multiple_of(PAGE as usize);
+        let mut slots = Vec::new();
+        for t in &sc.tasks {
+            let mut per = Vec::new();
+            for op in &t.ops {
+                let len = match op {
+                    Op::Read { .. } | Op::MmapRead(..) => span(op).map_or(0, |s| s.1),
+                    _ => 0,
+                };
+                if len == 0 {
+                    per.push(None);
+                } else {
+                    per.push(Some(Slot { off, len }));
+                    off += len;
+                }
+            }
+            slots.push(per);
+        }
+        let shm_len = off;
+        let shm = anon(shm_len, true)?;
+        let file = cpath(&dir.join(format!("dioscope-lab-{}.dat", std::process::id())))?;
+        Ok(Session {
+            sc,
+            vers,
+            file,
+            shm,
+            shm_len,
+            slots,
+            pids: Vec::new(),
+            pages: sc.setup.pages,
+        })
+    }
+
+    /// Forks the task processes once for the whole session: a fork per run
+    /// would cost more than the ops it races.
+    fn fork_tasks(&mut self) -> Result<(), String> {
+        let sc = self.sc;
+        for (ti, t) in sc.tasks.iter().enumerate() {
+            let mut bufs = Vec::new();
+            for _ in &t.ops {
+                bufs.push(anon(MAX_RANGE * PAGE as usize, false)?);
+            }
+            let task = Task {
+                t: ti,
+                ops: t.ops.clone(),
+                vers: self.vers.op_ver[ti]
+                    .iter()
+                    .map(|v| v.map(|v| v.0))
+                    .collect(),
+                file: self.file.clone(),
+                pages: self.pages,
+                shm: self.shm,
+                slots: self.slots[ti].clone(),
+                bufs,
+                fd: -1,
+                map: std::ptr::null_mut(),
+                pmap: std::ptr::null_mut(),
+                aio_ctx: 0,
+                aio_wait: None,
+            };
+            // SAFETY: the child runs only syscalls and its own loop, and leaves
+            // with _exit; this process is single-threaded.
+            let pid = unsafe { libc::fork() };
+            if pid < 0 {
+                return Err(format!("fork: {}", std::io::Error::last_os_error()));
+            }
+            if pid == 0 {
+                // SAFETY: the child's own signal setup.
+                unsafe {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    libc::signal(libc::SIGINT, libc::SIG_IGN);
+                    libc::signal(libc::SIGTERM, libc::SIG_DFL);
+                    let mut sa: libc::sigaction = std::mem::zeroed();
+                    sa.sa_sigaction = on_sigbus as *const () as usize;
+                    sa.sa_flags = libc::SA_SIGINFO | libc::SA_NODEFER;
+                    libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
+                }
+                task.serve();
+            }
+            self.pids.push(pid);
+        }
+        Ok(())
+    }
+
+    /// Stress mode: every task runs all its ops, each after its own random
+    /// delay past the barrier. Returns the hang, if the run did not end.
+    fn release_all(
+        &self,
+        cfg: &Config,
+        rng: &mut rand_chacha::ChaCha8Rng,
+    ) -> Result<Option<String>, String> {
+        let ctl = self.ctl();
+        let ntasks = self.sc.tasks.len();
+        for t in 0..ntasks {
+            let j = delay(rng, cfg.jitter);
+            ctl.jitter[t].store(j, Ordering::SeqCst);
+        }
+        ctl.step_task.store(ntasks as u32, Ordering::SeqCst);
+        if let Err(e) = self.command(CMD_RUN, cfg.timeout) {
+            if e != "timeout" {
+                return Err(e);
+            }
+            return Ok(Some(stuck(self, cfg.timeout)));
+        }
+        Ok(None)
+    }
+
+    /// Sequential mode: one whole op at a time, in `order`, each settled
+    /// before the next starts. Returns the hang, if an op did not end.
+    fn step_order(
+        &self,
+        order: &Order,
+        timeout: Duration,
+        fd: c_int,
+    ) -> Result<Option<String>, String> {
+        let ctl = self.ctl();
+        let mut next = vec![0u32; self.sc.tasks.len()];
+        for &t in &order.0 {
+            ctl.step_task.store(u32::from(t), Ordering::SeqCst);
+            ctl.step_op.store(next[t as usize], Ordering::SeqCst);
+            next[t as usize] += 1;
+            if let Err(e) = self.command(CMD_STEP, timeout) {
+                if e != "timeout" {
+                    return Err(e);
+                }
+                return Ok(Some(stuck(self, timeout)));
+            }
+            settle(fd);
+        }
+        Ok(None)
+    }
+}
+
 /// Runs the scenario on the kernel: `each` gets every run's record as it
 /// ends (return false from it to stop). Call this from a single-threaded
 /// process: it forks.
@@ -1028,92 +1167,14 @@ pub fn run(
         return Err(format!("{} cannot run on the kernel: {}", n.what, n.why));
     }
     super::host::probe_odirect(&cfg.dir)?;
-    let vers = Versions::of(sc);
-    let pages = sc.setup.pages;
-    let ntasks = sc.tasks.len();
-    // shared memory: the control block, then the read slots
-    let mut off = std::mem::size_of::<Ctl>().next_multiple_of(PAGE as usize);
-    let mut slots = Vec::new();
-    for t in &sc.tasks {
-        let mut per = Vec::new();
-        for op in &t.ops {
-            let len = match op {
-                Op::Read { .. } | Op::MmapRead(..) => span(op).map_or(0, |s| s.1),
-                _ => 0,
-            };
-            if len == 0 {
-                per.push(None);
-            } else {
-                per.push(Some(Slot { off, len }));
-                off += len;
-            }
-        }
-        slots.push(per);
-    }
-    let shm_len = off;
-    let shm = anon(shm_len, true)?;
-    let file = cpath(
-        &cfg.dir
-            .join(format!("dioscope-lab-{}.dat", std::process::id())),
-    )?;
-    let mut s = Session {
-        sc,
-        vers,
-        file,
-        shm,
-        shm_len,
-        slots,
-        pids: Vec::new(),
-        pages,
-    };
+    let mut s = Session::new(sc, &cfg.dir)?;
     // SAFETY: handlers that only set a flag.
     unsafe {
         STOP.store(false, Ordering::SeqCst);
         libc::signal(libc::SIGINT, on_stop as *const () as libc::sighandler_t);
         libc::signal(libc::SIGTERM, on_stop as *const () as libc::sighandler_t);
     }
-    // the task processes
-    for (ti, t) in sc.tasks.iter().enumerate() {
-        let mut bufs = Vec::new();
-        for _ in &t.ops {
-            bufs.push(anon(MAX_RANGE * PAGE as usize, false)?);
-        }
-        let task = Task {
-            t: ti,
-            ops: t.ops.clone(),
-            vers: s.vers.op_ver[ti].iter().map(|v| v.map(|v| v.0)).collect(),
-            file: s.file.clone(),
-            pages,
-            shm,
-            slots: s.slots[ti].clone(),
-            bufs,
-            fd: -1,
-            map: std::ptr::null_mut(),
-            pmap: std::ptr::null_mut(),
-            aio_ctx: 0,
-            aio_wait: None,
-        };
-        // SAFETY: the child runs only syscalls and its own loop, and leaves
-        // with _exit; this process is single-threaded.
-        let pid = unsafe { libc::fork() };
-        if pid < 0 {
-            return Err(format!("fork: {}", std::io::Error::last_os_error()));
-        }
-        if pid == 0 {
-            // SAFETY: the child's own signal setup.
-            unsafe {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                libc::signal(libc::SIGINT, libc::SIG_IGN);
-                libc::signal(libc::SIGTERM, libc::SIG_DFL);
-                let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = on_sigbus as *const () as usize;
-                sa.sa_flags = libc::SA_SIGINFO | libc::SA_NODEFER;
-                libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
-            }
-            task.serve();
-        }
-        s.pids.push(pid);
-    }
+    s.fork_tasks()?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut sum = Summary::default();
     for run in 0..cfg.runs {
@@ -1122,8 +1183,7 @@ pub fn run(
             break;
         }
         let nonce = nonce(cfg.seed, run as u64);
-        let ctl = s.ctl();
-        ctl.nonce.store(nonce, Ordering::SeqCst);
+        s.ctl().nonce.store(nonce, Ordering::SeqCst);
         let (fd, missed) = setup(&s, nonce)?;
         let guard = FdGuard(fd);
         if missed {
@@ -1132,38 +1192,10 @@ pub fn run(
         let admin = cfg.timeout.max(Duration::from_secs(10));
         s.command(CMD_OPEN, admin)
             .map_err(|e| format!("opening and mapping the file in the task processes: {e}"))?;
-        let mut hang = None;
-        match &cfg.order {
-            None => {
-                for t in 0..ntasks {
-                    let j = delay(&mut rng, cfg.jitter);
-                    ctl.jitter[t].store(j, Ordering::SeqCst);
-                }
-                ctl.step_task.store(ntasks as u32, Ordering::SeqCst);
-                if let Err(e) = s.command(CMD_RUN, cfg.timeout) {
-                    if e != "timeout" {
-                        return Err(e);
-                    }
-                    hang = Some(stuck(&s, cfg.timeout));
-                }
-            }
-            Some(order) => {
-                let mut next = vec![0u32; ntasks];
-                for &t in &order.0 {
-                    ctl.step_task.store(u32::from(t), Ordering::SeqCst);
-                    ctl.step_op.store(next[t as usize], Ordering::SeqCst);
-                    next[t as usize] += 1;
-                    if let Err(e) = s.command(CMD_STEP, cfg.timeout) {
-                        if e != "timeout" {
-                            return Err(e);
-                        }
-                        hang = Some(stuck(&s, cfg.timeout));
-                        break;
-                    }
-                    settle(fd);
-                }
-            }
-        }
+        let hang = match &cfg.order {
+            None => s.release_all(cfg, &mut rng)?,
+            Some(order) => s.step_order(order, cfg.timeout, fd)?,
+        };
         if let Some(h) = hang {
             let hist = history(&s, nonce, None);
             sum.hang = Some(h);

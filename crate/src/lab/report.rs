@@ -765,17 +765,13 @@ impl LabReport {
     }
 
     pub fn text(&self) -> String {
-        let mut out = String::new();
-        out += &format!("{}: {}\n", self.scenario, self.title);
+        let mut out = format!("{}: {}\n", self.scenario, self.title);
         out += &format!(
             "kernel: Linux {}, {} on {} ({})\n",
             self.env.kernel, self.env.fs, self.env.dir, self.env.mount_options
         );
-        let policy = if self.set.is_empty() {
-            self.preset.clone()
-        } else {
-            format!("{} + {}", self.preset, self.set.join(", "))
-        };
+        // a scenario the kernel cannot run has no model side to compare: the
+        // reasons are the whole report
         if !self.not_run.is_empty() {
             out += "\nnot run on the kernel:\n";
             for n in &self.not_run {
@@ -783,7 +779,37 @@ impl LabReport {
             }
             return out;
         }
-        out += &format!(
+        let policy = self.policy();
+        out += &self.text_how(&policy);
+        out += &self.text_outcomes();
+        out += &self.text_results();
+        out += &self.text_combined();
+        out += &self.text_verdict(&policy);
+        out
+    }
+
+    fn policy(&self) -> String {
+        if self.set.is_empty() {
+            self.preset.clone()
+        } else {
+            format!("{} + {}", self.preset, self.set.join(", "))
+        }
+    }
+
+    /// A sequential run has one model run to compare with, so its column
+    /// is that run's, not a verdict over all interleavings.
+    fn model_head(&self) -> &'static str {
+        if self.mode == "stress" {
+            "model"
+        } else {
+            "model (this order)"
+        }
+    }
+
+    /// The model, the setup, the mode and the warnings: what was compared
+    /// with what, before any figure.
+    fn text_how(&self, policy: &str) -> String {
+        let mut out = format!(
             "model:  {policy}, {} personality{}\n",
             self.scenario_fs,
             if self.mode == "stress" {
@@ -816,12 +842,11 @@ impl LabReport {
         for w in &self.warnings {
             out += &format!("warning: {w}\n");
         }
-        let model_head = if self.mode == "stress" {
-            "model"
-        } else {
-            "model (this order)"
-        };
-        out += &format!("\n  {:<20} {:<20} kernel\n", "outcome", model_head);
+        out
+    }
+
+    fn text_outcomes(&self) -> String {
+        let mut out = format!("\n  {:<20} {:<20} kernel\n", "outcome", self.model_head());
         for r in &self.outcomes {
             let k = if !r.observable {
                 "not observable".to_string()
@@ -843,7 +868,11 @@ impl LabReport {
                 }
             }
         }
-        out += &format!("\n  {:<44} {:<20} kernel\n", "result", model_head);
+        out
+    }
+
+    fn text_results(&self) -> String {
+        let mut out = format!("\n  {:<44} {:<20} kernel\n", "result", self.model_head());
         for r in &self.results {
             let flag = if r.agree { "" } else { "   <-- DISAGREES" };
             let m = if r.also.iter().any(|a| a == ANY) {
@@ -875,6 +904,13 @@ impl LabReport {
                 );
             }
         }
+        out
+    }
+
+    /// One combined result says nothing the per-syscall table did not, so
+    /// the section shows only when the kernel gave several.
+    fn text_combined(&self) -> String {
+        let mut out = String::new();
         if self.combined.len() > 1 {
             out += &format!(
                 "\n{} distinct combined results on the kernel:\n",
@@ -896,6 +932,13 @@ impl LabReport {
                 }
             }
         }
+        out
+    }
+
+    /// The hangs and the verdict; a disagreement is fenced so that it cannot
+    /// be missed at the end of a long report.
+    fn text_verdict(&self, policy: &str) -> String {
+        let mut out = String::new();
         for h in &self.hangs {
             out += &format!("\nHANG: {h}\n");
         }
