@@ -9,7 +9,7 @@
 //! integer arithmetic (float printing would grow the web app's wasm);
 //! every text from a scenario is escaped to XML-safe characters.
 
-use crate::sweep::{Point, Sweep};
+use crate::sweep::{Point, Series, Sweep};
 
 /// Okabe–Ito colours (colour-blind safe), one per preset.
 const COLOURS: [&str; 8] = [
@@ -340,6 +340,38 @@ fn mechanism(p: &Point, cpu_device: bool) -> String {
 
 /// The sweep as an SVG document.
 pub fn sweep(s: &Sweep) -> String {
+    let (left, right, xt) = panels(s);
+    let mut body = String::new();
+    heading(s, &mut body);
+    body += &left.axes(&xt);
+    body += &right.axes(&xt);
+    if let Some(to) = s.extrapolated_to {
+        for p in [&left, &right] {
+            let lx = p.px(s.limit);
+            body += &format!(
+                "<line x1=\"{lx}\" y1=\"{TOP}\" x2=\"{lx}\" y2=\"{}\" stroke=\"#888\" stroke-dasharray=\"2 3\"/>\n<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#555\">simulated up to {} | extrapolated to {to}</text>\n",
+                TOP + PLOT_H,
+                lx + 4,
+                TOP + 14,
+                s.limit
+            );
+        }
+    }
+    for (i, ser) in s.series.iter().enumerate() {
+        series(ser, COLOURS[i % COLOURS.len()], &left, &right, &mut body);
+    }
+    let y = legend(s, &mut body);
+    let y = key(s, y + 20, &mut body);
+    let y = mechanisms(s, y + 6, &mut body);
+    let h = y + 10;
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{h}\" viewBox=\"0 0 {W} {h}\" font-family=\"sans-serif\">\n<rect width=\"{W}\" height=\"{h}\" fill=\"white\"/>\n{body}</svg>\n"
+    )
+}
+
+/// The throughput and latency panels, scaled to hold every simulated and
+/// extrapolated value, and the thread counts marked on both.
+fn panels(s: &Sweep) -> (Panel<'static>, Panel<'static>, Vec<usize>) {
     let simulated_max = s
         .series
         .iter()
@@ -349,7 +381,6 @@ pub fn sweep(s: &Sweep) -> String {
     let xmax = simulated_max.max(s.extrapolated_to.unwrap_or(0)).max(2);
     let x = x_scale(xmax);
     let xt = x_ticks(s, xmax);
-    // the values each panel shows
     let mut tput = 0.0f64;
     let (mut lat_lo, mut lat_hi) = (f64::MAX, 0.0f64);
     for ser in &s.series {
@@ -389,8 +420,12 @@ pub fn sweep(s: &Sweep) -> String {
         y: y_latency(lat_lo, lat_hi),
         label: duration,
     };
-    let mut body = String::new();
-    body += &format!(
+    (left, right, xt)
+}
+
+/// The scenario's name and, under it, what each thread runs.
+fn heading(s: &Sweep, body: &mut String) {
+    *body += &format!(
         "<text x=\"20\" y=\"32\" font-size=\"20\" font-weight=\"bold\">{}</text>\n",
         esc(&s.scenario)
     );
@@ -410,58 +445,50 @@ pub fn sweep(s: &Sweep) -> String {
     }
     let mut y = 54;
     for l in wrap(&sub, ((W - 40) * 10 / CHAR_W10) as usize) {
-        body += &format!(
+        *body += &format!(
             "<text x=\"20\" y=\"{y}\" font-size=\"12\">{}</text>\n",
             esc(&l)
         );
         y += 16;
     }
-    body += &left.axes(&xt);
-    body += &right.axes(&xt);
-    if let Some(to) = s.extrapolated_to {
-        for p in [&left, &right] {
-            let lx = p.px(s.limit);
-            body += &format!(
-                "<line x1=\"{lx}\" y1=\"{TOP}\" x2=\"{lx}\" y2=\"{}\" stroke=\"#888\" stroke-dasharray=\"2 3\"/>\n<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#555\">simulated up to {} | extrapolated to {to}</text>\n",
-                TOP + PLOT_H,
-                lx + 4,
-                TOP + 14,
-                s.limit
-            );
-        }
+}
+
+/// One preset's lines and dots in both panels; the dashed extrapolation
+/// goes first so the simulated points are drawn over it.
+fn series(ser: &Series, c: &str, left: &Panel, right: &Panel, body: &mut String) {
+    let tp: Vec<(usize, f64)> = ser
+        .points
+        .iter()
+        .map(|p| (p.threads, p.ops_per_s))
+        .collect();
+    let mean: Vec<(usize, f64)> = ser.points.iter().map(|p| (p.threads, p.mean_ns)).collect();
+    let p99: Vec<(usize, f64)> = ser
+        .points
+        .iter()
+        .map(|p| (p.threads, p.p99_ns as f64))
+        .collect();
+    if let Some(m) = &ser.model {
+        let mt: Vec<(usize, f64)> = m.curve.iter().map(|p| (p.threads, p.ops_per_s)).collect();
+        let ml: Vec<(usize, f64)> = m.curve.iter().map(|p| (p.threads, p.mean_ns)).collect();
+        *body += &left.line(&mt, c, true);
+        *body += &right.line(&ml, c, true);
     }
-    for (i, ser) in s.series.iter().enumerate() {
-        let c = COLOURS[i % COLOURS.len()];
-        let tp: Vec<(usize, f64)> = ser
-            .points
-            .iter()
-            .map(|p| (p.threads, p.ops_per_s))
-            .collect();
-        let mean: Vec<(usize, f64)> = ser.points.iter().map(|p| (p.threads, p.mean_ns)).collect();
-        let p99: Vec<(usize, f64)> = ser
-            .points
-            .iter()
-            .map(|p| (p.threads, p.p99_ns as f64))
-            .collect();
-        if let Some(m) = &ser.model {
-            let mt: Vec<(usize, f64)> = m.curve.iter().map(|p| (p.threads, p.ops_per_s)).collect();
-            let ml: Vec<(usize, f64)> = m.curve.iter().map(|p| (p.threads, p.mean_ns)).collect();
-            body += &left.line(&mt, c, true);
-            body += &right.line(&ml, c, true);
-        }
-        body += &left.line(&tp, c, false);
-        body += &left.dots(&tp, c, false);
-        body += &right.line(&mean, c, false);
-        body += &right.dots(&mean, c, false);
-        body += &right.dots(&p99, c, true);
-    }
-    // legend
+    *body += &left.line(&tp, c, false);
+    *body += &left.dots(&tp, c, false);
+    *body += &right.line(&mean, c, false);
+    *body += &right.dots(&mean, c, false);
+    *body += &right.dots(&p99, c, true);
+}
+
+/// The presets' colours under the panels; returns the baseline of its
+/// last row.
+fn legend(s: &Sweep, body: &mut String) -> i64 {
     let mut y = TOP + PLOT_H + 62;
     let mut lx = LEFT1;
     for (i, ser) in s.series.iter().enumerate() {
         let c = COLOURS[i % COLOURS.len()];
         let label = esc(&ser.preset);
-        body += &format!(
+        *body += &format!(
             "<line x1=\"{lx}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{c}\" stroke-width=\"3\"/>\n<text x=\"{}\" y=\"{y}\" font-size=\"13\">{label}</text>\n",
             y - 4,
             lx + 24,
@@ -474,7 +501,13 @@ pub fn sweep(s: &Sweep) -> String {
             y += 18;
         }
     }
-    y += 20;
+    y
+}
+
+/// From `y` on: what is simulated and what extrapolated, then the cost
+/// assumptions, so nobody reads a dashed line as a measurement; returns
+/// the next free line.
+fn key(s: &Sweep, mut y: i64, body: &mut String) -> i64 {
     let key = match s.extrapolated_to {
         Some(_) => format!(
             "Solid lines and dots: simulated on the timed scheduler, at most {} threads ({}). Dashed: EXTRAPOLATED by mean-value analysis of a closed system from the 1-thread run's demands per op (CPUs, device, each lock held exclusive){}.",
@@ -493,7 +526,7 @@ pub fn sweep(s: &Sweep) -> String {
     };
     let chars = ((W - 40) * 10 / CHAR_W10) as usize;
     for l in wrap(&key, chars) {
-        body += &format!(
+        *body += &format!(
             "<text x=\"20\" y=\"{y}\" font-size=\"12\">{}</text>\n",
             esc(&l)
         );
@@ -501,13 +534,20 @@ pub fn sweep(s: &Sweep) -> String {
     }
     y += 6;
     for l in wrap(&format!("Assumed {}", s.assumptions), chars) {
-        body += &format!(
+        *body += &format!(
             "<text x=\"20\" y=\"{y}\" font-size=\"12\" fill=\"#333\">{}</text>\n",
             esc(&l)
         );
         y += 16;
     }
-    y += 6;
+    y
+}
+
+/// From `y` on, per preset in its colour: where the time went at its
+/// largest simulated point and what bounds its extrapolation; returns the
+/// next free line.
+fn mechanisms(s: &Sweep, mut y: i64, body: &mut String) -> i64 {
+    let chars = ((W - 40) * 10 / CHAR_W10) as usize;
     for (i, ser) in s.series.iter().enumerate() {
         let Some(p) = ser.points.last() else {
             continue;
@@ -522,7 +562,7 @@ pub fn sweep(s: &Sweep) -> String {
         );
         for (k, l) in wrap(&text, chars).into_iter().enumerate() {
             let fill = if k == 0 { c } else { "#333" };
-            body += &format!(
+            *body += &format!(
                 "<text x=\"20\" y=\"{y}\" font-size=\"12\" fill=\"{fill}\">{}</text>\n",
                 esc(&l)
             );
@@ -531,7 +571,7 @@ pub fn sweep(s: &Sweep) -> String {
         if let Some(m) = &ser.model {
             if let Some((b, cap)) = &m.bottleneck {
                 let text = format!("  extrapolated: bound by {b} at {} ops/s", rate(*cap));
-                body += &format!(
+                *body += &format!(
                     "<text x=\"20\" y=\"{y}\" font-size=\"12\" fill=\"#333\">{}</text>\n",
                     esc(&text)
                 );
@@ -539,10 +579,7 @@ pub fn sweep(s: &Sweep) -> String {
             }
         }
     }
-    let h = y + 10;
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{h}\" viewBox=\"0 0 {W} {h}\" font-family=\"sans-serif\">\n<rect width=\"{W}\" height=\"{h}\" fill=\"white\"/>\n{body}</svg>\n"
-    )
+    y
 }
 
 #[cfg(test)]

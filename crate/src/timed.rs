@@ -26,7 +26,7 @@ use crate::locks::{LockId, Mode};
 use crate::policy::Policy;
 use crate::scenario::Scenario;
 use crate::sched::ScheduleError;
-use crate::world::{Actor, Holder, Need, World};
+use crate::world::{Actor, Enabled, Holder, Need, Wait, World};
 
 /// How a device serves bios.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -322,31 +322,7 @@ impl DeviceClock {
 /// [`run`] with a step cap.
 pub fn run_capped(scenario: &Scenario, policy: &Policy, costs: Costs, max_steps: usize) -> Timed {
     let mut w = World::new(scenario, policy);
-    let ntasks = w.st.ntasks();
-    let mut now: u64 = 0;
-    // when each task can take its next step, whether it was blocked, and
-    // when its last CPU step ends
-    let mut ready = vec![0u64; ntasks];
-    let mut was_blocked = vec![false; ntasks];
-    let mut cpu_end = vec![0u64; ntasks];
-    let servers = match costs.device.service {
-        Service::Parallel(n) => n.max(1) as usize,
-        Service::Cpu => 0,
-    };
-    let mut dev = DeviceClock {
-        due: Vec::new(),
-        servers: vec![0; servers],
-    };
-    let mut usage = Usage {
-        tasks: vec![TaskUsage::default(); ntasks],
-        device: DeviceUsage::default(),
-    };
-    // when each step started and when it was over
-    let mut step_of: Vec<u64> = Vec::new();
-    let mut step_end: Vec<u64> = Vec::new();
-    let mut names = Vec::new();
-    let mut cpu_ns = 0u64;
-    let mut running: Vec<(usize, u64)> = Vec::new(); // (task, busy until)
+    let mut c = Clocks::new(costs, w.st.ntasks());
     let mut stopped = None;
     for step in 0.. {
         if step >= max_steps && !w.is_done() {
@@ -354,167 +330,283 @@ pub fn run_capped(scenario: &Scenario, policy: &Policy, costs: Costs, max_steps:
             break;
         }
         // bios nobody timed yet (none, unless a step of no task made them)
-        for b in dev.new_bios(&w) {
-            serve(&mut dev, &mut usage.device, &costs, b, now, false);
-        }
+        c.serve_new_bios(&w);
         let en = w.enabled();
         if en.is_empty() {
             break;
         }
         let waits = w.waits();
-        // a task that becomes runnable after sleeping pays a wake-up; one
-        // that waited for its own bios on a CPU-served device never slept
-        for t in 0..ntasks {
+        c.note_wakeups(&w, en);
+        let (a, next) = c.next_actor(&w, en);
+        c.advance(&w, &waits, a, next);
+        c.step(&mut w, a);
+    }
+    c.finish(w, stopped)
+}
+
+/// The time side of a timed run, beside its world: the virtual clock, when
+/// each task and the device can go next, which CPUs are busy, and where
+/// the time went.
+struct Clocks {
+    costs: Costs,
+    now: u64,
+    // when each task can take its next step, whether it was blocked, and
+    // when its last CPU step ends
+    ready: Vec<u64>,
+    was_blocked: Vec<bool>,
+    cpu_end: Vec<u64>,
+    dev: DeviceClock,
+    usage: Usage,
+    // when each step started and when it was over
+    step_of: Vec<u64>,
+    step_end: Vec<u64>,
+    names: Vec<String>,
+    cpu_ns: u64,
+    /// (task, busy until)
+    running: Vec<(usize, u64)>,
+}
+
+impl Clocks {
+    fn new(costs: Costs, ntasks: usize) -> Clocks {
+        let servers = match costs.device.service {
+            Service::Parallel(n) => n.max(1) as usize,
+            Service::Cpu => 0,
+        };
+        Clocks {
+            costs,
+            now: 0,
+            ready: vec![0u64; ntasks],
+            was_blocked: vec![false; ntasks],
+            cpu_end: vec![0u64; ntasks],
+            dev: DeviceClock {
+                due: Vec::new(),
+                servers: vec![0; servers],
+            },
+            usage: Usage {
+                tasks: vec![TaskUsage::default(); ntasks],
+                device: DeviceUsage::default(),
+            },
+            step_of: Vec::new(),
+            step_end: Vec::new(),
+            names: Vec::new(),
+            cpu_ns: 0,
+            running: Vec::new(),
+        }
+    }
+
+    /// Times the bios in flight that have no due time yet, as submitted
+    /// now by nobody holding a lock.
+    fn serve_new_bios(&mut self, w: &World) {
+        for b in self.dev.new_bios(w) {
+            serve(
+                &mut self.dev,
+                &mut self.usage.device,
+                &self.costs,
+                b,
+                self.now,
+                false,
+            );
+        }
+    }
+
+    /// A task that becomes runnable after sleeping pays a wake-up; one
+    /// that waited for its own bios on a CPU-served device never slept.
+    fn note_wakeups(&mut self, w: &World, en: &Enabled) {
+        for t in 0..self.ready.len() {
             let runnable = en.contains(Actor::Task(t as u8));
-            if runnable && was_blocked[t] {
-                ready[t] = ready[t].max(now + costs.wakeup);
-                was_blocked[t] = false;
+            if runnable && self.was_blocked[t] {
+                self.ready[t] = self.ready[t].max(self.now + self.costs.wakeup);
+                self.was_blocked[t] = false;
             } else if !runnable {
                 let need = w.need_of(Actor::Task(t as u8));
-                let own_sync_io = need == Some(Need::Bios) && costs.device.service == Service::Cpu;
+                let own_sync_io =
+                    need == Some(Need::Bios) && self.costs.device.service == Service::Cpu;
                 if need.is_some() && !own_sync_io {
-                    was_blocked[t] = true;
+                    self.was_blocked[t] = true;
                 }
             }
         }
-        running.retain(|&(_, until)| until > now);
-        let cpu_free = running.len() < costs.cpus;
-        let time_of = |a: Actor| -> u64 {
-            match a {
-                Actor::Task(t) => {
-                    let t = t as usize;
-                    if running.iter().any(|&(r, _)| r == t) || cpu_free {
-                        ready[t]
-                    } else {
-                        // wait for the earliest CPU
-                        ready[t].max(running.iter().map(|&(_, u)| u).min().unwrap_or(now))
-                    }
-                }
-                // after a power failure the timed run persists nothing
-                // more: the recovery (a task) goes first
-                Actor::Dev(_) if w.s.crashing != 0 => u64::MAX,
-                Actor::Dev(k) => dev.due_of(&w, k as usize).unwrap_or(now),
-                // the flusher writes back what was dirtied long ago
-                // (dirty_expire_centisecs, 30 s), never a folio a write
-                // fault dirtied a moment before the store it was for:
-                // it waits for a task that has that folio mapped
-                // writable. Without this the free flusher cleaned and
-                // write-protected the folio before every store, and a
-                // btrfs store (whose page_mkwrite waits for writeback and
-                // the ordered extent) faulted forever (review 13).
-                Actor::Flush => {
-                    let target =
-                        w.s.cache
-                            .find(0, w.st.pages - 1, |f| f.dirty() && !f.writeback());
-                    target
-                        .and_then(|p| {
-                            (0..w.st.ntasks())
-                                .filter(|&t| w.s.tasks[t].pte_rw & (1 << p) != 0)
-                                .filter(|&t| en.contains(Actor::Task(t as u8)))
-                                .map(|t| ready[t])
-                                .max()
-                        })
-                        .map_or(now, |r| r.max(now))
-                }
-                Actor::Reclaim => now,
-            }
-        };
+    }
+
+    /// The enabled actor that can step earliest (ties in declaration
+    /// order), and when it steps.
+    fn next_actor(&mut self, w: &World, en: &Enabled) -> (Actor, u64) {
+        let now = self.now;
+        self.running.retain(|&(_, until)| until > now);
+        let cpu_free = self.running.len() < self.costs.cpus;
         let a = en
             .iter()
-            .min_by_key(|a| time_of(*a))
+            .min_by_key(|a| self.time_of(w, en, cpu_free, *a))
             .expect("something is enabled");
-        let next = now.max(time_of(a));
-        account(&w, &waits, &ready, &cpu_end, now, next, &mut usage);
-        now = next;
+        (a, now.max(self.time_of(w, en, cpu_free, a)))
+    }
+
+    /// When actor `a` can take its next step.
+    fn time_of(&self, w: &World, en: &Enabled, cpu_free: bool, a: Actor) -> u64 {
+        let (ready, running, now) = (&self.ready, &self.running, self.now);
+        match a {
+            Actor::Task(t) => {
+                let t = t as usize;
+                if running.iter().any(|&(r, _)| r == t) || cpu_free {
+                    ready[t]
+                } else {
+                    // wait for the earliest CPU
+                    ready[t].max(running.iter().map(|&(_, u)| u).min().unwrap_or(now))
+                }
+            }
+            // after a power failure the timed run persists nothing
+            // more: the recovery (a task) goes first
+            Actor::Dev(_) if w.s.crashing != 0 => u64::MAX,
+            Actor::Dev(k) => self.dev.due_of(w, k as usize).unwrap_or(now),
+            // the flusher writes back what was dirtied long ago
+            // (dirty_expire_centisecs, 30 s), never a folio a write
+            // fault dirtied a moment before the store it was for:
+            // it waits for a task that has that folio mapped
+            // writable. Without this the free flusher cleaned and
+            // write-protected the folio before every store, and a
+            // btrfs store (whose page_mkwrite waits for writeback and
+            // the ordered extent) faulted forever (review 13).
+            Actor::Flush => {
+                let target =
+                    w.s.cache
+                        .find(0, w.st.pages - 1, |f| f.dirty() && !f.writeback());
+                target
+                    .and_then(|p| {
+                        (0..w.st.ntasks())
+                            .filter(|&t| w.s.tasks[t].pte_rw & (1 << p) != 0)
+                            .filter(|&t| en.contains(Actor::Task(t as u8)))
+                            .map(|t| ready[t])
+                            .max()
+                    })
+                    .map_or(now, |r| r.max(now))
+            }
+            Actor::Reclaim => now,
+        }
+    }
+
+    /// Books the time until `next` and moves the clock there; a device
+    /// actor about to complete a bio takes it off the device's queue.
+    fn advance(&mut self, w: &World, waits: &[Wait], a: Actor, next: u64) {
+        account(
+            w,
+            waits,
+            &self.ready,
+            &self.cpu_end,
+            self.now,
+            next,
+            &mut self.usage,
+        );
+        self.now = next;
         if let Actor::Dev(k) = a {
             if w.s.crashing == 0 {
                 let b = w.s.dev.inflight()[k as usize];
-                dev.remove(&b);
+                self.dev.remove(&b);
             }
         }
+    }
+
+    /// Steps `a` now; a task's step is then costed.
+    fn step(&mut self, w: &mut World, a: Actor) {
         let copied_before = w.hist.as_ref().map_or(0, |h| h.counters.cpu_bytes);
         let lock_before = match a {
-            Actor::Task(t) => held_excl(&w, t as usize),
+            Actor::Task(t) => held_excl(w, t as usize),
             _ => None,
         };
-        names.push(w.actor_name(a));
+        self.names.push(w.actor_name(a));
         w.step(a).expect("enabled actor steps");
-        step_of.push(now);
-        step_end.push(now);
+        self.step_of.push(self.now);
+        self.step_end.push(self.now);
         let Actor::Task(t) = a else {
-            for b in dev.new_bios(&w) {
-                serve(&mut dev, &mut usage.device, &costs, b, now, false);
-            }
-            continue;
+            self.serve_new_bios(w);
+            return;
         };
-        let t = t as usize;
         let copied = w.hist.as_ref().map_or(0, |h| h.counters.cpu_bytes) - copied_before;
+        self.cost_task_step(w, t as usize, copied, lock_before);
+    }
+
+    /// What task `t`'s step, just taken, cost: CPU, its copies, and on a
+    /// CPU-served device the bios it submitted; books it and keeps the
+    /// task on its CPU until then.
+    fn cost_task_step(&mut self, w: &World, t: usize, copied: u64, lock_before: Option<LockId>) {
+        let now = self.now;
+        let costs = self.costs;
         let mut cost = costs.step + copied / 4096 * costs.copy_page;
         // a step that takes or releases a lock runs under it
-        let lock = held_excl(&w, t).or(lock_before);
+        let lock = held_excl(w, t).or(lock_before);
         let held = lock.is_some();
         // the bios the step submitted: on a CPU-served device the step
         // copies their data before it is over
-        for b in dev.new_bios(&w) {
+        for b in self.dev.new_bios(w) {
             if costs.device.service == Service::Cpu && b.kind != BioKind::OrderedFinish {
-                let service = serve(&mut dev, &mut usage.device, &costs, b, now, held);
+                let service = serve(&mut self.dev, &mut self.usage.device, &costs, b, now, held);
                 cost += service;
                 // the bio ends when the copy does
-                if let Some(e) = dev.due.iter_mut().rev().find(|(x, _)| *x == b) {
+                if let Some(e) = self.dev.due.iter_mut().rev().find(|(x, _)| *x == b) {
                     e.1 = now + cost;
                 }
             } else {
-                serve(&mut dev, &mut usage.device, &costs, b, now + cost, held);
+                serve(
+                    &mut self.dev,
+                    &mut self.usage.device,
+                    &costs,
+                    b,
+                    now + cost,
+                    held,
+                );
             }
         }
-        cpu_ns += cost;
-        let u = &mut usage.tasks[t];
+        self.cpu_ns += cost;
+        let u = &mut self.usage.tasks[t];
         u.cpu_ns += cost;
         if let Some(l) = lock {
             u.cpu_held_ns += cost;
             *u.held_excl.entry(l.name()).or_insert(0) += cost;
         }
-        if let Some(l) = held_excl(&w, t).filter(|l| Some(*l) != lock_before) {
+        if let Some(l) = held_excl(w, t).filter(|l| Some(*l) != lock_before) {
             *u.acquired_excl.entry(l.name()).or_insert(0) += 1;
         }
-        ready[t] = now + cost;
-        cpu_end[t] = now + cost;
-        running.retain(|&(r, _)| r != t);
-        running.push((t, now + cost));
-        *step_end.last_mut().unwrap() = now + cost;
+        self.ready[t] = now + cost;
+        self.cpu_end[t] = now + cost;
+        self.running.retain(|&(r, _)| r != t);
+        self.running.push((t, now + cost));
+        *self.step_end.last_mut().unwrap() = now + cost;
     }
-    let h = w.hist.as_ref().expect("timed runs record history");
-    let mut last_end = vec![0u64; ntasks];
-    let ops: Vec<OpTime> = h
-        .syscalls
-        .iter()
-        .map(|c| {
-            let end_ns = c.end.and_then(|e| step_end.get(e)).copied();
-            let issued_ns = last_end[c.task as usize];
-            if let Some(e) = end_ns {
-                last_end[c.task as usize] = e;
-            }
-            OpTime {
-                task: w.st.task_name(c.task).to_string(),
-                task_index: c.task,
-                text: c.text.clone(),
-                issued_ns,
-                start_ns: step_of.get(c.begin).copied().unwrap_or(0),
-                end_ns,
-                failed: c.ret.is_some_and(|r| r.is_err()),
-            }
-        })
-        .collect();
-    let total_ns = step_end.iter().copied().max().unwrap_or(0);
-    Timed {
-        world: w,
-        schedule: names,
-        ops,
-        total_ns,
-        cpu_ns,
-        costs,
-        stopped,
-        usage,
+
+    /// The run's result: each syscall's times from the steps' times.
+    fn finish(self, w: World, stopped: Option<ScheduleError>) -> Timed {
+        let h = w.hist.as_ref().expect("timed runs record history");
+        let mut last_end = vec![0u64; self.ready.len()];
+        let ops: Vec<OpTime> = h
+            .syscalls
+            .iter()
+            .map(|c| {
+                let end_ns = c.end.and_then(|e| self.step_end.get(e)).copied();
+                let issued_ns = last_end[c.task as usize];
+                if let Some(e) = end_ns {
+                    last_end[c.task as usize] = e;
+                }
+                OpTime {
+                    task: w.st.task_name(c.task).to_string(),
+                    task_index: c.task,
+                    text: c.text.clone(),
+                    issued_ns,
+                    start_ns: self.step_of.get(c.begin).copied().unwrap_or(0),
+                    end_ns,
+                    failed: c.ret.is_some_and(|r| r.is_err()),
+                }
+            })
+            .collect();
+        let total_ns = self.step_end.iter().copied().max().unwrap_or(0);
+        Timed {
+            world: w,
+            schedule: self.names,
+            ops,
+            total_ns,
+            cpu_ns: self.cpu_ns,
+            costs: self.costs,
+            stopped,
+            usage: self.usage,
+        }
     }
 }
 
@@ -563,7 +655,7 @@ fn serve(
 /// CPU step (booked when it ran), then a wake-up, a wait or the run queue.
 fn account(
     w: &World,
-    waits: &[crate::world::Wait],
+    waits: &[Wait],
     ready: &[u64],
     cpu_end: &[u64],
     from: u64,
