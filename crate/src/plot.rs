@@ -25,25 +25,8 @@ const TOP: i64 = 120;
 /// Width of a character at 12 px, in tenths of a pixel (for wrapping).
 const CHAR_W10: i64 = 66;
 
-/// Text as XML character data: the five special characters as
-/// references; characters XML 1.0 does not allow, and the controls, as
-/// U+FFFD.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
-            c if c.is_control() => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+// XML escaping is svg.rs's: the same rules for every SVG the core makes.
+use crate::svg::esc;
 
 /// `v` rounded to `digits` significant-ish decimals, in integer
 /// arithmetic: `12.5`, `3`, `0.25`.

@@ -18,7 +18,7 @@ use crate::world::World;
 /// has no C0 control but tab, LF and CR, and neither U+FFFE nor U+FFFF); a
 /// character it does not allow, and DEL and the C1 controls, which it
 /// allows but nobody means, become U+FFFD.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
