@@ -393,3 +393,99 @@ impl Oracle {
         *durable = p.versions(*durable);
     }
 }
+
+/// What the explorer may forget of the oracles' history: the parts that
+/// no future step can read. Two states that differ only there fire the
+/// same outcomes in every continuation, so the explorer keeps one of them
+/// (issue 15: on the family of direct and mmap writers, this history is
+/// what multiplied the states: who returned before whom, for data that
+/// is gone).
+///
+/// Once no task has a read or a `crash` left (in its current op or
+/// later), nothing reads `written`, `durable`, the tasks' `began` or the
+/// `pred` of a write that returned: only stale-read checks
+/// ([`World::read_value`]) and crash recovery ([`World::oracle_crash`])
+/// do. What is left is the *superseded* role of versions (`sup`, the
+/// `pred` of writes still to return, `returned` for the writes still to
+/// begin): [`World::lost_now`] asks whether the data a unit keeps is
+/// superseded, so a version that is nowhere now (cache, device, bios,
+/// extents) and that no op still to return writes can be dropped from
+/// those sets.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Forget {
+    /// Per task: the first op from which on no op reads or crashes.
+    quiet_from: Vec<u8>,
+}
+
+impl Forget {
+    pub fn new(st: &Static) -> Forget {
+        let quiet_from = st
+            .scenario
+            .tasks
+            .iter()
+            .map(|t| {
+                t.ops
+                    .iter()
+                    .rposition(|o| o.is_read() || matches!(o, crate::ops::Op::Crash))
+                    .map_or(0, |i| i as u8 + 1)
+            })
+            .collect();
+        Forget { quiet_from }
+    }
+
+    /// Forgets what of `s`'s oracle history nothing can use any more.
+    pub fn apply(&self, st: &Static, s: &mut crate::world::State) {
+        if s.crashing != 0 {
+            return;
+        }
+        let n = self.quiet_from.len();
+        if (0..n).any(|t| s.tasks[t].op < self.quiet_from[t]) {
+            return;
+        }
+        // the versions that are somewhere, or that an op still to return
+        // writes
+        let mut present = ALWAYS_OLDER;
+        let data = |d: &Data| d.0.iter().fold(0u32, |m, v| m | v.bit());
+        for f in s.cache.folios.iter().flatten() {
+            present |= data(&f.ver);
+        }
+        for (m, c) in s.dev.media.iter().zip(&s.dev.vcache) {
+            present |= data(m) | c.as_ref().map_or(0, data);
+        }
+        for b in s.dev.inflight() {
+            present |= data(&b.ver);
+        }
+        for e in s.ext.map.iter().chain(&s.ext.disk) {
+            if let crate::extents::Ext::Hole(z)
+            | crate::extents::Ext::Delalloc(z)
+            | crate::extents::Ext::Unwritten(_, z) = *e
+            {
+                present |= z.bit();
+            }
+        }
+        for (t, vers) in st.op_ver.iter().enumerate() {
+            let task = &s.tasks[t];
+            let mut still = vers.get(task.op as usize..).unwrap_or(&[]).to_vec();
+            if task.aio.active() {
+                still.push(vers[task.aio.op as usize - 1]);
+            }
+            present |= still.iter().flatten().fold(0, |m, v| m | v.bit());
+        }
+        let o = &mut s.oracle;
+        let mut returned = o.returned;
+        while returned != 0 {
+            let w = returned.trailing_zeros();
+            returned &= returned - 1;
+            o.pred[w as usize] = 0;
+        }
+        o.returned &= present;
+        for p in o.pred.iter_mut().chain(o.sup.iter_mut()) {
+            *p &= present;
+        }
+        o.written = [0; MAX_UNITS];
+        o.durable = 0;
+        for task in s.tasks.iter_mut() {
+            task.began = 0;
+        }
+    }
+}
