@@ -471,6 +471,24 @@ impl Forget {
             }
             present |= still.iter().flatten().fold(0, |m, v| m | v.bit());
         }
+        // `returned` only becomes the `pred` of writes still to begin (at
+        // begin_syscall, or at the store of an mmap-write); `unseen` only
+        // matters to tasks with an fsync still to return
+        let mut begins = false;
+        let mut syncs = 0u8;
+        for (t, ops) in st.scenario.tasks.iter().enumerate() {
+            let task = &s.tasks[t];
+            let op = task.op as usize;
+            for (i, o) in ops.ops.iter().enumerate().skip(op) {
+                let not_begun = i > op
+                    || task.path == crate::paths::Path::Idle
+                    || matches!(o, crate::ops::Op::MmapWrite(..));
+                begins |= not_begun && st.op_ver[t][i].is_some();
+                if matches!(o, crate::ops::Op::Fsync | crate::ops::Op::Fdatasync) {
+                    syncs |= 1 << t;
+                }
+            }
+        }
         let o = &mut s.oracle;
         let mut returned = o.returned;
         while returned != 0 {
@@ -478,7 +496,8 @@ impl Forget {
             returned &= returned - 1;
             o.pred[w as usize] = 0;
         }
-        o.returned &= present;
+        o.returned &= if begins { present } else { 0 };
+        o.unseen &= syncs;
         for p in o.pred.iter_mut().chain(o.sup.iter_mut()) {
             *p &= present;
         }
