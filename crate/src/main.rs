@@ -171,6 +171,9 @@ enum Cmd {
         /// Explore without the symmetry reduction (tasks with identical ops).
         #[arg(long)]
         no_symmetry: bool,
+        /// Keep the oracles' history that no future step can read (for comparison)
+        #[arg(long)]
+        no_forget: bool,
         /// Threads expanding states (0 = one per core); the output is the same for any number.
         #[arg(long, value_name = "N", default_value_t = 0)]
         threads: usize,
@@ -404,6 +407,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             max_memory,
             no_reduction,
             no_symmetry,
+            no_forget,
             threads,
             json,
         } => {
@@ -425,6 +429,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }),
                 reduction: !no_reduction,
                 symmetry: !no_symmetry,
+                forget_history: !no_forget,
                 count_interleavings: true,
                 threads,
             };

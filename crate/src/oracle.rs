@@ -393,3 +393,189 @@ impl Oracle {
         *durable = p.versions(*durable);
     }
 }
+
+/// What the explorer may forget: the history that no future step can
+/// read. Two states that differ only there fire the same outcomes in every
+/// continuation, so the explorer keeps one of them (issue 15: on the
+/// family of direct and mmap writers, this history is what multiplied the
+/// states: who returned before whom, for data that is gone).
+///
+/// - Once no task has a read or a `crash` left (in its current op or
+///   later), nothing reads `written`, `durable`, the tasks' `began` or the
+///   `pred` of a write that returned: only stale-read checks
+///   ([`World::read_value`]) and crash recovery ([`World::oracle_crash`])
+///   do. What is left is the *superseded* role of versions (`sup`, the
+///   `pred` of writes still to return, `returned` for the writes still to
+///   begin), and [`World::lost_now`] only asks it about the data a unit
+///   keeps: a version that is nowhere now (cache, device, bios, extents)
+///   and that no op still to return writes can go, and so can one that is
+///   already superseded at every unit the write would supersede it at
+///   (`sup` only grows).
+/// - Once no op left can look at a writeback error (fsync and the sync of
+///   O_DSYNC writes, direct I/O's filemap_check_errors), `wb_err`, AS_EIO
+///   and the files' errseq cursors are dead too.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Forget {
+    /// Per task: the first op from which on no op reads or crashes.
+    quiet_from: Vec<u8>,
+    /// Per task: the first op from which on no op checks writeback errors.
+    errors_from: Vec<u8>,
+    /// Per task, per op: the units its write may supersede at, at most.
+    units: Vec<Vec<Units>>,
+}
+
+impl Forget {
+    pub fn new(st: &Static) -> Forget {
+        use crate::ops::Op;
+        let after_last = |ops: &[Op], f: &dyn Fn(&Op) -> bool| {
+            ops.iter().rposition(f).map_or(0, |i| i as u8 + 1)
+        };
+        let tasks = &st.scenario.tasks;
+        Forget {
+            quiet_from: tasks
+                .iter()
+                .map(|t| after_last(&t.ops, &|o| o.is_read() || matches!(o, Op::Crash)))
+                .collect(),
+            errors_from: tasks
+                .iter()
+                .map(|t| {
+                    after_last(&t.ops, &|o| {
+                        !matches!(
+                            o,
+                            Op::MmapRead(..)
+                                | Op::MmapWrite(..)
+                                | Op::Reclaim(_)
+                                | Op::FailWrites(_)
+                                | Op::Truncate(_)
+                                | Op::Punch(_)
+                                | Op::Falloc(_)
+                                | Op::Writeback
+                        )
+                    })
+                })
+                .collect(),
+            units: tasks
+                .iter()
+                .map(|t| {
+                    t.ops
+                        .iter()
+                        .map(|o| {
+                            crate::paths::written_units(o, crate::world::Ret::Pages(u8::MAX), st)
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// Forgets what of `s`'s history nothing can use any more.
+    pub fn apply(&self, st: &Static, s: &mut crate::world::State) {
+        if s.crashing != 0 {
+            return;
+        }
+        let n = self.quiet_from.len();
+        if (0..n).all(|t| s.tasks[t].op >= self.errors_from[t]) {
+            s.wb_err = crate::errseq::Errseq::default();
+            s.as_eio = false;
+            for task in s.tasks.iter_mut() {
+                task.cursor = crate::errseq::Errseq::default();
+            }
+        }
+        if (0..n).any(|t| s.tasks[t].op < self.quiet_from[t]) {
+            return;
+        }
+        let present = present_versions(st, s);
+        // the units writes still to begin (at begin_syscall, or at the
+        // store of an mmap-write) may supersede `returned` at; `unseen`
+        // only matters to tasks with an fsync still to return
+        let mut begins: Units = 0;
+        let mut syncs = 0u8;
+        for (t, ops) in st.scenario.tasks.iter().enumerate() {
+            let task = &s.tasks[t];
+            let op = task.op as usize;
+            for (i, o) in ops.ops.iter().enumerate().skip(op) {
+                let not_begun = i > op
+                    || task.path == crate::paths::Path::Idle
+                    || matches!(o, crate::ops::Op::MmapWrite(..));
+                if not_begun && st.op_ver[t][i].is_some() {
+                    begins |= self.units[t][i];
+                }
+                if matches!(o, crate::ops::Op::Fsync | crate::ops::Op::Fdatasync) {
+                    syncs |= 1 << t;
+                }
+            }
+        }
+        let o = &mut s.oracle;
+        // versions superseded at every unit of `us` already
+        let everywhere = |o: &Oracle, us: Units| {
+            (0..MAX_UNITS)
+                .filter(|u| us & (1 << u) != 0)
+                .fold(u32::MAX, |m, u| m & o.sup[u])
+        };
+        for sup in o.sup.iter_mut() {
+            *sup &= present;
+        }
+        let mut pending = 0u32;
+        for (t, vers) in st.op_ver.iter().enumerate() {
+            for (i, v) in vers.iter().enumerate() {
+                if let Some(v) = v {
+                    if o.returned & v.bit() == 0 {
+                        pending |= v.bit();
+                        let keep = present & !everywhere(o, self.units[t][i]);
+                        o.pred[v.0 as usize] &= keep;
+                    }
+                }
+            }
+        }
+        // returned writes' `pred` is read by nothing now
+        for (k, p) in o.pred.iter_mut().enumerate() {
+            if pending & (1 << k) == 0 {
+                *p = 0;
+            }
+        }
+        o.returned &= if begins != 0 {
+            present & !everywhere(o, begins)
+        } else {
+            0
+        };
+        o.unseen &= syncs;
+        o.written = [0; MAX_UNITS];
+        o.durable = 0;
+        for task in s.tasks.iter_mut() {
+            task.began = 0;
+        }
+    }
+}
+
+/// The versions that are somewhere (cache, device, bios, extents), or
+/// that an op still to return writes; `init` and `zero` always.
+fn present_versions(st: &Static, s: &crate::world::State) -> u32 {
+    let mut present = ALWAYS_OLDER;
+    let data = |d: &Data| d.0.iter().fold(0u32, |m, v| m | v.bit());
+    for f in s.cache.folios.iter().flatten() {
+        present |= data(&f.ver);
+    }
+    for (m, c) in s.dev.media.iter().zip(&s.dev.vcache) {
+        present |= data(m) | c.as_ref().map_or(0, data);
+    }
+    for b in s.dev.inflight() {
+        present |= data(&b.ver);
+    }
+    for e in s.ext.map.iter().chain(&s.ext.disk) {
+        if let crate::extents::Ext::Hole(z)
+        | crate::extents::Ext::Delalloc(z)
+        | crate::extents::Ext::Unwritten(_, z) = *e
+        {
+            present |= z.bit();
+        }
+    }
+    for (t, vers) in st.op_ver.iter().enumerate() {
+        let task = &s.tasks[t];
+        let mut still = vers.get(task.op as usize..).unwrap_or(&[]).to_vec();
+        if task.aio.active() {
+            still.push(vers[task.aio.op as usize - 1]);
+        }
+        present |= still.iter().flatten().fold(0, |m, v| m | v.bit());
+    }
+    present
+}

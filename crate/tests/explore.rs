@@ -240,6 +240,86 @@ fn symmetry_reduces_identical_writers_and_keeps_every_result() {
     }
 }
 
+/// Issue 15: on the family, who returned before whom is history that no
+/// later step reads once the data it ordered is gone; forgetting it
+/// merges states without changing a result, a verdict or the length of a
+/// shortest witness.
+#[test]
+fn forgetting_dead_history_merges_states_and_keeps_every_result() {
+    let sc = family(2, 2);
+    let w = World::new_quiet(&sc, &sc.policy(Some("linux-5.8")).unwrap());
+    let run = |forget_history| {
+        explore(
+            &w,
+            &Options {
+                reduction: true,
+                forget_history,
+                threads: 0,
+                ..Default::default()
+            },
+            |_| true,
+        )
+    };
+    let (with, without) = (run(true), run(false));
+    assert!(with.stats.complete && without.stats.complete);
+    assert!(
+        with.stats.states * 2 < without.stats.states,
+        "{} vs {}",
+        with.stats.states,
+        without.stats.states
+    );
+    let set = |r: &dioscope::explore::Report| {
+        r.results
+            .iter()
+            .map(|t| (t.fired, t.res))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(set(&with), set(&without));
+    for (a, b) in with.verdicts.iter().zip(&without.verdicts) {
+        assert_eq!(
+            (a.outcome, a.verdict, a.proven),
+            (b.outcome, b.verdict, b.proven)
+        );
+        assert_eq!(
+            a.witness.as_ref().map(Vec::len),
+            b.witness.as_ref().map(Vec::len)
+        );
+    }
+}
+
+/// A read still to come keeps the history it checks: generic/451's
+/// stale read (an AIO direct write completed in interrupt context, a
+/// buffered read behind it) is found with the history forgotten as
+/// without it.
+#[test]
+fn a_read_still_to_come_keeps_the_history() {
+    let id = "generic-451-dio-vs-buffered-read";
+    let sc: dioscope::Scenario = dioscope::library::find(id).unwrap().parse().unwrap();
+    let mut p = sc.policy(Some("linux-6.18")).unwrap();
+    p.set("dio_aio_complete", "irq").unwrap();
+    let w = World::new_quiet(&sc, &p);
+    let run = |forget_history| {
+        let r = explore(
+            &w,
+            &Options {
+                reduction: true,
+                forget_history,
+                ..Default::default()
+            },
+            |_| true,
+        );
+        let v: Vec<_> = r.verdicts.iter().map(|v| (v.outcome, v.verdict)).collect();
+        let res: std::collections::BTreeSet<_> =
+            r.results.iter().map(|t| (t.fired, t.res)).collect();
+        (v, res)
+    };
+    let with = run(true);
+    assert_eq!(with, run(false));
+    assert!(with
+        .0
+        .contains(&(dioscope::Outcome::StaleRead, dioscope::Verdict::Sometimes)));
+}
+
 #[test]
 fn a_memory_bound_stops_the_search_and_proves_nothing() {
     let sc = family(2, 1);

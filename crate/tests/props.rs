@@ -121,6 +121,33 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 80, .. ProptestConfig::default() })]
+
+    /// Forgetting the oracles' dead history (explore::Options::forget_history)
+    /// loses no distinct result and changes no verdict, alone and with the
+    /// other reductions; every result it reports replays as a real run.
+    #[test]
+    fn forgetting_dead_history_keeps_every_terminal_result(seed in any::<u64>(), tasks in 2usize..=3, twins in 1usize..=3, ops in 1usize..=3, exotic in any::<bool>()) {
+        let shape = Shape { tasks, ops, pages: 2, exotic };
+        let text = dioscope::gen::scenario_with_twins(seed, &shape, twins.min(tasks));
+        let sc = dioscope::scenario::parse("generated.toml", &text).unwrap();
+        let w = World::new_quiet(&sc, &sc.policy(None).unwrap());
+        let bound = Some(40_000);
+        let run = |forget_history, reduction, symmetry| explore(&w, &Options { forget_history, reduction, symmetry, max_states: bound, ..Options::default() }, |_| true);
+        let plain = run(false, false, false);
+        prop_assume!(plain.stats.complete);
+        for (reduction, symmetry) in [(false, false), (true, true)] {
+            let r = run(true, reduction, symmetry);
+            prop_assert!(r.stats.complete);
+            prop_assert_eq!(result_set(&r), result_set(&plain), "reduction {} symmetry {}\n{}", reduction, symmetry, text);
+            prop_assert_eq!(verdicts(&r), verdicts(&plain), "\n{}", text);
+            prop_assert!(r.stats.states <= plain.stats.states);
+            witnesses_replay(&w, &r)?;
+        }
+    }
+}
+
 fn knob() -> impl Strategy<Value = (String, String)> {
     ("[a-z_]{1,24}", "[a-z0-9-]{1,16}")
 }

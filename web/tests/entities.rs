@@ -42,3 +42,25 @@ fn only_strikethrough_is_built_in_and_it_still_works() {
         .any(|e| matches!(e, Event::Start(Tag::Strikethrough))));
     assert!(!all.iter().any(|e| matches!(e, Event::Start(Tag::Table(_)))));
 }
+
+#[test]
+fn reference_links_match_their_labels_ignoring_ascii_case() {
+    // without `extensions`, labels fold ASCII case only (DIOSCOPE-PATCH.md)
+    use pulldown_cmark::{LinkType, Tag};
+    let md = "see [the thread][LKML 2020-07] and [that][lkml 2020-07]\n\n[lkml 2020-07]: https://lore.kernel.org/x\n";
+    let links: Vec<String> = Parser::new(md)
+        .filter_map(|e| match e {
+            Event::Start(Tag::Link {
+                link_type: LinkType::Reference,
+                dest_url,
+                ..
+            }) => Some(dest_url.into_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        links,
+        ["https://lore.kernel.org/x", "https://lore.kernel.org/x"]
+    );
+    assert_eq!(text_of("[x][NOPE]\n\n[nope]: /y\n[other]: /z\n"), "x");
+}

@@ -42,6 +42,7 @@ use std::collections::HashMap;
 pub use fp::fingerprint;
 
 use crate::footprint::{self, Fp};
+use crate::oracle::Forget;
 use crate::outcome::{Outcome, Verdict};
 use crate::perm::Perm;
 use crate::world::{Actor, State, World, MAX_TASKS};
@@ -70,6 +71,9 @@ pub struct Options {
     pub reduction: bool,
     /// Symmetry reduction over tasks with identical op lists (on by default).
     pub symmetry: bool,
+    /// Forget the oracles' history that no future step can read
+    /// ([`crate::oracle::Forget`]; on by default).
+    pub forget_history: bool,
     /// Count the interleavings the search covered (keeps every edge: for
     /// benchmarks and statistics, not for the browser).
     pub count_interleavings: bool,
@@ -87,6 +91,7 @@ impl Default for Options {
             max_memory: Some(DEFAULT_MAX_MEMORY),
             reduction: false,
             symmetry: true,
+            forget_history: true,
             count_interleavings: false,
             threads: 1,
         }
@@ -325,7 +330,19 @@ struct Expanded {
 struct Ctx {
     opts: Options,
     sym: Symmetry,
+    forget: Option<Forget>,
     ntasks: usize,
+}
+
+impl Ctx {
+    /// The state the search keeps for `s`: its dead history forgotten,
+    /// renamed to its class's representative (the renaming is returned).
+    fn canon(&self, st: &crate::world::Static, s: &mut State) -> Perm {
+        if let Some(f) = &self.forget {
+            f.apply(st, s);
+        }
+        self.sym.canon(s)
+    }
 }
 
 impl Ctx {
@@ -387,7 +404,7 @@ impl Ctx {
             } else {
                 0
             };
-            let p = self.sym.canon(&mut child.s);
+            let p = self.canon(&w.st, &mut child.s);
             if !p.is_identity() {
                 let tasks = (1u32 << MAX_TASKS) - 1;
                 child_sleep = child_sleep & !tasks | u32::from(p.tasks8(child_sleep as u8));
@@ -496,11 +513,18 @@ impl Explorer {
             opts.threads = default_threads();
         }
         let sym = Symmetry::new(&root.st, opts.symmetry);
+        let forget = opts.forget_history.then(|| Forget::new(&root.st));
         let ntasks = root.st.ntasks();
+        let ctx = Ctx {
+            opts,
+            sym,
+            forget,
+            ntasks,
+        };
         let mut canon = root.s;
-        let root_perm = sym.canon(&mut canon);
+        let root_perm = ctx.canon(&root.st, &mut canon);
         let mut e = Explorer {
-            ctx: Ctx { opts, sym, ntasks },
+            ctx,
             root_canon: canon,
             root_perm,
             nodes: Chunked::new(),
@@ -823,7 +847,7 @@ impl Explorer {
         for a in acts {
             real.push(rename(a, &tau.inverse()));
             w.step(a).expect("a witness step replays");
-            let sigma = self.ctx.sym.canon(&mut w.s);
+            let sigma = self.ctx.canon(&w.st, &mut w.s);
             if !sigma.is_identity() {
                 w = World::from_parts(w.st.clone(), w.s);
                 tau = tau.then(&sigma);

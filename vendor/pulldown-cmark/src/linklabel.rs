@@ -20,7 +20,12 @@
 
 //! Link label parsing and matching.
 
-use unicase::UniCase;
+// DIOSCOPE-PATCH: without the `extensions` feature, labels match with
+// ASCII case folding (unicase's Unicode tables stay out of the wasm).
+#[cfg(not(feature = "extensions"))]
+pub(crate) use unicase::Ascii as Label;
+#[cfg(feature = "extensions")]
+pub(crate) use unicase::UniCase as Label;
 
 use crate::scanners::{is_ascii_punctuation, is_ascii_whitespace, scan_eol};
 use crate::strings::CowStr;
@@ -31,9 +36,9 @@ pub(crate) enum ReferenceLabel<'a> {
     Footnote(CowStr<'a>),
 }
 
-pub(crate) type LinkLabel<'a> = UniCase<CowStr<'a>>;
+pub(crate) type LinkLabel<'a> = Label<CowStr<'a>>;
 
-pub(crate) type FootnoteLabel<'a> = UniCase<CowStr<'a>>;
+pub(crate) type FootnoteLabel<'a> = Label<CowStr<'a>>;
 
 /// Assumes the opening bracket has already been scanned.
 /// The line break handler determines what happens when a linebreak
