@@ -331,9 +331,9 @@ struct Ctx {
 impl Ctx {
     /// Expands one state (pure: the same entry and state give the same
     /// result on any thread).
-    fn expand(&self, base: &World, seen: &Seen, e: &Entry, s: State) -> Expanded {
+    fn expand(&self, base: &World, seen: &Seen, e: &Entry, s: &State, ph: &Hashes) -> Expanded {
         let opts = &self.opts;
-        let w = World::from_parts(base.st.clone(), s);
+        let w = World::from_parts(base.st.clone(), *s);
         let mut out = Expanded {
             node: e.node,
             depth: e.depth,
@@ -392,7 +392,7 @@ impl Ctx {
                 let tasks = (1u32 << MAX_TASKS) - 1;
                 child_sleep = child_sleep & !tasks | u32::from(p.tasks8(child_sleep as u8));
             }
-            let hashes = Hashes::of(&child.s, self.ntasks);
+            let hashes = Hashes::of_child(&child.s, &w.s, ph, &p, self.ntasks);
             let fp = hashes.fingerprint(self.ntasks);
             let preemptions = preempt.min(u32::from(u16::MAX)) as u16;
             out.children.push(Child {
@@ -605,8 +605,7 @@ impl Explorer {
             let n = left.min(BATCH).min(self.cur.remaining());
             left -= n;
             let first = self.cur.pos;
-            let mut batch: Vec<(Entry, State)> = Vec::with_capacity(n);
-            batch.extend((0..n).filter_map(|_| self.cur.pop(&self.parts)));
+            let batch: Vec<(Entry, usize)> = (0..n).filter_map(|_| self.cur.pop()).collect();
             for (k, x) in self.expand_batch(batch).into_iter().enumerate() {
                 self.cur.free_before(first + k, &self.parts);
                 if !self.merge(x) {
@@ -617,14 +616,17 @@ impl Explorer {
         self.cur.remaining() == 0 && self.next.remaining() == 0
     }
 
-    fn expand_batch(&self, batch: Vec<(Entry, State)>) -> Vec<Expanded> {
+    fn expand_batch(&self, batch: Vec<(Entry, usize)>) -> Vec<Expanded> {
         let threads = self.ctx.opts.threads.max(1);
         if threads > 1 && batch.len() >= 64 && !cfg!(target_arch = "wasm32") {
             return self.expand_parallel(batch, threads);
         }
         batch
-            .into_iter()
-            .map(|(e, s)| self.ctx.expand(&self.root, &self.seen(), &e, s))
+            .iter()
+            .map(|(e, i)| {
+                let (s, h) = self.cur.state(*i, &self.parts);
+                self.ctx.expand(&self.root, &self.seen(), e, &s, &h)
+            })
             .collect()
     }
 
@@ -637,10 +639,10 @@ impl Explorer {
     }
 
     #[cfg(not(target_arch = "wasm32"))]
-    fn expand_parallel(&self, batch: Vec<(Entry, State)>, threads: usize) -> Vec<Expanded> {
+    fn expand_parallel(&self, batch: Vec<(Entry, usize)>, threads: usize) -> Vec<Expanded> {
         let per = batch.len().div_ceil(threads);
-        let parts: Vec<&[(Entry, State)]> = batch.chunks(per).collect();
-        let ctx = &self.ctx;
+        let parts: Vec<&[(Entry, usize)]> = batch.chunks(per).collect();
+        let (ctx, cur, store) = (&self.ctx, &self.cur, &self.parts);
         let seen = &self.seen();
         let sc = &self.root.st.scenario;
         let pol = &self.root.st.policy;
@@ -651,7 +653,10 @@ impl Explorer {
                     scope.spawn(move || {
                         let base = World::new_quiet(sc, pol);
                         part.iter()
-                            .map(|(e, s)| ctx.expand(&base, seen, e, *s))
+                            .map(|(e, i)| {
+                                let (s, h) = cur.state(*i, store);
+                                ctx.expand(&base, seen, e, &s, &h)
+                            })
                             .collect::<Vec<_>>()
                     })
                 })
@@ -664,10 +669,13 @@ impl Explorer {
     }
 
     #[cfg(target_arch = "wasm32")]
-    fn expand_parallel(&self, batch: Vec<(Entry, State)>, _threads: usize) -> Vec<Expanded> {
+    fn expand_parallel(&self, batch: Vec<(Entry, usize)>, _threads: usize) -> Vec<Expanded> {
         batch
-            .into_iter()
-            .map(|(e, s)| self.ctx.expand(&self.root, &self.seen(), &e, s))
+            .iter()
+            .map(|(e, i)| {
+                let (s, h) = self.cur.state(*i, &self.parts);
+                self.ctx.expand(&self.root, &self.seen(), e, &s, &h)
+            })
             .collect()
     }
 

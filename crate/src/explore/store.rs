@@ -22,6 +22,7 @@ use crate::extents::Extents;
 use crate::locks::Locks;
 use crate::oracle::Oracle;
 use crate::pagecache::PageCache;
+use crate::perm::Perm;
 use crate::world::{State, Task, MAX_TASKS};
 
 /// Bytes per chunk (about).
@@ -186,7 +187,7 @@ struct Core {
 
 /// The hashes of a state's parts (core, cache, extents, device, oracle,
 /// then each task).
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, PartialEq, Debug)]
 pub(crate) struct Hashes {
     parts: [u128; FIXED],
     tasks: [u128; MAX_TASKS],
@@ -196,6 +197,16 @@ fn hash128<T: Hash + ?Sized>(x: &T) -> u128 {
     let mut h = Fp128::default();
     x.hash(&mut h);
     h.get()
+}
+
+/// `x`'s hash: `h` if `x` equals `old`, whose hash `h` is.
+#[inline]
+fn reuse<T: Hash + PartialEq + ?Sized>(x: &T, old: &T, h: u128) -> u128 {
+    if x == old {
+        h
+    } else {
+        hash128(x)
+    }
 }
 
 impl Hashes {
@@ -214,6 +225,31 @@ impl Hashes {
         for (k, t) in rest.tasks[..ntasks].iter().enumerate() {
             h.tasks[k] = hash128(t);
         }
+        h
+    }
+
+    /// The hashes of `s`, a child of `parent` (whose hashes are `ph`)
+    /// renamed by `p`: a part equal to the parent's keeps its hash (a step
+    /// changes one task and a part or two; comparing is much cheaper than
+    /// hashing), so the result is exactly [`Hashes::of`].
+    pub fn of_child(s: &State, parent: &State, ph: &Hashes, p: &Perm, ntasks: usize) -> Hashes {
+        let (core, rest) = split(s);
+        let (pcore, prest) = split(parent);
+        let mut h = Hashes {
+            parts: [
+                reuse(&core, &pcore, ph.parts[0]),
+                reuse(rest.cache, prest.cache, ph.parts[1]),
+                reuse(rest.ext, prest.ext, ph.parts[2]),
+                reuse(rest.dev, prest.dev, ph.parts[3]),
+                reuse(rest.oracle, prest.oracle, ph.parts[4]),
+            ],
+            tasks: [0; MAX_TASKS],
+        };
+        // the parent's task j is the child's p(j)
+        for (j, &k) in p.task[..ntasks].iter().enumerate() {
+            h.tasks[k as usize] = reuse(&rest.tasks[k as usize], &prest.tasks[j], ph.tasks[j]);
+        }
+        debug_assert!(h == Hashes::of(s, ntasks), "a reused part hash is stale");
         h
     }
 
@@ -424,6 +460,25 @@ impl Parts {
         }
     }
 
+    /// The part hashes of the state stored at `at`.
+    fn hashes(&self, ids: &Chunked<u32>, at: usize) -> Hashes {
+        let id = |k: usize| *ids.get(at + k) as usize;
+        let mut h = Hashes {
+            parts: [
+                *self.core.hashes.get(id(0)),
+                *self.cache.hashes.get(id(1)),
+                *self.ext.hashes.get(id(2)),
+                *self.dev.hashes.get(id(3)),
+                *self.oracle.hashes.get(id(4)),
+            ],
+            tasks: [0; MAX_TASKS],
+        };
+        for (k, t) in h.tasks[..self.ntasks].iter_mut().enumerate() {
+            *t = *self.task.hashes.get(id(FIXED + k));
+        }
+        h
+    }
+
     /// Bytes storing a new state could allocate, at most.
     fn next_alloc(&self) -> usize {
         self.core.next_alloc()
@@ -477,15 +532,20 @@ impl<E: Copy> Frontier<E> {
         parts.store(s, h, &mut self.ids);
     }
 
-    /// Takes the next entry and its state.
-    pub fn pop(&mut self, parts: &Parts) -> Option<(E, State)> {
+    /// Takes the next entry, and its index for [`Frontier::state`].
+    pub fn pop(&mut self) -> Option<(E, usize)> {
         if self.pos >= self.entries.len() {
             return None;
         }
-        let i = self.pos;
         self.pos += 1;
-        let s = parts.load(&self.ids, i * parts.ids());
-        Some((*self.entries.get(i), s))
+        Some((*self.entries.get(self.pos - 1), self.pos - 1))
+    }
+
+    /// Entry `i`'s state and its part hashes (read where it is expanded:
+    /// a batch of states is not copied around).
+    pub fn state(&self, i: usize, parts: &Parts) -> (State, Hashes) {
+        let at = i * parts.ids();
+        (parts.load(&self.ids, at), parts.hashes(&self.ids, at))
     }
 
     /// Frees the storage of the entries before `upto` (taken and done
