@@ -284,6 +284,9 @@ struct Child {
     /// state already seen that will not be expanded again (most children:
     /// their state need not be kept).
     state: Option<u32>,
+    /// Its node, if it was in the visited set before the batch (saves
+    /// the merge a lookup).
+    old: Option<u32>,
 }
 
 /// What an expansion may look up: the visited set as it was before the
@@ -295,10 +298,10 @@ struct Seen<'a> {
 }
 
 impl Seen<'_> {
-    /// Whether merging a child with these data into a state seen already
-    /// can need its state (to expand it again).
-    fn may_need(&self, fp: u128, sleep: u32, preemptions: u16, opts: &Options) -> bool {
-        match self.table.get(fp, self.fps) {
+    /// Whether merging a child with these data into `old` (its node if
+    /// seen already) can need its state (to expand it again).
+    fn may_need(&self, old: Option<u32>, sleep: u32, preemptions: u16, opts: &Options) -> bool {
+        match old {
             None => true,
             Some(id) => {
                 let on = self.nodes.get(id as usize);
@@ -341,7 +344,7 @@ impl Ctx {
             pruned: 0,
             bound: None,
             children: Vec::with_capacity(w.enabled().len()),
-            states: Vec::new(),
+            states: Vec::with_capacity(w.enabled().len()),
         };
         if let Some(d) = opts.max_depth {
             if e.depth as usize >= d {
@@ -358,6 +361,7 @@ impl Ctx {
         let last = decode(e.last);
         let last_enabled = e.node != 0 && en.contains(&last) && matches!(last, Actor::Task(_));
         let mut sleep = e.sleep;
+        let sigs = self.sym.sigs(&w.s);
         for (i, &a) in en.iter().enumerate() {
             let bit = sleep_bit(a);
             if e.only != 0 && e.only & bit == 0 {
@@ -387,14 +391,16 @@ impl Ctx {
             } else {
                 0
             };
-            let p = self.sym.canon(&mut child.s);
+            let same = store::same_parts(&child.s, &w.s, &Perm::identity(), self.ntasks);
+            let p = self.sym.canon_child(&mut child.s, Some((&sigs, same)));
             if !p.is_identity() {
                 let tasks = (1u32 << MAX_TASKS) - 1;
                 child_sleep = child_sleep & !tasks | u32::from(p.tasks8(child_sleep as u8));
             }
-            let hashes = Hashes::of_child(&child.s, &w.s, ph, &p, self.ntasks);
+            let hashes = Hashes::of_child(&child.s, &w.s, ph, &p, same, self.ntasks);
             let fp = hashes.fingerprint(self.ntasks);
             let preemptions = preempt.min(u32::from(u16::MAX)) as u16;
+            let old = seen.table.get(fp, seen.fps);
             out.children.push(Child {
                 fp,
                 hashes,
@@ -402,7 +408,8 @@ impl Ctx {
                 sleep: child_sleep,
                 preemptions,
                 done: child.is_done(),
-                state: if seen.may_need(fp, child_sleep, preemptions, opts) {
+                old,
+                state: if seen.may_need(old, child_sleep, preemptions, opts) {
                     out.states.push(child.s);
                     Some(out.states.len() as u32 - 1)
                 } else {
@@ -715,7 +722,7 @@ impl Explorer {
                     return false;
                 }
             }
-            match self.seen.get(c.fp, &self.fps) {
+            match c.old.or_else(|| self.seen.get(c.fp, &self.fps)) {
                 Some(old) => {
                     if count {
                         self.edges.push((x.node, old));

@@ -199,14 +199,22 @@ fn hash128<T: Hash + ?Sized>(x: &T) -> u128 {
     h.get()
 }
 
-/// `x`'s hash: `h` if `x` equals `old`, whose hash `h` is.
-#[inline]
-fn reuse<T: Hash + PartialEq + ?Sized>(x: &T, old: &T, h: u128) -> u128 {
-    if x == old {
-        h
-    } else {
-        hash128(x)
+/// The parts of `s` that agree with `parent`'s in all that their hashes
+/// cover: bit k for part k of [`Hashes`] (core, cache, extents, device,
+/// oracle), bit `FIXED + j` when `s`'s task `p(j)` is the parent's task
+/// `j`.
+pub(crate) fn same_parts(s: &State, parent: &State, p: &Perm, ntasks: usize) -> u32 {
+    let (core, rest) = split(s);
+    let (pcore, prest) = split(parent);
+    let mut same = u32::from(core == pcore)
+        | u32::from(rest.cache.hash_eq(prest.cache)) << 1
+        | u32::from(rest.ext.hash_eq(prest.ext)) << 2
+        | u32::from(rest.dev.hash_eq(prest.dev)) << 3
+        | u32::from(rest.oracle == prest.oracle) << 4;
+    for (j, &k) in p.task[..ntasks].iter().enumerate() {
+        same |= u32::from(rest.tasks[k as usize] == prest.tasks[j]) << (FIXED + j);
     }
+    same
 }
 
 impl Hashes {
@@ -229,25 +237,49 @@ impl Hashes {
     }
 
     /// The hashes of `s`, a child of `parent` (whose hashes are `ph`)
-    /// renamed by `p`: a part equal to the parent's keeps its hash (a step
+    /// renamed by `p`, whose parts `same` ([`same_parts`], before the
+    /// renaming) are the parent's: those keep the parent's hash (a step
     /// changes one task and a part or two; comparing is much cheaper than
     /// hashing), so the result is exactly [`Hashes::of`].
-    pub fn of_child(s: &State, parent: &State, ph: &Hashes, p: &Perm, ntasks: usize) -> Hashes {
+    pub fn of_child(
+        s: &State,
+        parent: &State,
+        ph: &Hashes,
+        p: &Perm,
+        same: u32,
+        ntasks: usize,
+    ) -> Hashes {
+        // renamed, a part is compared again
+        let same = if p.is_identity() {
+            same
+        } else {
+            same_parts(s, parent, p, ntasks)
+        };
         let (core, rest) = split(s);
-        let (pcore, prest) = split(parent);
+        let keep = |k: usize, h: &dyn Fn() -> u128| {
+            if same & 1 << k != 0 {
+                ph.parts[k]
+            } else {
+                h()
+            }
+        };
         let mut h = Hashes {
             parts: [
-                reuse(&core, &pcore, ph.parts[0]),
-                reuse(rest.cache, prest.cache, ph.parts[1]),
-                reuse(rest.ext, prest.ext, ph.parts[2]),
-                reuse(rest.dev, prest.dev, ph.parts[3]),
-                reuse(rest.oracle, prest.oracle, ph.parts[4]),
+                keep(0, &|| hash128(&core)),
+                keep(1, &|| hash128(rest.cache)),
+                keep(2, &|| hash128(rest.ext)),
+                keep(3, &|| hash128(rest.dev)),
+                keep(4, &|| hash128(rest.oracle)),
             ],
             tasks: [0; MAX_TASKS],
         };
         // the parent's task j is the child's p(j)
         for (j, &k) in p.task[..ntasks].iter().enumerate() {
-            h.tasks[k as usize] = reuse(&rest.tasks[k as usize], &prest.tasks[j], ph.tasks[j]);
+            h.tasks[k as usize] = if same & 1 << (FIXED + j) != 0 {
+                ph.tasks[j]
+            } else {
+                hash128(&rest.tasks[k as usize])
+            };
         }
         debug_assert!(h == Hashes::of(s, ntasks), "a reused part hash is stale");
         h
@@ -392,7 +424,7 @@ pub(crate) struct Parts {
 }
 
 /// Ids per stored state: core, cache, extents, device, oracle, then tasks.
-const FIXED: usize = 5;
+pub(crate) const FIXED: usize = 5;
 
 impl Parts {
     pub fn new(ntasks: usize) -> Self {
