@@ -467,6 +467,10 @@ pub fn explore(
 /// States expanded per batch (natively, a batch is split among threads).
 const BATCH: usize = 512;
 
+/// States expanded per batch on one thread: the batch's children stay in
+/// the caches until they are merged (the results do not depend on it).
+const BATCH_ONE: usize = 64;
+
 /// What the budget keeps aside for data that is not accounted: a batch of
 /// states and their children in flight, the allocator's slack.
 fn reserve(budget: usize) -> usize {
@@ -609,7 +613,12 @@ impl Explorer {
                 }
                 self.begin_round();
             }
-            let n = left.min(BATCH).min(self.cur.remaining());
+            let batch = if self.ctx.opts.threads > 1 {
+                BATCH
+            } else {
+                BATCH_ONE
+            };
+            let n = left.min(batch).min(self.cur.remaining());
             left -= n;
             let first = self.cur.pos;
             let batch: Vec<(Entry, usize)> = (0..n).filter_map(|_| self.cur.pop()).collect();
