@@ -141,6 +141,7 @@ impl Device {
     /// Whether `self` and `o` agree in all that their hash covers: the
     /// explorer reuses a parent's hash for a child's part that does (whole
     /// words without early exits: cheaper than `==`).
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn hash_eq(&self, o: &Device) -> bool {
         let word = |d: &Data| u32::from_le_bytes(d.0.map(|v| v.0));
         let vc = |v: &Option<Data>| v.as_ref().map_or(u32::MAX, word);

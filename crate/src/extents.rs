@@ -97,6 +97,7 @@ impl std::hash::Hash for Extents {
 impl Extents {
     /// Whether `self` and `o` agree in all that their hash covers (see
     /// `Device::hash_eq`).
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn hash_eq(&self, o: &Extents) -> bool {
         let pairs = self
             .map

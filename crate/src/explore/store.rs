@@ -202,7 +202,8 @@ fn hash128<T: Hash + ?Sized>(x: &T) -> u128 {
 /// The parts of `s` that agree with `parent`'s in all that their hashes
 /// cover: bit k for part k of [`Hashes`] (core, cache, extents, device,
 /// oracle), bit `FIXED + j` when `s`'s task `p(j)` is the parent's task
-/// `j`.
+/// `j`. In the browser, none (smaller code; every part is hashed).
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn same_parts(s: &State, parent: &State, p: &Perm, ntasks: usize) -> u32 {
     let (core, rest) = split(s);
     let (pcore, prest) = split(parent);
@@ -215,6 +216,11 @@ pub(crate) fn same_parts(s: &State, parent: &State, p: &Perm, ntasks: usize) -> 
         same |= u32::from(rest.tasks[k as usize] == prest.tasks[j]) << (FIXED + j);
     }
     same
+}
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn same_parts(_: &State, _: &State, _: &Perm, _: usize) -> u32 {
+    0
 }
 
 impl Hashes {
@@ -241,6 +247,7 @@ impl Hashes {
     /// renaming) are the parent's: those keep the parent's hash (a step
     /// changes one task and a part or two; comparing is much cheaper than
     /// hashing), so the result is exactly [`Hashes::of`].
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn of_child(
         s: &State,
         parent: &State,
@@ -283,6 +290,12 @@ impl Hashes {
         }
         debug_assert!(h == Hashes::of(s, ntasks), "a reused part hash is stale");
         h
+    }
+
+    /// In the browser, the hashes of every part (smaller code).
+    #[cfg(target_arch = "wasm32")]
+    pub fn of_child(s: &State, _: &State, _: &Hashes, _: &Perm, _: u32, n: usize) -> Hashes {
+        Hashes::of(s, n)
     }
 
     pub fn fingerprint(&self, ntasks: usize) -> u128 {
@@ -577,7 +590,13 @@ impl<E: Copy> Frontier<E> {
     /// a batch of states is not copied around).
     pub fn state(&self, i: usize, parts: &Parts) -> (State, Hashes) {
         let at = i * parts.ids();
-        (parts.load(&self.ids, at), parts.hashes(&self.ids, at))
+        // the browser hashes every part (Hashes::of_child)
+        let h = if cfg!(target_arch = "wasm32") {
+            Hashes::default()
+        } else {
+            parts.hashes(&self.ids, at)
+        };
+        (parts.load(&self.ids, at), h)
     }
 
     /// Frees the storage of the entries before `upto` (taken and done

@@ -20,6 +20,7 @@
 use std::hash::{Hash, Hasher};
 
 use super::fp::{self, Fp128};
+#[cfg(not(target_arch = "wasm32"))]
 use super::store;
 use crate::extents::Ext;
 use crate::perm::Perm;
@@ -141,6 +142,7 @@ impl Symmetry {
     /// sums, so one pass over the state serves every member; kept per part
     /// of the state ([`Sigs`]), so that a child of `parent` recomputes only
     /// the parts its step changed.
+    #[cfg(not(target_arch = "wasm32"))]
     fn signatures(&self, s: &State, parent: Option<(&Sigs, u32)>) -> [u64; MAX_TASKS] {
         let sigs = self.sigs_from(s, parent);
         let mut acc = sigs.task;
@@ -152,8 +154,27 @@ impl Symmetry {
         acc
     }
 
+    /// In the browser, in one pass (smaller code; no reuse).
+    #[cfg(target_arch = "wasm32")]
+    fn signatures(&self, s: &State, _: Option<(&Sigs, u32)>) -> [u64; MAX_TASKS] {
+        let mut acc = Acc {
+            sym: self,
+            acc: [0; MAX_TASKS],
+        };
+        for &m in self.classes.iter().flatten() {
+            acc.acc[m as usize] = self.task_term(s, m);
+        }
+        acc.locks(s);
+        acc.cache(s);
+        acc.ext(s);
+        acc.dev(s);
+        acc.oracle(s);
+        acc.acc
+    }
+
     /// The signatures' terms of a state, per part, for its children
     /// ([`Symmetry::canon_child`]).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn sigs(&self, s: &State) -> Sigs {
         if self.classes.is_empty() {
             return Sigs::default();
@@ -161,8 +182,15 @@ impl Symmetry {
         self.sigs_from(s, None)
     }
 
+    /// In the browser, none ([`Symmetry::signatures`] does not reuse).
+    #[cfg(target_arch = "wasm32")]
+    pub fn sigs(&self, _: &State) -> Sigs {
+        Sigs::default()
+    }
+
     /// `parent`: the parent's terms, and which parts of `s` are the
     /// parent's ([`store::same_parts`]).
+    #[cfg(not(target_arch = "wasm32"))]
     fn sigs_from(&self, s: &State, parent: Option<(&Sigs, u32)>) -> Sigs {
         let (mut out, same) = match parent {
             Some((pg, same)) => (*pg, same),
@@ -400,6 +428,10 @@ impl Symmetry {
 /// part of [`store::Hashes`] (the core: locks and i_dio_count; the page
 /// cache, the extent map, the device, the oracle) what names the members.
 #[derive(Clone, Copy, Default)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    allow(dead_code, reason = "the browser does not reuse them")
+)]
 pub(crate) struct Sigs {
     task: [u64; MAX_TASKS],
     parts: [[u64; MAX_TASKS]; 5],
