@@ -95,6 +95,19 @@ impl std::hash::Hash for Extents {
 }
 
 impl Extents {
+    /// Whether `self` and `o` agree in all that their hash covers (see
+    /// `Device::hash_eq`).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn hash_eq(&self, o: &Extents) -> bool {
+        let pairs = self
+            .map
+            .iter()
+            .zip(&o.map)
+            .chain(self.disk.iter().zip(&o.disk));
+        let diff = pairs.fold(0, |d, (a, b)| d | (a.pack() ^ b.pack()));
+        diff == 0 && self.disk_size == o.disk_size && self.busy == o.busy && self.seq == o.seq
+    }
+
     pub fn get(&self, p: u8) -> Ext {
         self.map[p as usize]
     }

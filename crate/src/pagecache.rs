@@ -87,6 +87,15 @@ impl std::hash::Hash for PageCache {
 }
 
 impl PageCache {
+    /// Whether `self` and `o` agree in all that their hash covers (see
+    /// `Device::hash_eq`).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn hash_eq(&self, o: &PageCache) -> bool {
+        let w = |f: &Option<Folio>| f.as_ref().map_or(0, Folio::pack);
+        let diff = (self.folios.iter().zip(&o.folios)).fold(0, |d, (a, b)| d | (w(a) ^ w(b)));
+        diff == 0 && self.markers == o.markers
+    }
+
     pub fn get(&self, p: u8) -> Option<&Folio> {
         self.folios[p as usize].as_ref()
     }

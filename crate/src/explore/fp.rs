@@ -17,29 +17,39 @@ pub(crate) struct Fp128 {
 }
 
 impl Hasher for Fp128 {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             self.word(u64::from_le_bytes(c.try_into().unwrap()));
         }
-        for &b in chunks.remainder() {
-            self.byte(b);
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut v = 0u64;
+            for (i, &b) in rest.iter().enumerate() {
+                v |= u64::from(b) << (8 * i);
+            }
+            self.bytes(v, rest.len() as u32);
         }
         self.word(bytes.len() as u64);
     }
+    #[inline]
     fn write_u8(&mut self, i: u8) {
-        self.byte(i);
+        self.bytes(u64::from(i), 1);
     }
+    #[inline]
     fn write_u16(&mut self, i: u16) {
-        self.byte(i as u8);
-        self.byte((i >> 8) as u8);
+        self.bytes(u64::from(i), 2);
     }
+    #[inline]
     fn write_u32(&mut self, i: u32) {
         self.word(u64::from(i) | 1 << 40);
     }
+    #[inline]
     fn write_u64(&mut self, i: u64) {
         self.word(i);
     }
+    #[inline]
     fn write_usize(&mut self, i: usize) {
         self.word(i as u64);
     }
@@ -49,15 +59,21 @@ impl Hasher for Fp128 {
 }
 
 impl Fp128 {
+    /// Appends the `k` (< 8) low bytes of `v` to the gathered bytes,
+    /// mixing in a word when eight are gathered: the same as one byte at
+    /// a time, in fewer steps.
     #[inline]
-    fn byte(&mut self, b: u8) {
-        self.buf |= u64::from(b) << (8 * self.n);
-        self.n += 1;
-        if self.n == 8 {
-            let w = self.buf;
-            self.buf = 0;
-            self.n = 0;
-            self.mix(w);
+    fn bytes(&mut self, v: u64, k: u32) {
+        let n = self.n;
+        if n + k < 8 {
+            self.buf |= v << (8 * n);
+            self.n = n + k;
+        } else {
+            // n < 8: the first 8 - n bytes fill the word
+            self.mix(self.buf | v << (8 * n));
+            let used = 8 - n;
+            self.buf = v >> (8 * used);
+            self.n = k - used;
         }
     }
     #[inline]
@@ -99,4 +115,97 @@ pub(crate) fn of_state(s: &State, ntasks: usize) -> u128 {
 /// The fingerprint of a world's state.
 pub fn fingerprint(w: &World) -> u128 {
     of_state(&w.s, w.st.ntasks())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+
+    /// The gathering one byte at a time, as first written: `Fp128::bytes`
+    /// must give the same fingerprints (they order tied symmetric states).
+    #[derive(Default)]
+    struct Bytewise(Fp128);
+
+    impl Hasher for Bytewise {
+        fn write(&mut self, bytes: &[u8]) {
+            let mut chunks = bytes.chunks_exact(8);
+            for c in &mut chunks {
+                self.0.word(u64::from_le_bytes(c.try_into().unwrap()));
+            }
+            for &b in chunks.remainder() {
+                self.byte(b);
+            }
+            self.0.word(bytes.len() as u64);
+        }
+        fn write_u8(&mut self, i: u8) {
+            self.byte(i);
+        }
+        fn write_u16(&mut self, i: u16) {
+            self.byte(i as u8);
+            self.byte((i >> 8) as u8);
+        }
+        fn write_u32(&mut self, i: u32) {
+            self.0.write_u32(i);
+        }
+        fn write_u64(&mut self, i: u64) {
+            self.0.word(i);
+        }
+        fn finish(&self) -> u64 {
+            self.0.finish()
+        }
+    }
+
+    impl Bytewise {
+        fn byte(&mut self, b: u8) {
+            let f = &mut self.0;
+            f.buf |= u64::from(b) << (8 * f.n);
+            f.n += 1;
+            if f.n == 8 {
+                let w = f.buf;
+                f.buf = 0;
+                f.n = 0;
+                f.mix(w);
+            }
+        }
+    }
+
+    #[test]
+    fn gathering_bytes_at_once_is_the_same_as_one_at_a_time() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(15);
+        for _ in 0..2000 {
+            let (mut a, mut b) = (Fp128::default(), Bytewise::default());
+            for _ in 0..rng.random_range(0..40) {
+                match rng.random_range(0..5) {
+                    0 => {
+                        let x = rng.random();
+                        a.write_u8(x);
+                        b.write_u8(x);
+                    }
+                    1 => {
+                        let x = rng.random();
+                        a.write_u16(x);
+                        b.write_u16(x);
+                    }
+                    2 => {
+                        let x = rng.random();
+                        a.write_u32(x);
+                        b.write_u32(x);
+                    }
+                    3 => {
+                        let x = rng.random();
+                        a.write_u64(x);
+                        b.write_u64(x);
+                    }
+                    _ => {
+                        let n = rng.random_range(0..20);
+                        let v: Vec<u8> = (0..n).map(|_| rng.random()).collect();
+                        a.write(&v);
+                        b.write(&v);
+                    }
+                }
+            }
+            assert_eq!(a.get(), b.0.get());
+        }
+    }
 }

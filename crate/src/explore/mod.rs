@@ -289,6 +289,9 @@ struct Child {
     /// state already seen that will not be expanded again (most children:
     /// their state need not be kept).
     state: Option<u32>,
+    /// Its node, if it was in the visited set before the batch (saves
+    /// the merge a lookup).
+    old: Option<u32>,
 }
 
 /// What an expansion may look up: the visited set as it was before the
@@ -300,10 +303,10 @@ struct Seen<'a> {
 }
 
 impl Seen<'_> {
-    /// Whether merging a child with these data into a state seen already
-    /// can need its state (to expand it again).
-    fn may_need(&self, fp: u128, sleep: u32, preemptions: u16, opts: &Options) -> bool {
-        match self.table.get(fp, self.fps) {
+    /// Whether merging a child with these data into `old` (its node if
+    /// seen already) can need its state (to expand it again).
+    fn may_need(&self, old: Option<u32>, sleep: u32, preemptions: u16, opts: &Options) -> bool {
+        match old {
             None => true,
             Some(id) => {
                 let on = self.nodes.get(id as usize);
@@ -348,9 +351,9 @@ impl Ctx {
 impl Ctx {
     /// Expands one state (pure: the same entry and state give the same
     /// result on any thread).
-    fn expand(&self, base: &World, seen: &Seen, e: &Entry, s: State) -> Expanded {
+    fn expand(&self, base: &World, seen: &Seen, e: &Entry, s: &State, ph: &Hashes) -> Expanded {
         let opts = &self.opts;
-        let w = World::from_parts(base.st.clone(), s);
+        let w = World::from_parts(base.st.clone(), *s);
         let mut out = Expanded {
             node: e.node,
             depth: e.depth,
@@ -358,7 +361,7 @@ impl Ctx {
             pruned: 0,
             bound: None,
             children: Vec::with_capacity(w.enabled().len()),
-            states: Vec::new(),
+            states: Vec::with_capacity(w.enabled().len()),
         };
         if let Some(d) = opts.max_depth {
             if e.depth as usize >= d {
@@ -375,6 +378,7 @@ impl Ctx {
         let last = decode(e.last);
         let last_enabled = e.node != 0 && en.contains(&last) && matches!(last, Actor::Task(_));
         let mut sleep = e.sleep;
+        let sigs = self.sym.sigs(&w.s);
         for (i, &a) in en.iter().enumerate() {
             let bit = sleep_bit(a);
             if e.only != 0 && e.only & bit == 0 {
@@ -404,14 +408,21 @@ impl Ctx {
             } else {
                 0
             };
-            let p = self.canon(&w.st, &mut child.s);
+            // the history nobody reads is gone before the parts are
+            // compared: the parent's state was stored without it
+            if let Some(f) = &self.forget {
+                f.apply(&w.st, &mut child.s);
+            }
+            let same = store::same_parts(&child.s, &w.s, &Perm::identity(), self.ntasks);
+            let p = self.sym.canon_child(&mut child.s, Some((&sigs, same)));
             if !p.is_identity() {
                 let tasks = (1u32 << MAX_TASKS) - 1;
                 child_sleep = child_sleep & !tasks | u32::from(p.tasks8(child_sleep as u8));
             }
-            let hashes = Hashes::of(&child.s, self.ntasks);
+            let hashes = Hashes::of_child(&child.s, &w.s, ph, &p, same, self.ntasks);
             let fp = hashes.fingerprint(self.ntasks);
             let preemptions = preempt.min(u32::from(u16::MAX)) as u16;
+            let old = seen.table.get(fp, seen.fps);
             out.children.push(Child {
                 fp,
                 hashes,
@@ -419,7 +430,8 @@ impl Ctx {
                 sleep: child_sleep,
                 preemptions,
                 done: child.is_done(),
-                state: if seen.may_need(fp, child_sleep, preemptions, opts) {
+                old,
+                state: if seen.may_need(old, child_sleep, preemptions, opts) {
                     out.states.push(child.s);
                     Some(out.states.len() as u32 - 1)
                 } else {
@@ -476,6 +488,10 @@ pub fn explore(
 
 /// States expanded per batch (natively, a batch is split among threads).
 const BATCH: usize = 512;
+
+/// States expanded per batch on one thread: the batch's children stay in
+/// the caches until they are merged (the results do not depend on it).
+const BATCH_ONE: usize = 64;
 
 /// What the budget keeps aside for data that is not accounted: a batch of
 /// states and their children in flight, the allocator's slack.
@@ -626,11 +642,15 @@ impl Explorer {
                 }
                 self.begin_round();
             }
-            let n = left.min(BATCH).min(self.cur.remaining());
+            let batch = if self.ctx.opts.threads > 1 {
+                BATCH
+            } else {
+                BATCH_ONE
+            };
+            let n = left.min(batch).min(self.cur.remaining());
             left -= n;
             let first = self.cur.pos;
-            let mut batch: Vec<(Entry, State)> = Vec::with_capacity(n);
-            batch.extend((0..n).filter_map(|_| self.cur.pop(&self.parts)));
+            let batch: Vec<(Entry, usize)> = (0..n).filter_map(|_| self.cur.pop()).collect();
             for (k, x) in self.expand_batch(batch).into_iter().enumerate() {
                 self.cur.free_before(first + k, &self.parts);
                 if !self.merge(x) {
@@ -641,14 +661,17 @@ impl Explorer {
         self.cur.remaining() == 0 && self.next.remaining() == 0
     }
 
-    fn expand_batch(&self, batch: Vec<(Entry, State)>) -> Vec<Expanded> {
+    fn expand_batch(&self, batch: Vec<(Entry, usize)>) -> Vec<Expanded> {
         let threads = self.ctx.opts.threads.max(1);
         if threads > 1 && batch.len() >= 64 && !cfg!(target_arch = "wasm32") {
             return self.expand_parallel(batch, threads);
         }
         batch
-            .into_iter()
-            .map(|(e, s)| self.ctx.expand(&self.root, &self.seen(), &e, s))
+            .iter()
+            .map(|(e, i)| {
+                let (s, h) = self.cur.state(*i, &self.parts);
+                self.ctx.expand(&self.root, &self.seen(), e, &s, &h)
+            })
             .collect()
     }
 
@@ -661,10 +684,10 @@ impl Explorer {
     }
 
     #[cfg(not(target_arch = "wasm32"))]
-    fn expand_parallel(&self, batch: Vec<(Entry, State)>, threads: usize) -> Vec<Expanded> {
+    fn expand_parallel(&self, batch: Vec<(Entry, usize)>, threads: usize) -> Vec<Expanded> {
         let per = batch.len().div_ceil(threads);
-        let parts: Vec<&[(Entry, State)]> = batch.chunks(per).collect();
-        let ctx = &self.ctx;
+        let parts: Vec<&[(Entry, usize)]> = batch.chunks(per).collect();
+        let (ctx, cur, store) = (&self.ctx, &self.cur, &self.parts);
         let seen = &self.seen();
         let sc = &self.root.st.scenario;
         let pol = &self.root.st.policy;
@@ -675,7 +698,10 @@ impl Explorer {
                     scope.spawn(move || {
                         let base = World::new_quiet(sc, pol);
                         part.iter()
-                            .map(|(e, s)| ctx.expand(&base, seen, e, *s))
+                            .map(|(e, i)| {
+                                let (s, h) = cur.state(*i, store);
+                                ctx.expand(&base, seen, e, &s, &h)
+                            })
                             .collect::<Vec<_>>()
                     })
                 })
@@ -688,10 +714,13 @@ impl Explorer {
     }
 
     #[cfg(target_arch = "wasm32")]
-    fn expand_parallel(&self, batch: Vec<(Entry, State)>, _threads: usize) -> Vec<Expanded> {
+    fn expand_parallel(&self, batch: Vec<(Entry, usize)>, _threads: usize) -> Vec<Expanded> {
         batch
-            .into_iter()
-            .map(|(e, s)| self.ctx.expand(&self.root, &self.seen(), &e, s))
+            .iter()
+            .map(|(e, i)| {
+                let (s, h) = self.cur.state(*i, &self.parts);
+                self.ctx.expand(&self.root, &self.seen(), e, &s, &h)
+            })
             .collect()
     }
 
@@ -731,7 +760,7 @@ impl Explorer {
                     return false;
                 }
             }
-            match self.seen.get(c.fp, &self.fps) {
+            match c.old.or_else(|| self.seen.get(c.fp, &self.fps)) {
                 Some(old) => {
                     if count {
                         self.edges.push((x.node, old));

@@ -22,6 +22,7 @@ use crate::extents::Extents;
 use crate::locks::Locks;
 use crate::oracle::Oracle;
 use crate::pagecache::PageCache;
+use crate::perm::Perm;
 use crate::world::{State, Task, MAX_TASKS};
 
 /// Bytes per chunk (about).
@@ -186,7 +187,7 @@ struct Core {
 
 /// The hashes of a state's parts (core, cache, extents, device, oracle,
 /// then each task).
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, PartialEq, Debug)]
 pub(crate) struct Hashes {
     parts: [u128; FIXED],
     tasks: [u128; MAX_TASKS],
@@ -196,6 +197,30 @@ fn hash128<T: Hash + ?Sized>(x: &T) -> u128 {
     let mut h = Fp128::default();
     x.hash(&mut h);
     h.get()
+}
+
+/// The parts of `s` that agree with `parent`'s in all that their hashes
+/// cover: bit k for part k of [`Hashes`] (core, cache, extents, device,
+/// oracle), bit `FIXED + j` when `s`'s task `p(j)` is the parent's task
+/// `j`. In the browser, none (smaller code; every part is hashed).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn same_parts(s: &State, parent: &State, p: &Perm, ntasks: usize) -> u32 {
+    let (core, rest) = split(s);
+    let (pcore, prest) = split(parent);
+    let mut same = u32::from(core == pcore)
+        | u32::from(rest.cache.hash_eq(prest.cache)) << 1
+        | u32::from(rest.ext.hash_eq(prest.ext)) << 2
+        | u32::from(rest.dev.hash_eq(prest.dev)) << 3
+        | u32::from(rest.oracle == prest.oracle) << 4;
+    for (j, &k) in p.task[..ntasks].iter().enumerate() {
+        same |= u32::from(rest.tasks[k as usize] == prest.tasks[j]) << (FIXED + j);
+    }
+    same
+}
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn same_parts(_: &State, _: &State, _: &Perm, _: usize) -> u32 {
+    0
 }
 
 impl Hashes {
@@ -215,6 +240,62 @@ impl Hashes {
             h.tasks[k] = hash128(t);
         }
         h
+    }
+
+    /// The hashes of `s`, a child of `parent` (whose hashes are `ph`)
+    /// renamed by `p`, whose parts `same` ([`same_parts`], before the
+    /// renaming) are the parent's: those keep the parent's hash (a step
+    /// changes one task and a part or two; comparing is much cheaper than
+    /// hashing), so the result is exactly [`Hashes::of`].
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn of_child(
+        s: &State,
+        parent: &State,
+        ph: &Hashes,
+        p: &Perm,
+        same: u32,
+        ntasks: usize,
+    ) -> Hashes {
+        // renamed, a part is compared again
+        let same = if p.is_identity() {
+            same
+        } else {
+            same_parts(s, parent, p, ntasks)
+        };
+        let (core, rest) = split(s);
+        let keep = |k: usize, h: &dyn Fn() -> u128| {
+            if same & 1 << k != 0 {
+                ph.parts[k]
+            } else {
+                h()
+            }
+        };
+        let mut h = Hashes {
+            parts: [
+                keep(0, &|| hash128(&core)),
+                keep(1, &|| hash128(rest.cache)),
+                keep(2, &|| hash128(rest.ext)),
+                keep(3, &|| hash128(rest.dev)),
+                keep(4, &|| hash128(rest.oracle)),
+            ],
+            tasks: [0; MAX_TASKS],
+        };
+        // the parent's task j is the child's p(j)
+        for (j, &k) in p.task[..ntasks].iter().enumerate() {
+            h.tasks[k as usize] = if same & 1 << (FIXED + j) != 0 {
+                ph.tasks[j]
+            } else {
+                hash128(&rest.tasks[k as usize])
+            };
+        }
+        debug_assert!(h == Hashes::of(s, ntasks), "a reused part hash is stale");
+        h
+    }
+
+    /// In the browser, the hashes of every part (smaller code).
+    #[cfg(target_arch = "wasm32")]
+    pub fn of_child(s: &State, _: &State, _: &Hashes, _: &Perm, _: u32, n: usize) -> Hashes {
+        Hashes::of(s, n)
     }
 
     pub fn fingerprint(&self, ntasks: usize) -> u128 {
@@ -356,7 +437,7 @@ pub(crate) struct Parts {
 }
 
 /// Ids per stored state: core, cache, extents, device, oracle, then tasks.
-const FIXED: usize = 5;
+pub(crate) const FIXED: usize = 5;
 
 impl Parts {
     pub fn new(ntasks: usize) -> Self {
@@ -424,6 +505,25 @@ impl Parts {
         }
     }
 
+    /// The part hashes of the state stored at `at`.
+    fn hashes(&self, ids: &Chunked<u32>, at: usize) -> Hashes {
+        let id = |k: usize| *ids.get(at + k) as usize;
+        let mut h = Hashes {
+            parts: [
+                *self.core.hashes.get(id(0)),
+                *self.cache.hashes.get(id(1)),
+                *self.ext.hashes.get(id(2)),
+                *self.dev.hashes.get(id(3)),
+                *self.oracle.hashes.get(id(4)),
+            ],
+            tasks: [0; MAX_TASKS],
+        };
+        for (k, t) in h.tasks[..self.ntasks].iter_mut().enumerate() {
+            *t = *self.task.hashes.get(id(FIXED + k));
+        }
+        h
+    }
+
     /// Bytes storing a new state could allocate, at most.
     fn next_alloc(&self) -> usize {
         self.core.next_alloc()
@@ -477,15 +577,26 @@ impl<E: Copy> Frontier<E> {
         parts.store(s, h, &mut self.ids);
     }
 
-    /// Takes the next entry and its state.
-    pub fn pop(&mut self, parts: &Parts) -> Option<(E, State)> {
+    /// Takes the next entry, and its index for [`Frontier::state`].
+    pub fn pop(&mut self) -> Option<(E, usize)> {
         if self.pos >= self.entries.len() {
             return None;
         }
-        let i = self.pos;
         self.pos += 1;
-        let s = parts.load(&self.ids, i * parts.ids());
-        Some((*self.entries.get(i), s))
+        Some((*self.entries.get(self.pos - 1), self.pos - 1))
+    }
+
+    /// Entry `i`'s state and its part hashes (read where it is expanded:
+    /// a batch of states is not copied around).
+    pub fn state(&self, i: usize, parts: &Parts) -> (State, Hashes) {
+        let at = i * parts.ids();
+        // the browser hashes every part (Hashes::of_child)
+        let h = if cfg!(target_arch = "wasm32") {
+            Hashes::default()
+        } else {
+            parts.hashes(&self.ids, at)
+        };
+        (parts.load(&self.ids, at), h)
     }
 
     /// Frees the storage of the entries before `upto` (taken and done

@@ -20,9 +20,12 @@
 use std::hash::{Hash, Hasher};
 
 use super::fp::{self, Fp128};
+#[cfg(not(target_arch = "wasm32"))]
+use super::store;
+use crate::extents::Ext;
 use crate::perm::Perm;
-use crate::version::Version;
-use crate::world::{State, Static, MAX_TASKS};
+use crate::version::{Data, Version, FRAGS};
+use crate::world::{State, Static, MAX_PAGES, MAX_TASKS};
 
 /// Orders tried among members with equal signatures, at most.
 const MAX_TRIES: usize = 720;
@@ -38,6 +41,12 @@ pub(crate) struct Symmetry {
     /// Per task: its class, if any.
     class_of: [Option<u8>; MAX_TASKS],
     ntasks: usize,
+    /// The pages, device blocks and versions of the scenario: the entries
+    /// past them stay at their defaults ([`Symmetry::tail_is_default`]),
+    /// which name no task, so the signatures skip them.
+    pages: usize,
+    blocks: usize,
+    versions: usize,
 }
 
 impl Symmetry {
@@ -47,6 +56,9 @@ impl Symmetry {
             op_ver: st.op_ver.clone(),
             writer: vec![None; crate::perm::MAX_VERSIONS],
             ntasks: tasks.len(),
+            pages: usize::from(st.pages),
+            blocks: usize::from(st.nblocks),
+            versions: st.versions.len(),
             ..Symmetry::default()
         };
         for (t, vs) in st.op_ver.iter().enumerate() {
@@ -127,153 +139,133 @@ impl Symmetry {
     /// A signature per class member that a renaming does not change: its
     /// own data, and every place that names it or holds one of its
     /// versions (what is the same for every member is left out). Order-free
-    /// sums, so one pass over the state serves every member.
-    fn signatures(&self, s: &State) -> [u64; MAX_TASKS] {
-        let mut acc = [0u64; MAX_TASKS];
-        let member = |t: u8| (t as usize) < MAX_TASKS && self.class_of[t as usize].is_some();
-        let mut add = |t: u8, code: u64| {
-            if member(t) {
-                acc[t as usize] = acc[t as usize].wrapping_add(mix(code));
-            }
-        };
-        // the version's writer and op, if a class member writes it
-        let own = |v: Version| -> Option<(u8, u64)> {
-            let (t, o) = self.writer.get(v.0 as usize).copied().flatten()?;
-            member(t).then_some((t, u64::from(o)))
-        };
-        for class in &self.classes {
-            for &m in class {
-                let mut task = s.tasks[m as usize];
-                let began = task.began;
-                task.began = 0;
-                let mut h = Fp128::default();
-                // rsum hashes the versions read: a class is only symmetric
-                // when no op of the scenario reads (Symmetry::new)
-                task.hash(&mut h);
-                h.write_u64(self.rel_set(m, began));
-                add(m, h.get() as u64);
-            }
-        }
-        let l = &s.locks;
-        for (k, sem) in [&l.i_rwsem, &l.invalidate_lock, &l.dio_rwsem]
-            .into_iter()
-            .enumerate()
-        {
-            if sem.writer != 0 {
-                add(sem.writer - 1, 1 << 40 | k as u64);
-            }
-            for t in 0..MAX_TASKS as u8 {
-                if sem.readers & (1 << t) != 0 {
-                    add(t, 2 << 40 | k as u64);
-                }
-            }
-        }
-        for (t, sem) in l.mmap_lock.iter().enumerate() {
-            add(
-                t as u8,
-                3 << 40 | u64::from(sem.writer != 0) << 1 | u64::from(sem.readers != 0),
-            );
-        }
-        for (p, &e) in l.extent.iter().enumerate() {
-            if e != 0 {
-                add(e - 1, 4 << 40 | p as u64);
-            }
-        }
-        for (p, f) in s.cache.folios.iter().enumerate() {
-            let p = p as u64;
-            if let Some(f) = f {
-                if f.lock != 0 {
-                    add(f.lock - 1, 5 << 40 | p);
-                }
-                for (fi, v) in f.ver.0.iter().enumerate() {
-                    if let Some((t, o)) = own(*v) {
-                        add(t, 6 << 40 | p << 16 | (fi as u64) << 8 | o);
-                    }
-                }
-            }
-            let m = s.cache.markers[p as usize];
-            if m != 0 {
-                add(m - 1, 7 << 40 | p);
-            }
-        }
-        for t in 0..MAX_TASKS as u8 {
-            if s.dio & (1 << t) != 0 {
-                add(t, 8 << 40);
-            }
-        }
-        for (k, b) in s.dev.inflight().iter().enumerate() {
-            let k = k as u64;
-            add(b.owner.0, 9 << 40 | k);
-            for (fi, v) in b.ver.0.iter().enumerate() {
-                if let Some((t, o)) = own(*v) {
-                    add(t, 10 << 40 | k << 16 | (fi as u64) << 8 | o);
-                }
-            }
-        }
-        for (blk, d) in s.dev.media.iter().enumerate() {
-            for (fi, v) in d.0.iter().enumerate() {
-                if let Some((t, o)) = own(*v) {
-                    add(t, 11 << 40 | (blk as u64) << 16 | (fi as u64) << 8 | o);
-                }
-            }
-        }
-        for (blk, d) in s.dev.vcache.iter().enumerate() {
-            for (fi, v) in d.iter().flat_map(|d| d.0).enumerate() {
-                if let Some((t, o)) = own(v) {
-                    add(t, 12 << 40 | (blk as u64) << 16 | (fi as u64) << 8 | o);
-                }
-            }
-        }
-        for (p, e) in s.ext.map.iter().chain(s.ext.disk.iter()).enumerate() {
-            if let Some((t, o)) = e.zeroes().and_then(own) {
-                add(t, 13 << 40 | (p as u64) << 8 | o);
-            }
-        }
-        let o = &s.oracle;
-        let sets = [(14u64, o.returned), (15, o.durable)]
-            .into_iter()
-            .chain(
-                o.written
-                    .iter()
-                    .enumerate()
-                    .map(|(p, x)| (16 + p as u64, *x)),
-            )
-            .chain(o.sup.iter().enumerate().map(|(p, x)| (48 + p as u64, *x)));
-        for (k, set) in sets {
-            let mut rest = set;
-            while rest != 0 {
-                let v = Version(rest.trailing_zeros() as u8);
-                rest &= rest - 1;
-                if let Some((t, op)) = own(v) {
-                    add(t, k << 40 | op);
-                }
-            }
-        }
-        for (u, set) in o.pred.iter().enumerate() {
-            let u = Version(u as u8);
-            if let Some((t, op)) = own(u) {
-                add(t, 80 << 40 | op << 32 ^ self.rel_set(t, *set) & 0xffff_ffff);
-            }
-            let mut rest = *set;
-            while rest != 0 {
-                let v = Version(rest.trailing_zeros() as u8);
-                rest &= rest - 1;
-                if let Some((t, op)) = own(v) {
-                    add(t, 81 << 40 | u64::from(self.rel_ver(t, u)) << 8 | op);
-                }
+    /// sums, so one pass over the state serves every member; kept per part
+    /// of the state ([`Sigs`]), so that a child of `parent` recomputes only
+    /// the parts its step changed.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn signatures(&self, s: &State, parent: Option<(&Sigs, u32)>) -> [u64; MAX_TASKS] {
+        let sigs = self.sigs_from(s, parent);
+        let mut acc = sigs.task;
+        for part in &sigs.parts {
+            for (a, x) in acc.iter_mut().zip(part) {
+                *a = a.wrapping_add(*x);
             }
         }
         acc
     }
 
+    /// In the browser, in one pass (smaller code; no reuse).
+    #[cfg(target_arch = "wasm32")]
+    fn signatures(&self, s: &State, _: Option<(&Sigs, u32)>) -> [u64; MAX_TASKS] {
+        let mut acc = Acc {
+            sym: self,
+            acc: [0; MAX_TASKS],
+        };
+        for &m in self.classes.iter().flatten() {
+            acc.acc[m as usize] = self.task_term(s, m);
+        }
+        acc.locks(s);
+        acc.cache(s);
+        acc.ext(s);
+        acc.dev(s);
+        acc.oracle(s);
+        acc.acc
+    }
+
+    /// The signatures' terms of a state, per part, for its children
+    /// ([`Symmetry::canon_child`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn sigs(&self, s: &State) -> Sigs {
+        if self.classes.is_empty() {
+            return Sigs::default();
+        }
+        self.sigs_from(s, None)
+    }
+
+    /// In the browser, none ([`Symmetry::signatures`] does not reuse).
+    #[cfg(target_arch = "wasm32")]
+    pub fn sigs(&self, _: &State) -> Sigs {
+        Sigs::default()
+    }
+
+    /// `parent`: the parent's terms, and which parts of `s` are the
+    /// parent's ([`store::same_parts`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn sigs_from(&self, s: &State, parent: Option<(&Sigs, u32)>) -> Sigs {
+        let (mut out, same) = match parent {
+            Some((pg, same)) => (*pg, same),
+            None => (Sigs::default(), 0),
+        };
+        for class in &self.classes {
+            for &m in class {
+                let m = m as usize;
+                if same & 1 << (store::FIXED + m) == 0 {
+                    out.task[m] = self.task_term(s, m as u8);
+                }
+            }
+        }
+        for k in 0..store::FIXED {
+            if same & 1 << k == 0 {
+                out.parts[k] = {
+                    let mut acc = Acc {
+                        sym: self,
+                        acc: [0; MAX_TASKS],
+                    };
+                    match k {
+                        0 => acc.locks(s),
+                        1 => acc.cache(s),
+                        2 => acc.ext(s),
+                        3 => acc.dev(s),
+                        _ => acc.oracle(s),
+                    }
+                    acc.acc
+                };
+            }
+        }
+        out
+    }
+
+    /// Member `m`'s own data, as its signature term.
+    fn task_term(&self, s: &State, m: u8) -> u64 {
+        let mut task = s.tasks[m as usize];
+        let began = task.began;
+        task.began = 0;
+        let mut h = Fp128::default();
+        // rsum hashes the versions read: a class is only symmetric
+        // when no op of the scenario reads (Symmetry::new)
+        task.hash(&mut h);
+        h.write_u64(self.rel_set(m, began));
+        mix(h.get() as u64)
+    }
+
+    fn member(&self, t: u8) -> bool {
+        (t as usize) < MAX_TASKS && self.class_of[t as usize].is_some()
+    }
+
+    /// The version's writer and op, if a class member writes it.
+    fn own(&self, v: Version) -> Option<(u8, u64)> {
+        let (t, o) = self.writer.get(v.0 as usize).copied().flatten()?;
+        self.member(t).then_some((t, u64::from(o)))
+    }
+
     /// Renames `s` into the representative of its class; returns the
     /// renaming applied (old task index → new).
     pub fn canon(&self, s: &mut State) -> Perm {
+        self.canon_child(s, None)
+    }
+
+    /// [`Symmetry::canon`] of `s`, a child of `parent` (not yet renamed),
+    /// whose signature terms ([`Symmetry::sigs`]) it reuses where equal.
+    pub fn canon_child(&self, s: &mut State, parent: Option<(&Sigs, u32)>) -> Perm {
+        debug_assert!(
+            self.tail_is_default(s),
+            "an entry past the scenario's size is in use"
+        );
         if self.classes.is_empty() {
             return Perm::identity();
         }
         // sort each class by signature
-        let sigs = self.signatures(s);
+        let sigs = self.signatures(s, parent);
         let mut arr = [[0u8; MAX_TASKS]; MAX_TASKS];
         let mut ties: Vec<(usize, usize, usize)> = Vec::new(); // (class, from, len)
         for (c, class) in self.classes.iter().enumerate() {
@@ -357,6 +349,24 @@ impl Symmetry {
         best_p
     }
 
+    /// Whether the entries past the scenario's pages, blocks and versions
+    /// are at their defaults (the signatures rely on it).
+    fn tail_is_default(&self, s: &State) -> bool {
+        let (p, b, u, v) = (self.pages, self.blocks, self.pages * FRAGS, self.versions);
+        s.cache.folios[p..].iter().all(Option::is_none)
+            && s.cache.markers[p..].iter().all(|&m| m == 0)
+            && s.locks.extent[p..].iter().all(|&e| e == 0)
+            && s.dev.media[b..]
+                .iter()
+                .all(|d| *d == Data::all(Version::INIT))
+            && s.dev.vcache[b..].iter().all(Option::is_none)
+            && s.ext.map[p..].iter().all(|e| *e == Ext::default())
+            && s.ext.disk[p..].iter().all(|e| *e == Ext::default())
+            && s.oracle.written[u..].iter().all(|&x| x == 0)
+            && s.oracle.sup[u..].iter().all(|&x| x == 0)
+            && s.oracle.pred[v..].iter().all(|&x| x == 0)
+    }
+
     /// Whether swapping any two neighbours of each tie leaves `s` as it is
     /// (then every order of the tied members gives the same state).
     fn exchangeable(&self, s: &State, ties: &[(usize, usize, usize)]) -> bool {
@@ -411,6 +421,173 @@ impl Symmetry {
         // an arrangement lists, per slot, the member whose result goes
         // there: member arr[j] is renamed to slot j
         perms.iter().map(|arr| self.perm_of(arr)).collect()
+    }
+}
+
+/// A state's terms of the signatures: each member's own data, and per
+/// part of [`store::Hashes`] (the core: locks and i_dio_count; the page
+/// cache, the extent map, the device, the oracle) what names the members.
+#[derive(Clone, Copy, Default)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    allow(dead_code, reason = "the browser does not reuse them")
+)]
+pub(crate) struct Sigs {
+    task: [u64; MAX_TASKS],
+    parts: [[u64; MAX_TASKS]; 5],
+}
+
+/// Sums of terms per member.
+struct Acc<'a> {
+    sym: &'a Symmetry,
+    acc: [u64; MAX_TASKS],
+}
+
+impl Acc<'_> {
+    fn add(&mut self, t: u8, code: u64) {
+        if self.sym.member(t) {
+            self.acc[t as usize] = self.acc[t as usize].wrapping_add(mix(code));
+        }
+    }
+
+    fn own(&self, v: Version) -> Option<(u8, u64)> {
+        self.sym.own(v)
+    }
+
+    fn locks(&mut self, s: &State) {
+        let l = &s.locks;
+        for (k, sem) in [&l.i_rwsem, &l.invalidate_lock, &l.dio_rwsem]
+            .into_iter()
+            .enumerate()
+        {
+            if sem.writer != 0 {
+                self.add(sem.writer - 1, 1 << 40 | k as u64);
+            }
+            for t in 0..MAX_TASKS as u8 {
+                if sem.readers & (1 << t) != 0 {
+                    self.add(t, 2 << 40 | k as u64);
+                }
+            }
+        }
+        for (t, sem) in l.mmap_lock.iter().enumerate() {
+            self.add(
+                t as u8,
+                3 << 40 | u64::from(sem.writer != 0) << 1 | u64::from(sem.readers != 0),
+            );
+        }
+        for (p, &e) in l.extent[..self.sym.pages].iter().enumerate() {
+            if e != 0 {
+                self.add(e - 1, 4 << 40 | p as u64);
+            }
+        }
+        for t in 0..MAX_TASKS as u8 {
+            if s.dio & (1 << t) != 0 {
+                self.add(t, 8 << 40);
+            }
+        }
+    }
+
+    fn cache(&mut self, s: &State) {
+        for (p, f) in s.cache.folios[..self.sym.pages].iter().enumerate() {
+            let p = p as u64;
+            if let Some(f) = f {
+                if f.lock != 0 {
+                    self.add(f.lock - 1, 5 << 40 | p);
+                }
+                for (fi, v) in f.ver.0.iter().enumerate() {
+                    if let Some((t, o)) = self.own(*v) {
+                        self.add(t, 6 << 40 | p << 16 | (fi as u64) << 8 | o);
+                    }
+                }
+            }
+            let m = s.cache.markers[p as usize];
+            if m != 0 {
+                self.add(m - 1, 7 << 40 | p);
+            }
+        }
+    }
+
+    fn dev(&mut self, s: &State) {
+        for (k, b) in s.dev.inflight().iter().enumerate() {
+            let k = k as u64;
+            self.add(b.owner.0, 9 << 40 | k);
+            for (fi, v) in b.ver.0.iter().enumerate() {
+                if let Some((t, o)) = self.own(*v) {
+                    self.add(t, 10 << 40 | k << 16 | (fi as u64) << 8 | o);
+                }
+            }
+        }
+        for (blk, d) in s.dev.media[..self.sym.blocks].iter().enumerate() {
+            for (fi, v) in d.0.iter().enumerate() {
+                if let Some((t, o)) = self.own(*v) {
+                    self.add(t, 11 << 40 | (blk as u64) << 16 | (fi as u64) << 8 | o);
+                }
+            }
+        }
+        for (blk, d) in s.dev.vcache[..self.sym.blocks].iter().enumerate() {
+            for (fi, v) in d.iter().flat_map(|d| d.0).enumerate() {
+                if let Some((t, o)) = self.own(v) {
+                    self.add(t, 12 << 40 | (blk as u64) << 16 | (fi as u64) << 8 | o);
+                }
+            }
+        }
+    }
+
+    fn ext(&mut self, s: &State) {
+        for (k, m) in [&s.ext.map, &s.ext.disk].into_iter().enumerate() {
+            for (p, e) in m[..self.sym.pages].iter().enumerate() {
+                if let Some((t, o)) = e.zeroes().and_then(|v| self.own(v)) {
+                    let p = (k * MAX_PAGES + p) as u64;
+                    self.add(t, 13 << 40 | p << 8 | o);
+                }
+            }
+        }
+    }
+
+    fn oracle(&mut self, s: &State) {
+        let o = &s.oracle;
+        let units = self.sym.pages * FRAGS;
+        let sets = [(14u64, o.returned), (15, o.durable)]
+            .into_iter()
+            .chain(
+                o.written[..units]
+                    .iter()
+                    .enumerate()
+                    .map(|(p, x)| (16 + p as u64, *x)),
+            )
+            .chain(
+                o.sup[..units]
+                    .iter()
+                    .enumerate()
+                    .map(|(p, x)| (48 + p as u64, *x)),
+            );
+        for (k, set) in sets {
+            let mut rest = set;
+            while rest != 0 {
+                let v = Version(rest.trailing_zeros() as u8);
+                rest &= rest - 1;
+                if let Some((t, op)) = self.own(v) {
+                    self.add(t, k << 40 | op);
+                }
+            }
+        }
+        for (u, set) in o.pred[..self.sym.versions].iter().enumerate() {
+            let u = Version(u as u8);
+            if let Some((t, op)) = self.own(u) {
+                self.add(
+                    t,
+                    80 << 40 | op << 32 ^ self.sym.rel_set(t, *set) & 0xffff_ffff,
+                );
+            }
+            let mut rest = *set;
+            while rest != 0 {
+                let v = Version(rest.trailing_zeros() as u8);
+                rest &= rest - 1;
+                if let Some((t, op)) = self.own(v) {
+                    self.add(t, 81 << 40 | u64::from(self.sym.rel_ver(t, u)) << 8 | op);
+                }
+            }
+        }
     }
 }
 
