@@ -571,11 +571,9 @@ fn present_versions(st: &Static, s: &crate::world::State) -> u32 {
     }
     for (t, vers) in st.op_ver.iter().enumerate() {
         let task = &s.tasks[t];
-        let mut still = vers.get(task.op as usize..).unwrap_or(&[]).to_vec();
-        if task.aio.active() {
-            still.push(vers[task.aio.op as usize - 1]);
-        }
-        present |= still.iter().flatten().fold(0, |m, v| m | v.bit());
+        let aio = task.aio.active().then(|| vers[task.aio.op as usize - 1]);
+        let still = vers.get(task.op as usize..).unwrap_or(&[]).iter();
+        present |= still.chain(&aio).flatten().fold(0, |m, v| m | v.bit());
     }
     present
 }
