@@ -12,7 +12,8 @@
 //! of its own (for its peak RSS): states, seconds, states/s, memory, bytes
 //! per state; and, when `spin` is installed, the same family in Promela
 //! (`benches/spin/family.pml`) run by SPIN in the same bench run, with the
-//! time ratio. Finally the whole bundled library's explore time.
+//! time ratio; each size may take 60 s (`--limit SECS` to change it).
+//! Finally the whole bundled library's explore time.
 //!
 //! A bench binary rather than criterion: the figures are whole
 //! explorations, printed as a table for the notes and the README.
@@ -107,23 +108,55 @@ fn family_text(nw: usize, nm: usize) -> String {
     t
 }
 
-/// Seconds a family size may take before it is reported as unanswered.
+/// Seconds a family size may take before it is reported as unanswered,
+/// unless `--limit SECS` says otherwise (the whole table then takes up to
+/// twice that per size: dioscope, then SPIN).
 const FAMILY_LIMIT: f64 = 60.0;
+
+/// Memory a family size may use: the default 1 GiB bound of
+/// `Options::max_memory` would stop 3+3 and 4+2 long before the time
+/// limit does; half the machine's memory, where Linux says what that is.
+fn family_memory() -> usize {
+    let total_kib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        })
+        .unwrap_or(4 << 20);
+    total_kib / 2 * 1024
+}
+
+/// `--limit SECS` from the command line, or [`FAMILY_LIMIT`].
+fn family_limit(args: &[String]) -> f64 {
+    match args.iter().position(|a| a == "--limit") {
+        Some(i) => match args.get(i + 1).and_then(|s| s.parse::<f64>().ok()) {
+            Some(l) if l > 0.0 && l.is_finite() => l,
+            _ => {
+                eprintln!("--limit: give the seconds each size may take, a number above 0");
+                std::process::exit(2);
+            }
+        },
+        None => FAMILY_LIMIT,
+    }
+}
 
 /// One size of the family, in this process (`--family NW NM`): prints one
 /// line of key=value figures for the parent.
-fn family_child(nw: usize, nm: usize) {
+fn family_child(nw: usize, nm: usize, limit: f64) {
     let sc = dioscope::scenario::parse("family.toml", &family_text(nw, nm)).unwrap();
     let pol = sc.policy(Some("linux-5.8")).unwrap();
     let w = World::new_quiet(&sc, &pol);
     let opts = Options {
         reduction: true,
         threads: 0,
-        max_states: Some(20_000_000),
+        max_states: None,
+        max_memory: Some(family_memory()),
         ..Options::default()
     };
     let t0 = Instant::now();
-    let r = explore(&w, &opts, |_| t0.elapsed().as_secs_f64() < FAMILY_LIMIT);
+    let r = explore(&w, &opts, |_| t0.elapsed().as_secs_f64() < limit);
     let secs = t0.elapsed().as_secs_f64();
     let v = r.verdict(dioscope::Outcome::SpuriousEio);
     println!(
@@ -157,7 +190,7 @@ struct Spin {
 
 /// SPIN on the Promela model of one size, if `spin` and a C compiler are
 /// installed. Its time is pan's search (not `spin -a`, not compiling).
-fn spin(nw: usize, nm: usize) -> Option<Spin> {
+fn spin(nw: usize, nm: usize, limit: f64) -> Option<Spin> {
     use std::process::Command;
     let pml = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/spin/family.pml");
     let dir = std::env::temp_dir().join(format!("dioscope-spin-{}-{nw}-{nm}", std::process::id()));
@@ -178,7 +211,7 @@ fn spin(nw: usize, nm: usize) -> Option<Spin> {
         "pan",
         "pan.c",
     ]))?;
-    let limit = format!("{}", FAMILY_LIMIT as u64);
+    let limit = format!("{}", limit.ceil() as u64);
     let t0 = Instant::now();
     let out = Command::new("/usr/bin/time")
         .args(["-f", "cpu=%U+%S", "timeout", &limit])
@@ -211,9 +244,9 @@ fn spin(nw: usize, nm: usize) -> Option<Spin> {
     })
 }
 
-fn family_table() {
+fn family_table(limit: f64) {
     println!(
-        "\nfamily (issue 15): NW direct writers + NM mmap writers, one page, xfs, linux-5.8: spurious -EIO?"
+        "\nfamily (issue 15): NW direct writers + NM mmap writers, one page, xfs, linux-5.8: spurious -EIO? ({limit:.0} s a size)"
     );
     println!(
         "{:<5} {:>8} {:>7} {:>7} {:>9} {:>7} {:>7} {:>6} {:>9} {:>9} {:>7} {:>7} {:>6} {:>6}",
@@ -247,6 +280,7 @@ fn family_table() {
     for (nw, nm) in sizes {
         let out = std::process::Command::new(&exe)
             .args(["--family", &nw.to_string(), &nm.to_string()])
+            .args(["--limit", &limit.to_string()])
             .output()
             .expect("the bench runs itself");
         let text = String::from_utf8_lossy(&out.stdout);
@@ -260,7 +294,7 @@ fn family_table() {
         let (states, secs, cpu) = (num("states"), num("secs"), num("cpu"));
         let (mem, rss) = (num("memory"), num("rss"));
         let complete = get("complete") == "true";
-        let sp = spin(nw, nm);
+        let sp = spin(nw, nm, limit);
         let cols: [String; 5] = match &sp {
             Some(x) if x.complete => [
                 x.states.to_string(),
@@ -339,12 +373,17 @@ fn main() {
                 .and_then(|s| s.parse().ok())
                 .expect("--family NW NM")
         };
-        family_child(n(1), n(2));
+        family_child(n(1), n(2), family_limit(&args));
         return;
     }
-    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let limit = family_limit(&args);
+    let filter = args
+        .iter()
+        .enumerate()
+        .find(|&(i, a)| !a.starts_with('-') && (i == 0 || args[i - 1] != "--limit"))
+        .map(|(_, a)| a.clone());
     if filter.as_deref() == Some("family") {
-        family_table();
+        family_table(limit);
         library_total();
         return;
     }
@@ -428,7 +467,7 @@ fn main() {
         steps as f64 / secs
     );
     if filter.is_none() {
-        family_table();
+        family_table(limit);
         library_total();
     }
 }

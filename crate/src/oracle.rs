@@ -507,12 +507,15 @@ impl Forget {
         }
         let o = &mut s.oracle;
         // versions superseded at every unit of `us` already
-        let everywhere = |o: &Oracle, us: Units| {
-            (0..MAX_UNITS)
-                .filter(|u| us & (1 << u) != 0)
-                .fold(u32::MAX, |m, u| m & o.sup[u])
+        let everywhere = |o: &Oracle, mut us: Units| {
+            let mut m = u32::MAX;
+            while us != 0 {
+                m &= o.sup[us.trailing_zeros() as usize];
+                us &= us - 1;
+            }
+            m
         };
-        for sup in o.sup.iter_mut() {
+        for sup in o.sup.iter_mut().take(usize::from(st.pages) * FRAGS) {
             *sup &= present;
         }
         let mut pending = 0u32;
@@ -552,16 +555,18 @@ impl Forget {
 fn present_versions(st: &Static, s: &crate::world::State) -> u32 {
     let mut present = ALWAYS_OLDER;
     let data = |d: &Data| d.0.iter().fold(0u32, |m, v| m | v.bit());
-    for f in s.cache.folios.iter().flatten() {
+    let pages = usize::from(st.pages);
+    for f in s.cache.folios[..pages].iter().flatten() {
         present |= data(&f.ver);
     }
-    for (m, c) in s.dev.media.iter().zip(&s.dev.vcache) {
+    let blocks = usize::from(st.nblocks);
+    for (m, c) in s.dev.media[..blocks].iter().zip(&s.dev.vcache[..blocks]) {
         present |= data(m) | c.as_ref().map_or(0, data);
     }
     for b in s.dev.inflight() {
         present |= data(&b.ver);
     }
-    for e in s.ext.map.iter().chain(&s.ext.disk) {
+    for e in s.ext.map[..pages].iter().chain(&s.ext.disk[..pages]) {
         if let crate::extents::Ext::Hole(z)
         | crate::extents::Ext::Delalloc(z)
         | crate::extents::Ext::Unwritten(_, z) = *e

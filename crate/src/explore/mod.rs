@@ -328,6 +328,20 @@ struct Expanded {
     states: Vec<State>,
 }
 
+impl Expanded {
+    /// Adds a computed child (its state in `buf`), once its fingerprint is
+    /// looked up: its state is kept only if the merge may need it.
+    fn take(&mut self, mut c: Child, buf: &Option<World>, seen: &Seen, opts: &Options) {
+        c.old = seen.table.get(c.fp, seen.fps);
+        if seen.may_need(c.old, c.sleep, c.preemptions, opts) {
+            let s = buf.as_ref().expect("the child's buffer").s;
+            self.states.push(s);
+            c.state = Some(self.states.len() as u32 - 1);
+        }
+        self.children.push(c);
+    }
+}
+
 /// What an expansion needs, shared by the threads.
 #[derive(Clone)]
 struct Ctx {
@@ -379,6 +393,12 @@ impl Ctx {
         let last_enabled = e.node != 0 && en.contains(&last) && matches!(last, Actor::Task(_));
         let mut sleep = e.sleep;
         let sigs = self.sym.sigs(&w.s);
+        // Two child worlds in turn: each child is looked up in the visited
+        // set only after the next one is computed, so that the lookup's
+        // cache miss (the set is hundreds of MB on big searches) overlaps
+        // with that work; its state stays in its buffer until then.
+        let mut bufs: [Option<World>; 2] = [None, None];
+        let mut pending: Option<(Child, usize)> = None;
         for (i, &a) in en.iter().enumerate() {
             let bit = sleep_bit(a);
             if e.only != 0 && e.only & bit == 0 {
@@ -398,7 +418,14 @@ impl Ctx {
                     continue;
                 }
             }
-            let mut child = w.clone();
+            let k = out.transitions & 1;
+            let child = match &mut bufs[k] {
+                Some(b) => {
+                    b.clone_from(&w);
+                    b
+                }
+                slot => slot.insert(w.clone()),
+            };
             child.step(a).expect("enabled actor steps");
             out.transitions += 1;
             // the child's sleep set: what slept here, plus the siblings
@@ -421,26 +448,30 @@ impl Ctx {
             }
             let hashes = Hashes::of_child(&child.s, &w.s, ph, &p, same, self.ntasks);
             let fp = hashes.fingerprint(self.ntasks);
-            let preemptions = preempt.min(u32::from(u16::MAX)) as u16;
-            let old = seen.table.get(fp, seen.fps);
-            out.children.push(Child {
-                fp,
-                hashes,
-                actor: encode(a),
-                sleep: child_sleep,
-                preemptions,
-                done: child.is_done(),
-                old,
-                state: if seen.may_need(old, child_sleep, preemptions, opts) {
-                    out.states.push(child.s);
-                    Some(out.states.len() as u32 - 1)
-                } else {
-                    None
+            seen.table.prefetch(fp);
+            let done = child.is_done();
+            if let Some((c, j)) = pending.take() {
+                out.take(c, &bufs[j], seen, opts);
+            }
+            pending = Some((
+                Child {
+                    fp,
+                    hashes,
+                    actor: encode(a),
+                    sleep: child_sleep,
+                    preemptions: preempt.min(u32::from(u16::MAX)) as u16,
+                    done,
+                    old: None,
+                    state: None,
                 },
-            });
+                k,
+            ));
             if opts.reduction {
                 sleep |= bit;
             }
+        }
+        if let Some((c, j)) = pending.take() {
+            out.take(c, &bufs[j], seen, opts);
         }
         out
     }
