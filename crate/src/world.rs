@@ -478,13 +478,35 @@ pub struct Wait {
     pub by: Vec<Actor>,
 }
 
-#[derive(Clone)]
 pub struct World {
     pub st: Rc<Static>,
     pub s: State,
     /// The human-readable record of the run; `None` when exploring.
     pub hist: Option<Box<History>>,
     en: Enabled,
+}
+
+impl Clone for World {
+    fn clone(&self) -> World {
+        World {
+            st: self.st.clone(),
+            s: self.s,
+            hist: self.hist.clone(),
+            en: self.en,
+        }
+    }
+
+    /// Field by field, in place: the explorer resets a child buffer to its
+    /// parent for every transition, and the default (a clone, then a move)
+    /// copies the 2.5 KB state twice.
+    fn clone_from(&mut self, o: &World) {
+        if !Rc::ptr_eq(&self.st, &o.st) {
+            self.st = o.st.clone();
+        }
+        self.s = o.s;
+        self.hist.clone_from(&o.hist);
+        self.en = o.en;
+    }
 }
 
 impl PartialEq for World {
