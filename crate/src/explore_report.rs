@@ -226,7 +226,7 @@ impl ExploreOut {
             if s.complete { ", complete".to_string() } else { format!(", INCOMPLETE: {}", s.stopped_by.clone().unwrap_or_default()) }
         );
         if let Some(n) = s.interleavings {
-            out += &format!("{n:.0} interleavings covered\n");
+            out += &format!("{} interleavings covered\n", count_words(n));
         }
         out += &format!(
             "memory: {:.1} MB for the search at the peak ({:.0} bytes per state)",
@@ -238,5 +238,29 @@ impl ExploreOut {
         }
         out += "\n";
         out
+    }
+}
+
+/// A count of paths, exact while an f64 holds it exactly (below 2^53);
+/// past that, three digits: printing all 77 digits of 3.63e76 would claim
+/// a precision the count does not have.
+pub fn count_words(n: f64) -> String {
+    if n < 9_007_199_254_740_992.0 {
+        format!("{n:.0}")
+    } else {
+        format!("about {n:.2e}")
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    use super::count_words;
+
+    #[test]
+    fn big_counts_keep_only_the_digits_they_have() {
+        assert_eq!(count_words(0.0), "0");
+        assert_eq!(count_words(123_456_789.0), "123456789");
+        assert_eq!(count_words(9_007_199_254_740_991.0), "9007199254740991");
+        assert_eq!(count_words(3.6299752e76), "about 3.63e76");
     }
 }
