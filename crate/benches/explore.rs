@@ -186,6 +186,8 @@ struct Spin {
     secs: f64,
     cpu: f64,
     complete: bool,
+    /// pan stopped at its memory limit (else, unfinished, at the time limit).
+    out_of_memory: bool,
 }
 
 /// SPIN on the Promela model of one size, if `spin` and a C compiler are
@@ -202,20 +204,17 @@ fn spin(nw: usize, nm: usize, limit: f64) -> Option<Spin> {
             .filter(|o| o.status.success())
     };
     ok(Command::new("spin").args([&format!("-DNW={nw}"), &format!("-DNM={nm}"), "-a", pml]))?;
-    ok(Command::new("cc").args([
-        "-O2",
-        "-w",
-        "-DSAFETY",
-        "-DMEMLIM=4096",
-        "-o",
-        "pan",
-        "pan.c",
-    ]))?;
+    // the same memory as dioscope's search gets
+    let memlim = format!("-DMEMLIM={}", family_memory() >> 20);
+    ok(Command::new("cc").args(["-O2", "-w", "-DSAFETY", &memlim, "-o", "pan", "pan.c"]))?;
     let limit = format!("{}", limit.ceil() as u64);
     let t0 = Instant::now();
     let out = Command::new("/usr/bin/time")
         .args(["-f", "cpu=%U+%S", "timeout", &limit])
-        .args(["./pan", "-c0", "-n", "-w22", "-m100000"])
+        // a hash table of 2^24 slots: 2^22 makes long chains past a few
+        // million states (3+1: 29 s instead of 24 s with 2^26), 2^26 takes
+        // 0.3 s to set up
+        .args(["./pan", "-c0", "-n", "-w24", "-m100000"])
         .current_dir(&dir)
         .output()
         .ok()?;
@@ -241,6 +240,7 @@ fn spin(nw: usize, nm: usize, limit: f64) -> Option<Spin> {
         secs,
         cpu,
         complete: out.status.success() && !text.contains("MEMLIM") && text.contains("elapsed time"),
+        out_of_memory: text.contains("MEMLIM"),
     })
 }
 
@@ -305,7 +305,7 @@ fn family_table(limit: f64) {
             ],
             Some(x) => [
                 format!("{}+", x.states),
-                "limit".into(),
+                if x.out_of_memory { "memory" } else { "time" }.into(),
                 "-".into(),
                 "-".into(),
                 "-".into(),
