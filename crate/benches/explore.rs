@@ -191,7 +191,8 @@ struct Spin {
 }
 
 /// SPIN on the Promela model of one size, if `spin` and a C compiler are
-/// installed. Its time is pan's search (not `spin -a`, not compiling).
+/// installed. Its time is the pan process (its search and the setup of its
+/// 128 MB hash table, about 0.06 s), not `spin -a`, not compiling.
 fn spin(nw: usize, nm: usize, limit: f64) -> Option<Spin> {
     use std::process::Command;
     let pml = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/spin/family.pml");

@@ -93,13 +93,44 @@ fn ret_text(r: Option<&RetView>) -> String {
     }
 }
 
-/// The step table of a run with history: one column per lane.
+/// The lines of one step's cell: the op it begins, its name, what the op
+/// returned, each wrapped to `width`.
+fn cell_lines(s: &view::StepView, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    if let (true, Some(op)) = (s.begins, &s.op) {
+        lines.extend(wrap(&format!("> {}", ascii(op)), width));
+    }
+    lines.extend(wrap(&ascii(&s.label), width));
+    if let Some(r) = &s.returns {
+        lines.extend(wrap(&format!("= {}", ascii(&ret_text(Some(r)))), width));
+    }
+    lines
+}
+
+/// The step number column: `12*` when an outcome fired at step 12.
+fn step_number(s: &view::StepView) -> String {
+    format!("{:>3}{}", s.i, if s.fired { "*" } else { "" })
+}
+
+/// Narrowest lane column the table is drawn with; below it, and below
+/// the longest lane name, the lanes do not fit in [`WIDTH`] (8 tasks,
+/// dev, flush and reclaim are 11 lanes) and the steps are listed one
+/// under the other instead, with their actor.
+const MIN_COLUMN: usize = 6;
+
+/// The step table of a run with history: one column per lane, or one
+/// line per step when the lanes do not fit.
 fn table(w: &World, upto: Option<usize>) -> String {
     let lanes = view::lanes(&w.st.scenario);
     let steps = view::steps(w, upto);
     let n = lanes.len();
     let lead = 5; // "999* "
-    let cw = ((WIDTH - lead - (n - 1)) / n).max(6);
+    let cw = (WIDTH - lead - (n - 1)) / n;
+    let names: Vec<String> = lanes.iter().map(|l| ascii(&l.name)).collect();
+    let widest = names.iter().map(|l| l.chars().count()).max().unwrap_or(1);
+    if cw < widest.max(MIN_COLUMN) {
+        return listed(&names, &steps, widest);
+    }
     let row = |cells: &[(usize, String)], lead_text: &str| -> String {
         let mut line = format!("{lead_text:<lead$}");
         for i in 0..n {
@@ -125,21 +156,34 @@ fn table(w: &World, upto: Option<usize>) -> String {
     let rule: Vec<(usize, String)> = (0..n).map(|i| (i, "-".repeat(cw.min(20)))).collect();
     out += &row(&rule, "----");
     for s in &steps {
-        let mut lines: Vec<String> = Vec::new();
-        if let (true, Some(op)) = (s.begins, &s.op) {
-            lines.extend(wrap(&format!("> {}", ascii(op)), cw));
-        }
-        lines.extend(wrap(&ascii(&s.label), cw));
-        if let Some(r) = &s.returns {
-            lines.extend(wrap(&format!("= {}", ascii(&ret_text(Some(r)))), cw));
-        }
-        for (k, l) in lines.iter().enumerate() {
+        for (k, l) in cell_lines(s, cw).iter().enumerate() {
             let lead_text = if k == 0 {
-                format!("{:>3}{}", s.i, if s.fired { "*" } else { "" })
+                step_number(s)
             } else {
                 String::new()
             };
             out += &row(&[(s.lane, l.clone())], &lead_text);
+        }
+    }
+    out
+}
+
+/// The step table as a list: step, actor, what it did.
+fn listed(names: &[String], steps: &[view::StepView], widest: usize) -> String {
+    let aw = widest.max("actor".len());
+    let tw = WIDTH - 5 - aw - 1;
+    let mut out = format!("{:<5}{:<aw$} what\n", "step", "actor");
+    out += &format!("{:<5}{} {}\n", "----", "-".repeat(aw), "-".repeat(tw));
+    for s in steps {
+        for (k, l) in cell_lines(s, tw).iter().enumerate() {
+            let (num, actor) = if k == 0 {
+                (step_number(s), names[s.lane].as_str())
+            } else {
+                (String::new(), "")
+            };
+            let line = format!("{num:<5}{actor:<aw$} {l}");
+            out += line.trim_end();
+            out.push('\n');
         }
     }
     out
@@ -303,6 +347,85 @@ pub fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Eight tasks with eight-letter names, dev, flush and reclaim: eleven
+    /// lanes cannot be columns in 72; the steps are listed, every line
+    /// fits, and no step is lost.
+    #[test]
+    fn too_many_lanes_are_listed_within_72_columns() {
+        let mut text = String::from(
+            "title = \"eleven lanes\"\n[setup]\nfs = \"xfs\"\npreset = \"linux-5.8\"\npages = 2\nflusher = true\nreclaim = true\n",
+        );
+        let ops = [
+            "write 0 direct",
+            "write 1",
+            "mmap-write 0",
+            "read 0",
+            "write 0",
+            "fsync",
+            "read 1 direct",
+            "mmap-read 1",
+        ];
+        for (i, op) in ops.iter().enumerate() {
+            let name: String = std::iter::repeat_n((b'a' + i as u8) as char, 8).collect();
+            text += &format!("[[task]]\nname = \"{name}\"\nops = [\"{op}\"]\n");
+        }
+        let sc = crate::scenario::parse("eleven.toml", &text).unwrap();
+        let pol = sc.policy(None).unwrap();
+        let mut w = World::new(&sc, &pol);
+        while !w.enabled().is_empty() {
+            let a = w.enabled().get(0);
+            w.step(a).unwrap();
+        }
+        let meta = Meta {
+            preset: "linux-5.8",
+            set: &[],
+            link: None,
+        };
+        let mail = email(&w, &meta, "");
+        for l in mail.lines() {
+            assert!(l.chars().count() <= WIDTH && l.is_ascii(), "{l:?}\n{mail}");
+        }
+        assert!(mail.contains("step actor    what\n"), "{mail}");
+        let steps = view::steps(&w, None);
+        assert!(steps.len() > 10);
+        let table = table(&w, None);
+        let numbered = table
+            .lines()
+            .filter(|l| {
+                l.get(..3)
+                    .is_some_and(|n| n.trim().parse::<usize>().is_ok())
+            })
+            .count();
+        assert_eq!(numbered, steps.len(), "{table}");
+        for s in &steps {
+            let first = wrap(&ascii(&s.label), WIDTH - 5 - 9)[0].clone();
+            assert!(table.contains(&first), "{first:?} missing\n{table}");
+        }
+    }
+
+    /// Every bundled scenario (at most four tasks, dev, flush and
+    /// reclaim) keeps its columns, as it always had.
+    #[test]
+    fn the_bundled_scenarios_stay_columns() {
+        for b in crate::library::bundled() {
+            let sc = b.parse().unwrap();
+            let pol = sc.policy(None).unwrap();
+            let mut w = World::new(&sc, &pol);
+            for _ in 0..3 {
+                if !w.enabled().is_empty() {
+                    let a = w.enabled().get(0);
+                    w.step(a).unwrap();
+                }
+            }
+            let t = table(&w, None);
+            assert!(
+                t.starts_with("step ") && !t.starts_with("step actor"),
+                "{}: {t}",
+                b.id()
+            );
+        }
+    }
 
     #[test]
     fn wrap_breaks_at_word_and_identifier_boundaries() {
