@@ -132,10 +132,23 @@ pub fn valid_scenario(r: &mut ChaCha8Rng) -> String {
             t += &format!("{} = \"{}\"\n", k.name, pick(r, k.values).name);
         }
     }
-    let ntasks = r.random_range(1..=4usize);
+    // up to the limit of 8 tasks, sometimes with the longest names: the
+    // email text must still fit 11 lanes in 72 columns
+    let ntasks = if chance(r, 6) {
+        r.random_range(5..=crate::scenario::limits::MAX_TASKS)
+    } else {
+        r.random_range(1..=4usize)
+    };
+    let names: &[&str] = if chance(r, 4) {
+        &[
+            "writer_a", "reader", "mapper_c", "syncer", "puncher", "zzzzzzzz", "B", "dio",
+        ]
+    } else {
+        &["A", "B", "C", "D", "E", "F", "G", "H"]
+    };
     let nops = if chance(r, 10) { 24 } else { 6 };
     let mut writes = 0;
-    for name in &["A", "B", "C", "D"][..ntasks] {
+    for name in &names[..ntasks] {
         let n = r.random_range(1..=nops);
         let ops: Vec<String> = (0..n)
             .map(|_| {
