@@ -107,6 +107,14 @@ fn cell_lines(s: &view::StepView, width: usize) -> Vec<String> {
     lines
 }
 
+/// The width of the step number column: `999* ` for runs under 1000
+/// steps, wider for longer ones, so that a number never runs into the
+/// first lane.
+fn lead_width(steps: &[view::StepView]) -> usize {
+    let last = steps.iter().map(|s| s.i).max().unwrap_or(0);
+    (last.to_string().len() + 2).max(5)
+}
+
 /// The step number column: `12*` when an outcome fired at step 12.
 fn step_number(s: &view::StepView) -> String {
     format!("{:>3}{}", s.i, if s.fired { "*" } else { "" })
@@ -121,15 +129,17 @@ const MIN_COLUMN: usize = 6;
 /// The step table of a run with history: one column per lane, or one
 /// line per step when the lanes do not fit.
 fn table(w: &World, upto: Option<usize>) -> String {
-    let lanes = view::lanes(&w.st.scenario);
-    let steps = view::steps(w, upto);
+    render(&view::lanes(&w.st.scenario), &view::steps(w, upto))
+}
+
+fn render(lanes: &[view::LaneView], steps: &[view::StepView]) -> String {
     let n = lanes.len();
-    let lead = 5; // "999* "
+    let lead = lead_width(steps);
     let cw = (WIDTH - lead - (n - 1)) / n;
     let names: Vec<String> = lanes.iter().map(|l| ascii(&l.name)).collect();
     let widest = names.iter().map(|l| l.chars().count()).max().unwrap_or(1);
     if cw < widest.max(MIN_COLUMN) {
-        return listed(&names, &steps, widest);
+        return listed(&names, steps, widest, lead);
     }
     let row = |cells: &[(usize, String)], lead_text: &str| -> String {
         let mut line = format!("{lead_text:<lead$}");
@@ -155,7 +165,7 @@ fn table(w: &World, upto: Option<usize>) -> String {
     out += &row(&header, "step");
     let rule: Vec<(usize, String)> = (0..n).map(|i| (i, "-".repeat(cw.min(20)))).collect();
     out += &row(&rule, "----");
-    for s in &steps {
+    for s in steps {
         for (k, l) in cell_lines(s, cw).iter().enumerate() {
             let lead_text = if k == 0 {
                 step_number(s)
@@ -169,11 +179,11 @@ fn table(w: &World, upto: Option<usize>) -> String {
 }
 
 /// The step table as a list: step, actor, what it did.
-fn listed(names: &[String], steps: &[view::StepView], widest: usize) -> String {
+fn listed(names: &[String], steps: &[view::StepView], widest: usize, lead: usize) -> String {
     let aw = widest.max("actor".len());
-    let tw = WIDTH - 5 - aw - 1;
-    let mut out = format!("{:<5}{:<aw$} what\n", "step", "actor");
-    out += &format!("{:<5}{} {}\n", "----", "-".repeat(aw), "-".repeat(tw));
+    let tw = WIDTH - lead - aw - 1;
+    let mut out = format!("{:<lead$}{:<aw$} what\n", "step", "actor");
+    out += &format!("{:<lead$}{} {}\n", "----", "-".repeat(aw), "-".repeat(tw));
     for s in steps {
         for (k, l) in cell_lines(s, tw).iter().enumerate() {
             let (num, actor) = if k == 0 {
@@ -181,7 +191,7 @@ fn listed(names: &[String], steps: &[view::StepView], widest: usize) -> String {
             } else {
                 (String::new(), "")
             };
-            let line = format!("{num:<5}{actor:<aw$} {l}");
+            let line = format!("{num:<lead$}{actor:<aw$} {l}");
             out += line.trim_end();
             out.push('\n');
         }
@@ -402,6 +412,45 @@ mod tests {
             let first = wrap(&ascii(&s.label), WIDTH - 5 - 9)[0].clone();
             assert!(table.contains(&first), "{first:?} missing\n{table}");
         }
+    }
+
+    /// A run past step 999 widens the step column: a number never runs
+    /// into the first lane.
+    #[test]
+    fn step_numbers_past_999_keep_their_space() {
+        let ops = vec!["\"read 0 direct\""; 64].join(", ");
+        let mut text = String::from(
+            "title = \"long\"\n[setup]\nfs = \"xfs\"\npreset = \"linux-5.8\"\npages = 1\n",
+        );
+        for name in ["A", "B", "C", "D"] {
+            text += &format!("[[task]]\nname = \"{name}\"\nops = [{ops}]\n");
+        }
+        let sc = crate::scenario::parse("long.toml", &text).unwrap();
+        let pol = sc.policy(None).unwrap();
+        let mut w = World::new(&sc, &pol);
+        while !w.enabled().is_empty() {
+            let a = w.enabled().get(0);
+            w.step(a).unwrap();
+        }
+        let mut steps = view::steps(&w, None);
+        assert!(steps.len() > 1000);
+        // an outcome at step 1000 (none fires in this run): `1000*`
+        steps[1000].fired = true;
+        let t = render(&view::lanes(&sc), &steps);
+        assert!(t.contains("\n1000* "), "{t}");
+        let mut numbered = 0;
+        for l in t.lines() {
+            assert!(l.chars().count() <= WIDTH, "{l:?}");
+            let digits = l.chars().take_while(char::is_ascii_digit).count();
+            if digits == 0 {
+                continue;
+            }
+            numbered += 1;
+            let after = l[digits..].trim_start_matches('*');
+            assert!(after.is_empty() || after.starts_with(' '), "{l:?}");
+        }
+        assert!(numbered > 1000);
+        assert!(t.starts_with("step  A"), "{}", &t[..80]);
     }
 
     /// Every bundled scenario (at most four tasks, dev, flush and
