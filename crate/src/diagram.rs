@@ -358,6 +358,21 @@ pub fn compare(
 mod tests {
     use super::*;
 
+    /// Up to `max` steps of the scenario's default preset, always the
+    /// first enabled actor.
+    fn first_actor_run(sc: &crate::scenario::Scenario, max: usize) -> World {
+        let pol = sc.policy(None).unwrap();
+        let mut w = World::new(sc, &pol);
+        for _ in 0..max {
+            if w.enabled().is_empty() {
+                break;
+            }
+            let a = w.enabled().get(0);
+            w.step(a).unwrap();
+        }
+        w
+    }
+
     /// Eight tasks with eight-letter names, dev, flush and reclaim: eleven
     /// lanes cannot be columns in 72; the steps are listed, every line
     /// fits, and no step is lost.
@@ -381,12 +396,7 @@ mod tests {
             text += &format!("[[task]]\nname = \"{name}\"\nops = [\"{op}\"]\n");
         }
         let sc = crate::scenario::parse("eleven.toml", &text).unwrap();
-        let pol = sc.policy(None).unwrap();
-        let mut w = World::new(&sc, &pol);
-        while !w.enabled().is_empty() {
-            let a = w.enabled().get(0);
-            w.step(a).unwrap();
-        }
+        let w = first_actor_run(&sc, usize::MAX);
         let meta = Meta {
             preset: "linux-5.8",
             set: &[],
@@ -426,12 +436,7 @@ mod tests {
             text += &format!("[[task]]\nname = \"{name}\"\nops = [{ops}]\n");
         }
         let sc = crate::scenario::parse("long.toml", &text).unwrap();
-        let pol = sc.policy(None).unwrap();
-        let mut w = World::new(&sc, &pol);
-        while !w.enabled().is_empty() {
-            let a = w.enabled().get(0);
-            w.step(a).unwrap();
-        }
+        let w = first_actor_run(&sc, usize::MAX);
         let mut steps = view::steps(&w, None);
         assert!(steps.len() > 1000);
         // an outcome at step 1000 (none fires in this run): `1000*`
@@ -459,14 +464,7 @@ mod tests {
     fn the_bundled_scenarios_stay_columns() {
         for b in crate::library::bundled() {
             let sc = b.parse().unwrap();
-            let pol = sc.policy(None).unwrap();
-            let mut w = World::new(&sc, &pol);
-            for _ in 0..3 {
-                if !w.enabled().is_empty() {
-                    let a = w.enabled().get(0);
-                    w.step(a).unwrap();
-                }
-            }
+            let w = first_actor_run(&sc, 3);
             let t = table(&w, None);
             assert!(
                 t.starts_with("step ") && !t.starts_with("step actor"),
