@@ -91,9 +91,9 @@ pub struct Device {
     /// The volatile write cache: data written but not yet on media.
     pub vcache: [Option<Data>; MAX_BLOCKS],
     /// Blocks whose next write fails (dm-flakey style fault injection).
-    pub fail: u32,
+    pub fail: crate::world::Blocks,
     /// pmem blocks with media errors.
-    pub poison: u32,
+    pub poison: crate::world::Blocks,
     /// In-flight bios, in submission order.
     pub bios: [Bio; MAX_BIOS],
     pub nbios: u8,
@@ -128,7 +128,8 @@ impl std::hash::Hash for Device {
             *b = v.map_or(u32::MAX, |d| u32::from_le_bytes(d.0.map(|v| v.0)));
         }
         vc.hash(h);
-        h.write_u64(u64::from(self.fail) | u64::from(self.poison) << 32);
+        h.write_u128(self.fail);
+        h.write_u128(self.poison);
         // slots past nbios are always the default bio
         h.write_u8(self.nbios);
         for b in self.inflight() {
@@ -191,7 +192,7 @@ impl Device {
     /// pmem_clear_poison on the block I/O path).
     pub fn perform(&mut self, bio: &Bio, write_cache: bool, pmem: bool) -> Done {
         let b = bio.block as usize;
-        let bit = 1u32 << bio.block;
+        let bit: crate::world::Blocks = 1 << bio.block;
         match bio.kind {
             BioKind::OrderedFinish | BioKind::AioComplete => Done {
                 ok: true,

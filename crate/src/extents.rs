@@ -60,7 +60,7 @@ pub struct Extents {
     pub disk_size: u8,
     /// Blocks in use by `map` or `disk` (a freed block stays busy until the
     /// free is committed, like XFS busy extents).
-    pub busy: u32,
+    pub busy: crate::world::Blocks,
     /// The data fork sequence number (`if_seq`), bumped on every change: the
     /// iomap validity cookie of ~6.2 compares it.
     pub seq: u8,
@@ -88,9 +88,8 @@ impl std::hash::Hash for Extents {
             *w = e.pack();
         }
         words.hash(h);
-        h.write_u64(
-            u64::from(self.disk_size) | u64::from(self.busy) << 8 | u64::from(self.seq) << 40,
-        );
+        h.write_u128(self.busy);
+        h.write_u16(u16::from(self.disk_size) | u16::from(self.seq) << 8);
     }
 }
 
@@ -122,7 +121,7 @@ impl Extents {
     }
 
     fn recompute_busy(&mut self) {
-        let mut busy = 0u32;
+        let mut busy: crate::world::Blocks = 0;
         for e in self.map.iter().chain(self.disk.iter()) {
             if let Some(b) = e.block() {
                 busy |= 1 << b;

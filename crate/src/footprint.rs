@@ -13,11 +13,9 @@
 use crate::device::{Bio, BioKind};
 use crate::ops::Op;
 use crate::policy::DioCoherency;
-use crate::world::{Actor, World, MAX_PAGES, MAX_TASKS};
+use crate::world::{Actor, Blocks, Pages, World, MAX_TASKS};
 
-const PAGE0: u32 = 0;
-const BLOCK0: u32 = 16;
-const TASK0: u32 = 48;
+const TASK0: u32 = 0;
 const I_RWSEM: u32 = TASK0 + MAX_TASKS as u32;
 const INVALIDATE_LOCK: u32 = I_RWSEM + 1;
 const DIO_RWSEM: u32 = I_RWSEM + 2;
@@ -26,14 +24,17 @@ const DIO_COUNT: u32 = I_RWSEM + 4;
 const WB_ERR: u32 = I_RWSEM + 5;
 const EXT_ALLOC: u32 = I_RWSEM + 6;
 const QUEUE: u32 = I_RWSEM + 7;
-const _: () = assert!(QUEUE < 64 && BLOCK0 as usize + crate::world::MAX_BLOCKS <= TASK0 as usize);
+const _: () = assert!(QUEUE < 32);
 
 /// A footprint: exclusive objects, plus read/write pairs for state that
 /// many steps update commutatively (the write-order bookkeeping of the
 /// oracles; the extent sequence number).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Fp {
-    objs: u64,
+    pages: Pages,
+    blocks: Blocks,
+    /// Tasks and the inode-wide objects.
+    objs: u32,
     order_r: bool,
     order_w: bool,
     seq_r: bool,
@@ -44,6 +45,9 @@ pub struct Fp {
 impl Fp {
     fn bit(&mut self, b: u32) {
         self.objs |= 1 << b;
+    }
+    fn block(&mut self, b: u8) {
+        self.blocks |= 1 << b;
     }
     fn global() -> Fp {
         Fp {
@@ -57,6 +61,8 @@ impl Fp {
         self.global
             || o.global
             || self.objs & o.objs != 0
+            || self.pages & o.pages != 0
+            || self.blocks & o.blocks != 0
             || (self.order_w && (o.order_r || o.order_w))
             || (o.order_w && self.order_r)
             || (self.seq_w && o.seq_r)
@@ -112,7 +118,7 @@ pub fn sleeps_through(w: &World, t: &Tid, fa: &Fp) -> bool {
     }
 }
 
-fn pages_mapping(w: &World, b: u8) -> u32 {
+fn pages_mapping(w: &World, b: u8) -> Pages {
     (0..w.st.pages)
         .filter(|&p| w.s.ext.get(p).block() == Some(b))
         .fold(0, |m, p| m | 1 << p)
@@ -137,14 +143,13 @@ fn bio(w: &World, b: &Bio) -> Fp {
         BioKind::LogWrite | BioKind::AioComplete => return Fp::global(),
         BioKind::Flush => {
             for blk in 0..w.st.nblocks {
-                f.bit(BLOCK0 + u32::from(blk));
+                f.block(blk);
             }
         }
         _ => {}
     }
-    f.bit(BLOCK0 + u32::from(b.block));
-    f.bit(PAGE0 + u32::from(b.page));
-    let mut pages = pages_mapping(w, b.block);
+    f.block(b.block);
+    let mut pages = pages_mapping(w, b.block) | 1 << b.page;
     if matches!(
         b.kind,
         BioKind::DioRead | BioKind::DioWrite | BioKind::Flush | BioKind::ReadFolio
@@ -154,7 +159,7 @@ fn bio(w: &World, b: &Bio) -> Fp {
     if b.kind == BioKind::DioRead {
         // the data may land in the reader's mmapped buffer
         let task = &w.s.tasks[b.owner.0 as usize];
-        pages |= u32::from(task.pinned);
+        pages |= task.pinned;
     }
     if b.kind.is_write() {
         // unwritten → written conversion bumps the extent sequence
@@ -166,11 +171,7 @@ fn bio(w: &World, b: &Bio) -> Fp {
     if w.s.dev.queue_full() {
         f.bit(QUEUE);
     }
-    for p in 0..MAX_PAGES as u32 {
-        if pages & (1 << p) != 0 {
-            f.bit(PAGE0 + p);
-        }
-    }
+    f.pages = pages;
     f
 }
 
@@ -184,16 +185,18 @@ fn task(w: &World, t: u8) -> Fp {
         // the proposals look at the whole of i_pages on every insertion
         return Fp::global();
     }
-    let all = (1u32 << w.st.pages) - 1;
-    let pages: u32 = match *op {
+    let all = crate::ops::Range {
+        lo: 0,
+        hi: w.st.pages - 1,
+    }
+    .mask();
+    let pages: Pages = match *op {
         Op::Crash | Op::FailWrites(_) if matches!(op, Op::Crash) => return Fp::global(),
         Op::FailWrites(r) => {
             let mut f = Fp::default();
             f.bit(TASK0 + u32::from(t));
             f.order_r = true;
-            for b in r.pages() {
-                f.bit(BLOCK0 + u32::from(b));
-            }
+            f.blocks = r.block_mask();
             return f;
         }
         Op::Read {
@@ -215,21 +218,19 @@ fn task(w: &World, t: u8) -> Fp {
         } if w.st.fs != crate::fs::Fs::Xfs => range.mask(),
         _ => all,
     };
-    let mut f = Fp::default();
-    for p in 0..w.st.pages as u32 {
-        if pages & (1 << p) != 0 {
-            f.bit(PAGE0 + p);
-        }
-    }
+    let mut f = Fp {
+        pages,
+        ..Fp::default()
+    };
     if w.st.dax {
         for b in 0..w.st.nblocks {
-            f.bit(BLOCK0 + u32::from(b));
+            f.block(b);
         }
     }
     f.bit(TASK0 + u32::from(t));
     // tasks whose pinned pages this op may remove (they become orphans)
     for u in 0..MAX_TASKS as u8 {
-        if u32::from(w.s.tasks[u as usize].pinned) & pages != 0 {
+        if w.s.tasks[u as usize].pinned & pages != 0 {
             f.bit(TASK0 + u32::from(u));
         }
     }

@@ -193,7 +193,7 @@ impl Locks {
 
     /// The write's range is unlocked, its ordered extents stay (see
     /// [`ORDERED_EXTENT`]) for pages `mask`.
-    pub fn extent_to_ordered(&mut self, lo: u8, hi: u8, mask: u32, me: Holder) {
+    pub fn extent_to_ordered(&mut self, lo: u8, hi: u8, mask: crate::world::Pages, me: Holder) {
         for p in lo..=hi {
             if self.extent[p as usize] == me.0 + 1 {
                 self.extent[p as usize] = if mask & (1 << p) != 0 {

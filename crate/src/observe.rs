@@ -49,7 +49,7 @@ pub type Unit = (u8, u8);
 
 /// A unit's bit in a [`Units`] set.
 pub fn unit_bit((p, f): Unit) -> Units {
-    1 << (p as usize * FRAGS + f as usize)
+    Units::bit(p as usize * FRAGS + f as usize)
 }
 
 /// What was seen in one unit: the candidate versions of each maximal byte
@@ -323,13 +323,13 @@ pub fn read_units(vers: &Versions, op: &Op, n: u64) -> Vec<(Unit, u64, u64)> {
 pub fn touches(st: &Static, op: &Op) -> Units {
     let whole = |lo: u8, hi: u8| {
         (lo..=hi.min(st.pages.saturating_sub(1)))
-            .fold(0, |m, p| m | units(p, crate::frags::Frags::ALL))
+            .fold(Units::EMPTY, |m, p| m | units(p, crate::frags::Frags::ALL))
     };
     match *op {
         Op::Write { range, .. } => range
             .pages()
             .filter(|&p| p < st.pages)
-            .fold(0, |m, p| m | units(p, op_frags(st, op, p))),
+            .fold(Units::EMPTY, |m, p| m | units(p, op_frags(st, op, p))),
         Op::MmapWrite(p, _) => units(p, op_frags(st, op, p)),
         Op::Punch(range) => whole(range.lo, range.hi),
         Op::Read {
@@ -339,7 +339,7 @@ pub fn touches(st: &Static, op: &Op) -> Units {
             ..
         } => whole(base, base.saturating_add(range.len() - 1)),
         Op::Truncate(_) => whole(0, st.pages.saturating_sub(1)),
-        _ => 0,
+        _ => Units::EMPTY,
     }
 }
 
@@ -426,7 +426,7 @@ impl<'a> Observer<'a> {
     /// [`crate::paths::written_units`]).
     fn wrote(&self, c: &Call) -> Units {
         let Some(Returned::Ok(bytes)) = c.ret else {
-            return 0;
+            return Units::EMPTY;
         };
         let op = self.op(c);
         // the pages that many bytes stand for
@@ -444,7 +444,7 @@ impl<'a> Observer<'a> {
     /// did.
     fn returned_at(&self, v: Version) -> Option<u64> {
         let c = self.call_of(v)?;
-        if self.wrote(c) == 0 {
+        if self.wrote(c).is_empty() {
             return None;
         }
         c.end
@@ -478,7 +478,7 @@ impl<'a> Observer<'a> {
             if before.is_some_and(|b| e >= b) {
                 continue;
             }
-            if self.wrote(c) & unit_bit(u) != 0 {
+            if !(self.wrote(c) & unit_bit(u)).is_empty() {
                 out.push(x);
             }
         }
@@ -519,7 +519,7 @@ impl<'a> Observer<'a> {
         }
         self.sc.tasks.iter().enumerate().all(|(ti, task)| {
             task.ops.iter().enumerate().all(|(oi, op)| {
-                if touches(&self.vers.st, op) & us == 0 && !evicts(op) {
+                if (touches(&self.vers.st, op) & us).is_empty() && !evicts(op) {
                     return true;
                 }
                 match self
@@ -863,7 +863,7 @@ impl<'a> Observer<'a> {
 
     /// Units whose data at the end is superseded.
     fn lost_at_end(&self, end: &End) -> Units {
-        let mut lost = 0;
+        let mut lost = Units::EMPTY;
         for u in self.all_units() {
             let Some(seen) = self.kept(end, u) else {
                 continue;
@@ -897,13 +897,13 @@ impl<'a> Observer<'a> {
             return Decision::Unknown("a power failure drops data no fsync promised");
         }
         let lost = self.lost_at_end(end);
-        if lost == 0 {
+        if lost.is_empty() {
             return Decision::Not;
         }
         let errors = self.fsync_errors();
         let mut all_reported = true;
         for u in self.all_units() {
-            if lost & unit_bit(u) == 0 {
+            if (lost & unit_bit(u)).is_empty() {
                 continue;
             }
             // the unit cannot have been lost before a write of it returned
@@ -953,7 +953,7 @@ impl<'a> Observer<'a> {
                     !std::ptr::eq(x, wc)
                         && x.begin < t
                         && x.end.is_none_or(|e| e > w_end)
-                        && touches(&self.vers.st, self.op(x)) & unit_bit(u) != 0
+                        && !(touches(&self.vers.st, self.op(x)) & unit_bit(u)).is_empty()
                 })
             })
         })
@@ -974,10 +974,10 @@ impl<'a> Observer<'a> {
         if self.crashed() {
             return Decision::Unknown("a power failure drops data no fsync promised");
         }
-        if self.lost_at_end(end) != 0 {
+        if !self.lost_at_end(end).is_empty() {
             return Decision::Not;
         }
-        let all = self.all_units().fold(0, |m, u| m | unit_bit(u));
+        let all = self.all_units().fold(Units::EMPTY, |m, u| m | unit_bit(u));
         if eio.iter().any(|c| {
             c.end
                 .is_some_and(|e| self.quiet_after(all, e) && !self.maybe_repaired(e))

@@ -27,9 +27,20 @@ impl Range {
     pub fn pages(self) -> impl Iterator<Item = u8> {
         self.lo..=self.hi
     }
-    pub fn mask(self) -> u32 {
+    /// The pages of the range, as a set.
+    pub fn mask(self) -> crate::world::Pages {
         let n = u32::from(self.len());
-        let ones = if n >= 32 { u32::MAX } else { (1u32 << n) - 1 };
+        let ones = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+        ones << self.lo
+    }
+    /// The blocks of the range (`fail-writes`), as a set.
+    pub fn block_mask(self) -> crate::world::Blocks {
+        let n = u32::from(self.len());
+        let ones = if n >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << n) - 1
+        };
         ones << self.lo
     }
 }

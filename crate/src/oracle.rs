@@ -26,12 +26,80 @@ use crate::world::{Static, World, MAX_PAGES};
 pub const MAX_UNITS: usize = MAX_PAGES * FRAGS;
 
 /// A set of units (bit `p * FRAGS + f`).
-pub type Units = u64;
-const _: () = assert!(MAX_UNITS <= 64);
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Units([u64; MAX_UNITS.div_ceil(64)]);
+// a page's fragments are in one word
+const _: () = assert!(64 % FRAGS == 0);
+
+impl Units {
+    pub const EMPTY: Units = Units([0; MAX_UNITS.div_ceil(64)]);
+    pub fn bit(u: usize) -> Units {
+        let mut s = Units::EMPTY;
+        s.0[u / 64] = 1 << (u % 64);
+        s
+    }
+    pub fn has(&self, u: usize) -> bool {
+        self.0[u / 64] & 1 << (u % 64) != 0
+    }
+    pub fn insert(&mut self, u: usize) {
+        self.0[u / 64] |= 1 << (u % 64);
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|&w| w == 0)
+    }
+    /// The units in the set, lowest first.
+    pub fn iter(self) -> impl Iterator<Item = usize> {
+        self.0.into_iter().enumerate().flat_map(|(k, mut w)| {
+            std::iter::from_fn(move || {
+                (w != 0).then(|| {
+                    let i = w.trailing_zeros() as usize;
+                    w &= w - 1;
+                    k * 64 + i
+                })
+            })
+        })
+    }
+}
+
+impl std::ops::BitOr for Units {
+    type Output = Units;
+    fn bitor(mut self, o: Units) -> Units {
+        self |= o;
+        self
+    }
+}
+impl std::ops::BitOrAssign for Units {
+    fn bitor_assign(&mut self, o: Units) {
+        for (a, b) in self.0.iter_mut().zip(o.0) {
+            *a |= b;
+        }
+    }
+}
+impl std::ops::BitAnd for Units {
+    type Output = Units;
+    fn bitand(mut self, o: Units) -> Units {
+        for (a, b) in self.0.iter_mut().zip(o.0) {
+            *a &= b;
+        }
+        self
+    }
+}
+impl std::ops::Not for Units {
+    type Output = Units;
+    fn not(mut self) -> Units {
+        for a in &mut self.0 {
+            *a = !*a;
+        }
+        self
+    }
+}
 
 /// The units of page `p`'s fragments in `mask`.
 pub fn units(p: u8, mask: u8) -> Units {
-    Units::from(mask) << (p as usize * FRAGS)
+    let u = p as usize * FRAGS;
+    let mut s = Units::EMPTY;
+    s.0[u / 64] = u64::from(mask) << (u % 64);
+    s
 }
 
 const ALWAYS_OLDER: u32 = 0b11; // init and zero precede every write
@@ -71,8 +139,8 @@ impl Default for Oracle {
             written: [0; MAX_UNITS],
             sup: [0; MAX_UNITS],
             durable: 0,
-            lost: 0,
-            unreported: 0,
+            lost: Units::EMPTY,
+            unreported: Units::EMPTY,
             spurious: false,
             unseen: 0,
             fired: 0,
@@ -96,17 +164,15 @@ fn unit_of(u: usize) -> (u8, usize) {
 impl World {
     /// A write's syscall returned; `units` are the units it wrote.
     pub(crate) fn oracle_write_return(&mut self, v: Version, units: Units) {
-        if units == 0 {
+        if units.is_empty() {
             return;
         }
         let o = &mut self.s.oracle;
         o.returned |= v.bit();
         let pred = o.pred[v.0 as usize];
-        for u in 0..MAX_UNITS {
-            if units & (1 << u) != 0 {
-                o.written[u] |= v.bit();
-                o.sup[u] |= pred;
-            }
+        for u in units.iter() {
+            o.written[u] |= v.bit();
+            o.sup[u] |= pred;
         }
     }
 
@@ -199,8 +265,8 @@ impl World {
                 let lost = self.lost_now();
                 let told_before = self.s.oracle.unseen & (1 << t) == 0;
                 self.s.oracle.unseen &= !(1 << t);
-                self.s.oracle.unreported = 0;
-                if e == crate::world::Errno::EIO && lost == 0 && told_before {
+                self.s.oracle.unreported = Units::EMPTY;
+                if e == crate::world::Errno::EIO && lost.is_empty() && told_before {
                     self.s.oracle.spurious = true;
                     if let Some(h) = &mut self.hist {
                         h.spurious_at = Some((h.steps.len().saturating_sub(1), t));
@@ -225,13 +291,13 @@ impl World {
     }
 
     fn lost_now(&self) -> Units {
-        let mut lost: Units = 0;
+        let mut lost = Units::EMPTY;
         for p in 0..self.st.pages {
             let d = self.surviving(p);
             for f in 0..self.st.frags[p as usize].n as usize {
                 let u = p as usize * FRAGS + f;
                 if self.s.oracle.sup[u] & d.get(f).bit() != 0 {
-                    lost |= 1 << u;
+                    lost.insert(u);
                 }
             }
         }
@@ -243,12 +309,12 @@ impl World {
         let lost = self.lost_now();
         let o = &mut self.s.oracle;
         let new = lost & !o.lost;
-        if new != 0 {
+        if !new.is_empty() {
             o.unseen = u8::MAX;
         }
         o.unreported = (o.unreported | new) & lost;
         o.lost = lost;
-        if lost != 0 {
+        if !lost.is_empty() {
             o.spurious = false;
         }
     }
@@ -303,7 +369,7 @@ impl World {
         let lost = self.lost_now();
         let o = &mut self.s.oracle;
         o.lost = lost;
-        o.unreported = 0;
+        o.unreported = Units::EMPTY;
     }
 
     /// End of the run: stale-cache, unreported-loss, spurious-eio.
@@ -326,8 +392,8 @@ impl World {
         }
         let o = self.s.oracle;
         let gone = o.unreported & o.lost;
-        if gone != 0 {
-            let (p, f) = unit_of(gone.trailing_zeros() as usize);
+        if let Some(u) = gone.iter().next() {
+            let (p, f) = unit_of(u);
             let u = p as usize * FRAGS + f;
             let c = self.surviving(p).get(f);
             let fr = &self.st.frags[p as usize];
@@ -488,7 +554,7 @@ impl Forget {
         // the units writes still to begin (at begin_syscall, or at the
         // store of an mmap-write) may supersede `returned` at; `unseen`
         // only matters to tasks with an fsync still to return
-        let mut begins: Units = 0;
+        let mut begins = Units::EMPTY;
         let mut syncs = 0u8;
         for (t, ops) in st.scenario.tasks.iter().enumerate() {
             let task = &s.tasks[t];
@@ -507,14 +573,7 @@ impl Forget {
         }
         let o = &mut s.oracle;
         // versions superseded at every unit of `us` already
-        let everywhere = |o: &Oracle, mut us: Units| {
-            let mut m = u32::MAX;
-            while us != 0 {
-                m &= o.sup[us.trailing_zeros() as usize];
-                us &= us - 1;
-            }
-            m
-        };
+        let everywhere = |o: &Oracle, us: Units| us.iter().fold(u32::MAX, |m, u| m & o.sup[u]);
         for sup in o.sup.iter_mut().take(usize::from(st.pages) * FRAGS) {
             *sup &= present;
         }
@@ -536,7 +595,7 @@ impl Forget {
                 *p = 0;
             }
         }
-        o.returned &= if begins != 0 {
+        o.returned &= if !begins.is_empty() {
             present & !everywhere(o, begins)
         } else {
             0

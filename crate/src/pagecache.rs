@@ -110,7 +110,7 @@ impl PageCache {
     }
 
     /// Pages in `lo..=hi` with a folio, as a mask.
-    pub fn present(&self, lo: u8, hi: u8) -> u32 {
+    pub fn present(&self, lo: u8, hi: u8) -> crate::world::Pages {
         (lo..=hi)
             .filter(|&p| self.folios[p as usize].is_some())
             .fold(0, |m, p| m | 1 << p)

@@ -55,13 +55,13 @@ pub struct Setup {
     pub size: u8,
     pub on_disk: OnDisk,
     /// Pages cached (clean, uptodate) at the start, as a bit mask.
-    pub cached: u32,
+    pub cached: crate::world::Pages,
     pub write_cache: bool,
     pub flusher: bool,
     pub reclaim: bool,
     pub dax: bool,
     /// Blocks with media errors, as a bit mask.
-    pub poisoned: u32,
+    pub poisoned: crate::world::Blocks,
 }
 
 impl Setup {
@@ -647,8 +647,8 @@ impl Ctx<'_> {
 }
 
 /// Parses a page (or block) set: `""`, `"3"`, `"0-3"`, `"0,2-3"`.
-fn parse_set(s: &str, limit: u8, what: &str) -> Result<u32, (String, String)> {
-    let mut mask = 0u32;
+fn parse_set(s: &str, limit: u8, what: &str) -> Result<u128, (String, String)> {
+    let mut mask = 0u128;
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (lo, hi) = match part.split_once('-') {
             Some((a, b)) => (a.trim(), b.trim()),
@@ -933,7 +933,7 @@ fn setup_masks(
     fs: Fs,
     pages: u8,
     size: u8,
-) -> Result<(u32, u32), ScenarioError> {
+) -> Result<(crate::world::Pages, crate::world::Blocks), ScenarioError> {
     let cached = match &rs.cached {
         None => 0,
         Some(s) => parse_set(s.get_ref(), size.max(1), "page").map_err(|(m, h)| {
@@ -943,7 +943,7 @@ fn setup_masks(
                 h
             };
             cx.at(s.span(), m, Some(h))
-        })?,
+        })? as crate::world::Pages, // pages < 64: parse_set checked
     };
     if size == 0 && cached != 0 {
         let span = rs.cached.as_ref().map(|s| s.span()).unwrap_or(0..0);

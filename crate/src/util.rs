@@ -42,13 +42,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Renders a set of small integers compactly: `0-3,5`.
-pub fn fmt_set(mask: u32) -> String {
+pub fn fmt_set(mask: impl Into<u128>) -> String {
+    let mask: u128 = mask.into();
     let mut out = String::new();
     let mut i = 0;
-    while i < 32 {
+    while i < 128 {
         if mask & (1 << i) != 0 {
             let start = i;
-            while i + 1 < 32 && mask & (1 << (i + 1)) != 0 {
+            while i + 1 < 128 && mask & (1 << (i + 1)) != 0 {
                 i += 1;
             }
             if !out.is_empty() {
@@ -75,7 +76,8 @@ mod tests {
     }
     #[test]
     fn sets_render_as_ranges() {
-        assert_eq!(fmt_set(0b1011_1101), "0,2-5,7");
-        assert_eq!(fmt_set(0), "");
+        assert_eq!(fmt_set(0b1011_1101u64), "0,2-5,7");
+        assert_eq!(fmt_set(1u128 << 127 | 3 << 62), "62-63,127");
+        assert_eq!(fmt_set(0u64), "");
     }
 }

@@ -78,8 +78,9 @@ pub fn iter_set(mut set: u32) -> impl Iterator<Item = Version> {
     })
 }
 
-/// Iterates the set bits of a page mask, lowest first.
-pub fn iter_bits(mut set: u32) -> impl Iterator<Item = u8> {
+/// Iterates the set bits of a page (or block) set, lowest first.
+pub fn iter_bits(set: impl Into<u128>) -> impl Iterator<Item = u8> {
+    let mut set: u128 = set.into();
     std::iter::from_fn(move || {
         if set == 0 {
             None

@@ -32,6 +32,11 @@ use crate::version::{Data, Version, VersionInfo};
 pub const MAX_PAGES: usize = crate::scenario::limits::MAX_PAGES;
 pub const MAX_TASKS: usize = crate::scenario::limits::MAX_TASKS;
 pub const MAX_BLOCKS: usize = 2 * MAX_PAGES;
+/// A set of pages: bit p for page p.
+pub type Pages = u64;
+/// A set of blocks: bit b for block b.
+pub type Blocks = u128;
+const _: () = assert!(MAX_PAGES <= Pages::BITS as usize && MAX_BLOCKS <= Blocks::BITS as usize);
 /// Device queue depth: a submitter waits when it is full.
 pub const MAX_BIOS: usize = 16;
 
@@ -240,23 +245,23 @@ pub struct Task {
     /// `file->f_wb_err`: this open file description's errseq cursor.
     pub cursor: Errseq,
     /// Pages mapped in this task's shared mapping, read-only / writable.
-    pub pte_ro: u16,
-    pub pte_rw: u16,
+    pub pte_ro: Pages,
+    pub pte_rw: Pages,
     /// Pages of this task's private (MAP_PRIVATE) mapping of the file that
     /// map the page cache folio read-only, and those a write fault copied
     /// into an anonymous page (COW): those never reach the file again.
-    pub priv_ro: u16,
-    pub priv_anon: u16,
+    pub priv_ro: Pages,
+    pub priv_anon: Pages,
     /// What the current read delivered so far, as a sum of a hash per page
     /// (so that a direct read's bios may complete in any order).
     pub rsum: u64,
     /// A bio of this task's direct I/O failed.
     pub dio_err: bool,
     /// Pages whose folios this task's direct I/O has pinned (FOLL_PIN).
-    pub pinned: u16,
+    pub pinned: Pages,
     /// Pinned folios that were removed from the cache while pinned: data
     /// DMAed into them is lost.
-    pub orphan: u16,
+    pub orphan: Pages,
     /// Oracle: the writes that had returned when the current op began.
     pub began: u32,
     /// Fingerprint of the results of finished ops (ret and data read).
@@ -267,7 +272,7 @@ pub struct Task {
     /// looked up or created, until the fault maps them or the op returns.
     /// Reclaim cannot free a folio with an extra reference (see
     /// paths/fault.rs).
-    pub folio_ref: u16,
+    pub folio_ref: Pages,
 }
 
 impl Default for Task {
@@ -304,7 +309,7 @@ pub struct Aio {
     pub lo: u8,
     pub hi: u8,
     /// Pages whose unwritten extents ->end_io converts.
-    pub unwritten: u32,
+    pub unwritten: Pages,
     /// A bio failed.
     pub err: bool,
 }
@@ -1355,7 +1360,7 @@ impl World {
     /// Checks the model's invariants (see the module documentation).
     pub fn check_invariants(&self) -> Result<(), String> {
         let s = &self.s;
-        for p in 0..MAX_PAGES as u8 {
+        for p in 0..self.st.pages {
             let Some(f) = s.cache.get(p) else { continue };
             if f.writeback()
                 && !s
@@ -1374,13 +1379,13 @@ impl World {
         }
         for t in 0..MAX_TASKS {
             let mapped = s.tasks[t].pte_ro | s.tasks[t].pte_rw | s.tasks[t].priv_ro;
-            for p in 0..MAX_PAGES as u8 {
+            for p in 0..self.st.pages {
                 if mapped & (1 << p) != 0 && s.cache.get(p).is_none() && !self.st.dax {
                     return Err(format!("task {t} maps page {p} but it is not cached"));
                 }
             }
         }
-        let mut seen = 0u32;
+        let mut seen: Blocks = 0;
         for p in 0..self.st.pages {
             if let Some(b) = s.ext.get(p).block() {
                 if seen & (1 << b) != 0 {

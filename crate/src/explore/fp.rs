@@ -50,6 +50,11 @@ impl Hasher for Fp128 {
         self.word(i);
     }
     #[inline]
+    fn write_u128(&mut self, i: u128) {
+        self.word(i as u64);
+        self.word((i >> 64) as u64);
+    }
+    #[inline]
     fn write_usize(&mut self, i: usize) {
         self.word(i as u64);
     }

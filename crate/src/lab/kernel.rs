@@ -1358,7 +1358,7 @@ fn setup(s: &Session, nonce: u64) -> Result<(c_int, bool), String> {
 }
 
 /// Which pages of the file are in the page cache (mincore).
-fn resident(fd: c_int, pages: u8) -> Result<u32, String> {
+fn resident(fd: c_int, pages: u8) -> Result<crate::world::Pages, String> {
     let len = usize::from(pages) * PAGE as usize;
     // SAFETY: a read-only map of our file, never touched, only asked.
     unsafe {
@@ -1391,7 +1391,7 @@ fn resident(fd: c_int, pages: u8) -> Result<u32, String> {
 
 /// Raw bytes of the file's end state.
 struct EndBytes {
-    resident: u32,
+    resident: crate::world::Pages,
     content: Vec<u8>,
     device: Vec<u8>,
 }
@@ -1475,7 +1475,7 @@ fn overwritten(s: &Session, t: usize, u: u8, from: u64, until: u64) -> bool {
             && task.ops.iter().enumerate().any(|(i, op)| {
                 let rec = &ctl.recs[tj][i];
                 let state = rec.state.load(Ordering::SeqCst);
-                if state == 0 || crate::observe::touches(&s.vers.st, op) & page == 0 {
+                if state == 0 || (crate::observe::touches(&s.vers.st, op) & page).is_empty() {
                     return false;
                 }
                 let b = rec.begin.load(Ordering::SeqCst);

@@ -35,7 +35,7 @@ pub fn span(op: &Op) -> Option<(u64, usize)> {
 }
 
 /// Pages an op may leave dirty in the page cache.
-fn dirties(op: &Op) -> u32 {
+fn dirties(op: &Op) -> crate::world::Pages {
     match *op {
         Op::Write {
             range,
@@ -75,14 +75,14 @@ pub fn not_runnable(sc: &Scenario) -> Vec<NotRun> {
             why: "media errors cannot be planted in a real device".into(),
         });
     }
-    let all = if s.pages >= 32 {
-        u32::MAX
-    } else {
-        (1u32 << s.pages) - 1
-    };
+    let all = crate::ops::Range {
+        lo: 0,
+        hi: s.pages - 1,
+    }
+    .mask();
     // pages that may be dirty when task `ti`'s op `oi` runs: what any other
     // task's ops, or this task's earlier ops, may dirty
-    let dirty_at = |ti: usize, oi: usize| -> u32 {
+    let dirty_at = |ti: usize, oi: usize| -> crate::world::Pages {
         let mut m = 0;
         for (tj, t) in sc.tasks.iter().enumerate() {
             for (oj, o) in t.ops.iter().enumerate() {

@@ -79,7 +79,7 @@ pub struct Classifier {
     own: Vec<u8>,
     zero: VSet,
     /// Per page q: the pages data written at q can be copied to (q too).
-    reach: Vec<u32>,
+    reach: Vec<crate::world::Pages>,
     /// Per destination page: (source page, copy version).
     copies_into: Vec<Vec<(u8, Version)>>,
 }
@@ -133,7 +133,7 @@ impl Classifier {
             }
         }
         // reach[q]: closure of the copy edges from q
-        let mut reach: Vec<u32> = (0..pages).map(|q| 1u32 << q).collect();
+        let mut reach: Vec<crate::world::Pages> = (0..pages).map(|q| 1 << q).collect();
         loop {
             let mut changed = false;
             for (dest, edges) in copies_into.iter().enumerate() {

@@ -279,7 +279,7 @@ impl BufWrite {
     /// ->iomap_begin for the buffered write from page `cur`.
     fn iomap_begin(&mut self, w: &mut World) {
         let cur = self.cur;
-        let mut reserved = 0u32;
+        let mut reserved: crate::world::Pages = 0;
         for q in cur..=self.hi {
             if let Ext::Hole(z) = w.s.ext.get(q) {
                 w.s.ext.set(q, Ext::Delalloc(z));
@@ -289,7 +289,7 @@ impl BufWrite {
         // XFS speculative preallocation (xfs_iomap_prealloc_size): nothing
         // by default below 64 KiB, which a model file never reaches; a
         // fixed 4 pages with -o allocsize=16k.
-        let mut prealloc = 0u32;
+        let mut prealloc: crate::world::Pages = 0;
         let prealloc_pages = match w.st.policy.speculative_prealloc {
             // 0 while i_size < m_allocsize (64 KiB); then about twice the
             // file (the contiguous extents before the write), rounded down

@@ -9,7 +9,7 @@ use crate::pagecache::PageCache;
 use crate::world::{Ret, World};
 
 pub fn fail_writes(w: &mut World, r: Range) -> (&'static str, Progress) {
-    w.s.dev.fail |= r.mask();
+    w.s.dev.fail |= r.block_mask();
     w.note(|_| format!("the next write to block {r} will fail"));
     ("fail-writes (dm-flakey)", Progress::Return(Ret::Pages(0)))
 }

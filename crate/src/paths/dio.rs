@@ -15,7 +15,7 @@ use crate::world::{Holder, Need, World};
 /// writable (FOLL_WRITE breaks COW).
 pub fn gup_ok(w: &World, t: u8, u: u8, write: bool, private: bool) -> bool {
     let task = &w.s.tasks[t as usize];
-    let bit = 1u16 << u;
+    let bit: crate::world::Pages = 1 << u;
     match (write, private) {
         (true, false) => task.pte_rw & bit != 0,
         (false, false) => (task.pte_ro | task.pte_rw) & bit != 0,
@@ -26,7 +26,7 @@ pub fn gup_ok(w: &World, t: u8, u: u8, write: bool, private: bool) -> bool {
 
 /// Pins user page `u` (FOLL_PIN): the folio cannot be reclaimed.
 pub fn pin(w: &mut World, t: u8, u: u8) {
-    let bit = 1u16 << u;
+    let bit: crate::world::Pages = 1 << u;
     if w.s.tasks[t as usize].pinned & bit != 0 {
         return;
     }
@@ -41,7 +41,7 @@ pub fn pin(w: &mut World, t: u8, u: u8) {
 pub fn unpin_all(w: &mut World, t: u8) {
     let task = w.s.tasks[t as usize];
     for u in 0..crate::world::MAX_PAGES as u8 {
-        let bit = 1u16 << u;
+        let bit: crate::world::Pages = 1 << u;
         if task.pinned & bit != 0 && task.orphan & bit == 0 {
             if let Some(f) = w.s.cache.get_mut(u) {
                 f.pins = f.pins.saturating_sub(1);
@@ -138,7 +138,7 @@ pub fn coherency_need(w: &World, t: u8, lo: u8, hi: u8) -> Need {
 }
 
 /// Returns the mask of pages to serve from the cache (the rest go direct).
-pub fn coherency_enter(w: &mut World, t: u8, lo: u8, hi: u8) -> u32 {
+pub fn coherency_enter(w: &mut World, t: u8, lo: u8, hi: u8) -> crate::world::Pages {
     if w.s.locks.dio_rwsem.held_by(Holder(t)) == Some(Mode::Shared) {
         w.note(|_| "i_pages is empty: dio_rwsem taken shared for the whole I/O".to_string());
         return 0;
@@ -157,8 +157,8 @@ pub fn coherency_enter(w: &mut World, t: u8, lo: u8, hi: u8) -> u32 {
         });
         return served;
     }
-    let mut served = 0u32;
-    let mut marked = 0u32;
+    let mut served: crate::world::Pages = 0;
+    let mut marked: crate::world::Pages = 0;
     for p in lo..=hi {
         if w.s.cache.get(p).is_some() {
             served |= 1 << p;

@@ -58,7 +58,7 @@ pub struct DioRead {
     pc: Pc,
     cur: u8,
     /// Pages served from the page cache rather than the device.
-    served: u32,
+    served: crate::world::Pages,
     flush: Flush,
     inval: Inval,
     fault: Fault,

@@ -96,11 +96,11 @@ pub struct DioWrite {
     pc: Pc,
     cur: u8,
     /// Pages written through the page cache (serve-from-cache, markers).
-    served: u32,
+    served: crate::world::Pages,
     /// Pages written directly.
-    direct: u32,
+    direct: crate::world::Pages,
     /// Pages whose extent ->end_io must convert.
-    unwritten: u32,
+    unwritten: crate::world::Pages,
     /// Blocks ->iomap_begin mapped, per page (the iomap's addresses).
     blocks: [u8; MAX_PAGES],
     /// Pure overwrite with FUA: nothing left for generic_write_sync.
@@ -797,7 +797,7 @@ impl DioWrite {
         dio::dio_begin(w, t);
         self.direct = direct;
         self.unwritten = 0;
-        let mut allocated = 0u32;
+        let mut allocated: crate::world::Pages = 0;
         for p in self.lo..=self.hi {
             if direct & (1 << p) == 0 {
                 continue;
@@ -1032,7 +1032,7 @@ impl DioWrite {
 
     /// ->end_io: convert the unwritten extents written, extend i_size.
     fn end_io_upto(&mut self, w: &mut World, end: u8) {
-        let mut conv = 0u32;
+        let mut conv: crate::world::Pages = 0;
         for p in self.lo..end.min(self.hi + 1) {
             if self.unwritten & (1 << p) != 0 {
                 if let Ext::Unwritten(b, _) = w.s.ext.get(p) {
@@ -1233,7 +1233,7 @@ pub fn aio_complete_ready(w: &World, t: u8) -> bool {
 /// result is posted (ki_complete).
 pub fn aio_complete(w: &mut World, t: u8, invalidate: bool) {
     let aio = w.s.tasks[t as usize].aio;
-    let mut conv = 0u32;
+    let mut conv: crate::world::Pages = 0;
     if !aio.err {
         for p in aio.lo..=aio.hi {
             if aio.unwritten & (1 << p) != 0 {
@@ -1248,7 +1248,7 @@ pub fn aio_complete(w: &mut World, t: u8, invalidate: bool) {
         }
     }
     let mut failed = false;
-    let mut dropped = 0u32;
+    let mut dropped: crate::world::Pages = 0;
     if invalidate && !aio.err {
         for p in aio.lo..=aio.hi {
             match w.s.cache.get(p) {

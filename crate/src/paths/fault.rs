@@ -177,7 +177,7 @@ impl Fault {
     }
 
     fn map(&mut self, w: &mut World, me: Holder, writable: bool) {
-        let bit = 1u16 << self.p;
+        let bit: crate::world::Pages = 1 << self.p;
         let t = &mut w.s.tasks[me.0 as usize];
         if self.private {
             // writable private pages are anonymous copies (Pc::Cow)
@@ -433,7 +433,7 @@ impl MmapAccess {
 
     fn allowed(&self, w: &World, t: u8) -> bool {
         let task = &w.s.tasks[t as usize];
-        let bit = 1u16 << self.p;
+        let bit: crate::world::Pages = 1 << self.p;
         if self.write {
             task.pte_rw & bit != 0
         } else {

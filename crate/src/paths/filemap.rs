@@ -41,7 +41,7 @@ pub fn create_need(w: &World, me: Holder, p: u8, read: bool) -> Need {
 /// = ra_pages`, 32 pages by default) that are not cached yet, within EOF:
 /// the faulting page and its missing neighbours. The model's files are
 /// small, so this is every missing page of the file up to EOF.
-fn read_around_pages(w: &World, p: u8) -> (u8, u8, u32) {
+fn read_around_pages(w: &World, p: u8) -> (u8, u8, crate::world::Pages) {
     const RA_PAGES: u8 = 32;
     let lo = p.saturating_sub(RA_PAGES / 2);
     let hi = p
@@ -49,7 +49,7 @@ fn read_around_pages(w: &World, p: u8) -> (u8, u8, u32) {
         .min(w.s.i_size.max(p + 1) - 1);
     let missing = (lo..=hi)
         .filter(|&q| w.s.cache.get(q).is_none())
-        .fold(0u32, |m, q| m | 1 << q);
+        .fold(0, |m: crate::world::Pages, q| m | 1 << q);
     (lo, hi, missing)
 }
 
@@ -72,7 +72,7 @@ pub fn read_around_need(w: &World, me: Holder, p: u8) -> Need {
     }
     if w.st.fs == Fs::Btrfs {
         let first = missing.trailing_zeros() as u8;
-        let last = 31 - missing.leading_zeros() as u8;
+        let last = 63 - missing.leading_zeros() as u8;
         return Need::ExtentLock(first, last);
     }
     Need::None
@@ -101,7 +101,7 @@ pub fn read_around(w: &mut World, me: Holder, p: u8) {
     }
     if w.st.fs == Fs::Btrfs && missing != 0 {
         let first = missing.trailing_zeros() as u8;
-        let last = 31 - missing.leading_zeros() as u8;
+        let last = 63 - missing.leading_zeros() as u8;
         w.s.locks.extent_release(first, last, me);
     }
 }

@@ -117,7 +117,7 @@ impl Inval {
 
 /// unmap_mapping_folio(): remove every process's PTE for page `p`.
 pub fn unmap_mapping_folio(w: &mut World, p: u8) {
-    let bit = 1u16 << p;
+    let bit: crate::world::Pages = 1 << p;
     for t in w.s.tasks.iter_mut() {
         t.pte_ro &= !bit;
         t.pte_rw &= !bit;
@@ -129,7 +129,7 @@ pub fn unmap_mapping_folio(w: &mut World, p: u8) {
 /// __filemap_remove_folio(): drop folio `p` from the cache. A pinned folio
 /// becomes an orphan for the tasks that pinned it.
 pub fn remove_folio(w: &mut World, p: u8) {
-    let bit = 1u16 << p;
+    let bit: crate::world::Pages = 1 << p;
     if w.s.cache.get(p).is_some_and(|f| f.pins > 0) {
         for t in w.s.tasks.iter_mut() {
             if t.pinned & bit != 0 {
@@ -150,7 +150,7 @@ pub fn remove_folio(w: &mut World, p: u8) {
 /// shrink_folio_list for an unmapped clean folio): clean, not under
 /// writeback, unlocked, not pinned, mapped by no one.
 pub fn evictable(w: &World, p: u8) -> bool {
-    let bit = 1u16 << p;
+    let bit: crate::world::Pages = 1 << p;
     let mapped =
         w.s.tasks
             .iter()
@@ -183,7 +183,7 @@ pub fn referenced(w: &World, p: u8) -> bool {
 
 /// invalidate_mapping_pages(): evict what can be evicted in `lo..=hi`
 /// without waiting; returns the mask of evicted pages.
-pub fn invalidate_mapping_pages(w: &mut World, lo: u8, hi: u8) -> u32 {
+pub fn invalidate_mapping_pages(w: &mut World, lo: u8, hi: u8) -> crate::world::Pages {
     let mut gone = 0;
     for p in lo..=hi {
         if evictable(w, p) && !referenced(w, p) {

@@ -251,17 +251,19 @@ fn single_step(w: &mut World, t: u8) -> (&'static str, Progress) {
 
 /// The units (fragments of pages) a returning op wrote, for the oracles.
 pub fn written_units(op: &Op, r: Ret, st: &crate::world::Static) -> crate::oracle::Units {
-    use crate::oracle::units;
-    let Ret::Pages(n) = r else { return 0 };
+    use crate::oracle::{units, Units};
+    let Ret::Pages(n) = r else {
+        return Units::EMPTY;
+    };
     let whole = |lo: u8, n: u8| {
         (lo..lo.saturating_add(n))
             .filter(|&p| p < st.pages)
-            .fold(0, |m, p| m | units(p, crate::frags::Frags::ALL))
+            .fold(Units::EMPTY, |m, p| m | units(p, crate::frags::Frags::ALL))
     };
     match *op {
         Op::Write { range, .. } => (range.lo..range.lo.saturating_add(n))
             .filter(|&p| p < st.pages)
-            .fold(0, |m, p| {
+            .fold(Units::EMPTY, |m, p| {
                 m | units(p, st.frags[p as usize].of(op.page_bytes(p)))
             }),
         Op::MmapWrite(p, _) => units(p, st.frags[p as usize].of(op.page_bytes(p))),
@@ -273,7 +275,7 @@ pub fn written_units(op: &Op, r: Ret, st: &crate::world::Static) -> crate::oracl
         } => whole(p, n),
         Op::Punch(range) => whole(range.lo, range.len()),
         Op::Truncate(n) if n < st.pages => whole(n, st.pages - n),
-        _ => 0,
+        _ => Units::EMPTY,
     }
 }
 

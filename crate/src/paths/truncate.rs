@@ -177,7 +177,7 @@ impl Truncate {
                 self.step(w, t)
             }
             Kind::Falloc(r) => {
-                let mut got = 0u32;
+                let mut got: crate::world::Pages = 0;
                 for p in r.pages() {
                     if let Ext::Hole(z) = w.s.ext.get(p) {
                         if let Some(b) = w.s.ext.alloc(w.st.nblocks) {
@@ -215,7 +215,7 @@ impl Truncate {
             Kind::Punch(r) => (r.lo, r.hi, w.st.fs.names().free_extents),
             Kind::Falloc(_) => unreachable!(),
         };
-        let mut freed = 0u32;
+        let mut freed: crate::world::Pages = 0;
         for p in lo..=hi {
             // DAX mappings have no folio to unmap through; unmap directly
             unmap_mapping_folio(w, p);

@@ -12,7 +12,7 @@ use crate::world::{Holder, Need, World};
 /// folio_clear_dirty_for_io(), folio_start_writeback(), ->map_blocks,
 /// submit_bio(). The folio stays locked (the caller unlocks it).
 pub fn writepage(w: &mut World, me: Holder, p: u8) {
-    let bit = 1u16 << p;
+    let bit: crate::world::Pages = 1 << p;
     // folio_clear_dirty_for_io(): write-protect every mapping before
     // cleaning, so the next store faults and dirties it again.
     for t in w.s.tasks.iter_mut() {

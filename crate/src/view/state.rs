@@ -219,7 +219,7 @@ fn holder_name(w: &World, h: u8) -> String {
     w.actor_name(Actor::of_holder(Holder(h)))
 }
 
-fn bits(mask: u16, n: u8) -> impl Iterator<Item = u8> {
+fn bits(mask: crate::world::Pages, n: u8) -> impl Iterator<Item = u8> {
     (0..n).filter(move |p| mask & (1 << p) != 0)
 }
 
@@ -306,7 +306,7 @@ fn extent(w: &World, p: u8) -> ExtentView {
 
 fn block(w: &World, b: u8) -> BlockView {
     let d = &w.s.dev;
-    let bit = 1u32 << b;
+    let bit: crate::world::Blocks = 1 << b;
     let mut badges = Vec::new();
     if let Some(v) = d.vcache[b as usize] {
         badges.push(Badge {
