@@ -85,7 +85,10 @@ impl Default for Bio {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The block device. Only its first `n` blocks exist (the rest stay `init`
+/// and uncached), and hashing, comparing, copying and renaming stop there
+/// (see [`crate::pagecache::PageCache`]).
+#[derive(Clone, Copy, Debug, Eq)]
 pub struct Device {
     pub media: [Data; MAX_BLOCKS],
     /// The volatile write cache: data written but not yet on media.
@@ -97,18 +100,24 @@ pub struct Device {
     /// In-flight bios, in submission order.
     pub bios: [Bio; MAX_BIOS],
     pub nbios: u8,
+    pub n: u8,
 }
 
 impl Default for Device {
     fn default() -> Self {
-        Device {
-            media: [Data::all(Version::INIT); MAX_BLOCKS],
-            vcache: [None; MAX_BLOCKS],
-            fail: 0,
-            poison: 0,
-            bios: [Bio::default(); MAX_BIOS],
-            nbios: 0,
-        }
+        Device::new(MAX_BLOCKS as u8)
+    }
+}
+
+impl PartialEq for Device {
+    fn eq(&self, o: &Device) -> bool {
+        let n = usize::from(self.n);
+        self.n == o.n
+            && self.media[..n] == o.media[..n]
+            && self.vcache[..n] == o.vcache[..n]
+            && self.fail == o.fail
+            && self.poison == o.poison
+            && self.inflight() == o.inflight()
     }
 }
 
@@ -122,12 +131,13 @@ pub struct Done {
 
 impl std::hash::Hash for Device {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.media.hash(h);
+        let n = usize::from(self.n);
+        self.media[..n].hash(h);
         let mut vc = [0u32; MAX_BLOCKS];
-        for (b, v) in vc.iter_mut().zip(self.vcache.iter()) {
+        for (b, v) in vc.iter_mut().zip(self.vcache[..n].iter()) {
             *b = v.map_or(u32::MAX, |d| u32::from_le_bytes(d.0.map(|v| v.0)));
         }
-        vc.hash(h);
+        vc[..n].hash(h);
         h.write_u128(self.fail);
         h.write_u128(self.poison);
         // slots past nbios are always the default bio
@@ -139,6 +149,36 @@ impl std::hash::Hash for Device {
 }
 
 impl Device {
+    /// A device of `n` blocks of `init`, with nothing in flight.
+    pub fn new(n: u8) -> Device {
+        Device {
+            media: [Data::all(Version::INIT); MAX_BLOCKS],
+            vcache: [None; MAX_BLOCKS],
+            fail: 0,
+            poison: 0,
+            bios: [Bio::default(); MAX_BIOS],
+            nbios: 0,
+            n,
+        }
+    }
+
+    /// `*self = *o` for the same device (blocks past `n` and bios past
+    /// `nbios` are at their defaults in both).
+    pub fn copy_from(&mut self, o: &Device) {
+        debug_assert_eq!(self.n, o.n);
+        let n = usize::from(o.n);
+        self.media[..n].copy_from_slice(&o.media[..n]);
+        self.vcache[..n].copy_from_slice(&o.vcache[..n]);
+        self.fail = o.fail;
+        self.poison = o.poison;
+        let (k, ok) = (usize::from(self.nbios), usize::from(o.nbios));
+        self.bios[..ok].copy_from_slice(&o.bios[..ok]);
+        if k > ok {
+            self.bios[ok..k].fill(Bio::default());
+        }
+        self.nbios = o.nbios;
+    }
+
     /// Whether `self` and `o` agree in all that their hash covers: the
     /// explorer reuses a parent's hash for a child's part that does (whole
     /// words without early exits: cheaper than `==`).
@@ -147,7 +187,7 @@ impl Device {
         let word = |d: &Data| u32::from_le_bytes(d.0.map(|v| v.0));
         let vc = |v: &Option<Data>| v.as_ref().map_or(u32::MAX, word);
         let mut diff = 0;
-        for b in 0..MAX_BLOCKS {
+        for b in 0..usize::from(self.n) {
             diff |= word(&self.media[b]) ^ word(&o.media[b]);
             diff |= vc(&self.vcache[b]) ^ vc(&o.vcache[b]);
         }
@@ -244,7 +284,8 @@ impl Device {
 
     /// Everything in the volatile cache reaches media.
     pub fn flush_cache(&mut self) {
-        for (m, c) in self.media.iter_mut().zip(self.vcache.iter_mut()) {
+        let n = usize::from(self.n);
+        for (m, c) in self.media[..n].iter_mut().zip(self.vcache[..n].iter_mut()) {
             if let Some(v) = c.take() {
                 *m = v;
             }
@@ -271,11 +312,13 @@ impl Device {
             poison: _,
             bios,
             nbios,
+            n,
         } = self;
-        for v in media.iter_mut() {
+        let n = usize::from(*n);
+        for v in media[..n].iter_mut() {
             *v = p.data(*v);
         }
-        for v in vcache.iter_mut().flatten() {
+        for v in vcache[..n].iter_mut().flatten() {
             *v = p.data(*v);
         }
         for b in bios[..*nbios as usize].iter_mut() {

@@ -51,7 +51,10 @@ impl Default for Ext {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The file's extent map. Only the first `n` pages are ever mapped (the
+/// rest stay holes of zeroes), and hashing, comparing, copying and renaming
+/// stop at `n` (see [`crate::pagecache::PageCache`]).
+#[derive(Clone, Copy, Debug, Eq)]
 pub struct Extents {
     pub map: [Ext; MAX_PAGES],
     /// What the journal holds: the map after the last log force.
@@ -64,6 +67,25 @@ pub struct Extents {
     /// The data fork sequence number (`if_seq`), bumped on every change: the
     /// iomap validity cookie of ~6.2 compares it.
     pub seq: u8,
+    pub n: u8,
+}
+
+impl PartialEq for Extents {
+    fn eq(&self, o: &Extents) -> bool {
+        let n = usize::from(self.n);
+        self.n == o.n
+            && self.map[..n] == o.map[..n]
+            && self.disk[..n] == o.disk[..n]
+            && self.disk_size == o.disk_size
+            && self.busy == o.busy
+            && self.seq == o.seq
+    }
+}
+
+impl Default for Extents {
+    fn default() -> Self {
+        Extents::new(MAX_PAGES as u8)
+    }
 }
 
 impl Ext {
@@ -80,29 +102,53 @@ impl Ext {
 
 impl std::hash::Hash for Extents {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let n = usize::from(self.n);
         let mut words = [0u32; 2 * MAX_PAGES];
         for (w, e) in words
             .iter_mut()
-            .zip(self.map.iter().chain(self.disk.iter()))
+            .zip(self.map[..n].iter().chain(self.disk[..n].iter()))
         {
             *w = e.pack();
         }
-        words.hash(h);
+        words[..2 * n].hash(h);
         h.write_u128(self.busy);
         h.write_u16(u16::from(self.disk_size) | u16::from(self.seq) << 8);
     }
 }
 
 impl Extents {
+    /// Holes everywhere, for a file of `n` pages.
+    pub fn new(n: u8) -> Extents {
+        Extents {
+            map: [Ext::default(); MAX_PAGES],
+            disk: [Ext::default(); MAX_PAGES],
+            disk_size: 0,
+            busy: 0,
+            seq: 0,
+            n,
+        }
+    }
+
+    /// `*self = *o` for the map of the same file.
+    pub fn copy_from(&mut self, o: &Extents) {
+        debug_assert_eq!(self.n, o.n);
+        let n = usize::from(o.n);
+        self.map[..n].copy_from_slice(&o.map[..n]);
+        self.disk[..n].copy_from_slice(&o.disk[..n]);
+        self.disk_size = o.disk_size;
+        self.busy = o.busy;
+        self.seq = o.seq;
+    }
+
     /// Whether `self` and `o` agree in all that their hash covers (see
     /// `Device::hash_eq`).
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn hash_eq(&self, o: &Extents) -> bool {
-        let pairs = self
-            .map
+        let n = usize::from(self.n);
+        let pairs = self.map[..n]
             .iter()
-            .zip(&o.map)
-            .chain(self.disk.iter().zip(&o.disk));
+            .zip(&o.map[..n])
+            .chain(self.disk[..n].iter().zip(&o.disk[..n]));
         let diff = pairs.fold(0, |d, (a, b)| d | (a.pack() ^ b.pack()));
         diff == 0 && self.disk_size == o.disk_size && self.busy == o.busy && self.seq == o.seq
     }
@@ -122,7 +168,8 @@ impl Extents {
 
     fn recompute_busy(&mut self) {
         let mut busy: crate::world::Blocks = 0;
-        for e in self.map.iter().chain(self.disk.iter()) {
+        let n = usize::from(self.n);
+        for e in self.map[..n].iter().chain(self.disk[..n].iter()) {
             if let Some(b) = e.block() {
                 busy |= 1 << b;
             }
@@ -155,7 +202,8 @@ impl Extents {
     /// Log force: the journal now holds the in-memory map (delalloc
     /// reservations are in-memory only, so they commit as holes).
     pub fn commit(&mut self, i_size: u8) {
-        for (d, m) in self.disk.iter_mut().zip(self.map.iter()) {
+        let n = usize::from(self.n);
+        for (d, m) in self.disk[..n].iter_mut().zip(self.map[..n].iter()) {
             *d = match *m {
                 Ext::Delalloc(z) => Ext::Hole(z),
                 e => e,
@@ -167,7 +215,8 @@ impl Extents {
 
     /// Log recovery after a crash: back to the committed map; returns i_size.
     pub fn recover(&mut self) -> u8 {
-        self.map = self.disk;
+        let n = usize::from(self.n);
+        self.map[..n].copy_from_slice(&self.disk[..n]);
         self.seq = self.seq.wrapping_add(1);
         self.recompute_busy();
         self.disk_size
@@ -185,8 +234,10 @@ impl Extents {
             disk_size: _,
             busy: _,
             seq: _,
+            n,
         } = self;
-        for e in map.iter_mut().chain(disk.iter_mut()) {
+        let n = usize::from(*n);
+        for e in map[..n].iter_mut().chain(disk[..n].iter_mut()) {
             *e = match *e {
                 Ext::Hole(z) => Ext::Hole(p.version(z)),
                 Ext::Delalloc(z) => Ext::Delalloc(p.version(z)),

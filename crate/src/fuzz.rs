@@ -90,7 +90,10 @@ fn chance(r: &mut ChaCha8Rng, n: u32) -> bool {
 /// values in `[policy]`.
 pub fn valid_scenario(r: &mut ChaCha8Rng) -> String {
     let fs = *pick(r, &["xfs", "ext4", "btrfs"]);
-    let pages: u8 = if chance(r, 6) {
+    let pages: u8 = if chance(r, 12) {
+        // past 16, 32 and 63: the widths of the page, block and unit sets
+        r.random_range(17..=64)
+    } else if chance(r, 6) {
         r.random_range(1..=16)
     } else {
         r.random_range(1..=4)
@@ -169,7 +172,11 @@ pub fn valid_scenario(r: &mut ChaCha8Rng) -> String {
 
 fn range(r: &mut ChaCha8Rng, pages: u8) -> (u8, u8) {
     let lo = r.random_range(0..pages);
-    let span = if chance(r, 4) { 16 } else { 3 };
+    let span = match r.random_range(0..8) {
+        0 => 64,
+        1 | 2 => 16,
+        _ => 3,
+    };
     let hi = r.random_range(lo..pages.min(lo + span));
     (lo, hi)
 }
@@ -467,6 +474,7 @@ const TOKENS: &[&str] = &[
     "schedule = \"A:3 dev\"\n",
     "set = { dio_gup_fault = \"fault\" }\n",
     "setup.pages = 16\n",
+    "setup.pages = 64\n",
     "read ",
     "write ",
     "mmap-read ",
@@ -492,6 +500,11 @@ const TOKENS: &[&str] = &[
     "16",
     "31",
     "32",
+    "63",
+    "64",
+    "65",
+    "127",
+    "128",
     "255",
     "256",
     "65536",
@@ -570,7 +583,19 @@ fn mutate(r: &mut ChaCha8Rng, b: &mut Vec<u8>) {
             {
                 let n = pick(
                     r,
-                    &["0", "15", "16", "17", "255", "256", "99999999999999999999"],
+                    &[
+                        "0",
+                        "15",
+                        "16",
+                        "17",
+                        "63",
+                        "64",
+                        "65",
+                        "128",
+                        "255",
+                        "256",
+                        "99999999999999999999",
+                    ],
                 );
                 b.splice(i..i + 1, n.bytes());
             }

@@ -113,7 +113,10 @@ impl RwSem {
 }
 
 /// All sleeping locks of the inode and of the tasks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// Only the first `n` entries of `extent` (the file's pages) are used;
+/// hashing, comparing and renaming stop there (see
+/// [`crate::pagecache::PageCache`]).
+#[derive(Clone, Copy, Debug, Eq)]
 pub struct Locks {
     pub i_rwsem: RwSem,
     pub invalidate_lock: RwSem,
@@ -123,6 +126,51 @@ pub struct Locks {
     /// btrfs `lock_extent()` range locks, per page: holder id + 1, or a
     /// direct write's ordered extent ([`ordered_extent`]).
     pub extent: [u8; MAX_PAGES],
+    pub n: u8,
+}
+
+impl PartialEq for Locks {
+    fn eq(&self, o: &Locks) -> bool {
+        self.n == o.n
+            && self.i_rwsem == o.i_rwsem
+            && self.invalidate_lock == o.invalidate_lock
+            && self.dio_rwsem == o.dio_rwsem
+            && self.btrfs_mmap == o.btrfs_mmap
+            && self.mmap_lock == o.mmap_lock
+            && self.extent[..usize::from(self.n)] == o.extent[..usize::from(o.n)]
+    }
+}
+
+impl std::hash::Hash for Locks {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.i_rwsem.hash(h);
+        self.invalidate_lock.hash(h);
+        self.dio_rwsem.hash(h);
+        self.btrfs_mmap.hash(h);
+        self.mmap_lock.hash(h);
+        self.extent[..usize::from(self.n)].hash(h);
+    }
+}
+
+impl Default for Locks {
+    fn default() -> Self {
+        Locks::new(MAX_PAGES as u8)
+    }
+}
+
+impl Locks {
+    /// Nothing held, for a file of `n` pages.
+    pub fn new(n: u8) -> Locks {
+        Locks {
+            i_rwsem: RwSem::default(),
+            invalidate_lock: RwSem::default(),
+            dio_rwsem: RwSem::default(),
+            btrfs_mmap: RwSem::default(),
+            mmap_lock: [RwSem::default(); MAX_TASKS],
+            extent: [0; MAX_PAGES],
+            n,
+        }
+    }
 }
 
 /// An `extent` entry held by task `h`'s direct write's ordered extent
@@ -172,7 +220,7 @@ impl Locks {
         for l in &mut self.mmap_lock {
             l.release(me);
         }
-        for e in &mut self.extent {
+        for e in &mut self.extent[..usize::from(self.n)] {
             if *e == me.0 + 1 {
                 *e = 0;
             }
@@ -233,6 +281,7 @@ impl Locks {
             btrfs_mmap,
             mmap_lock,
             extent,
+            n,
         } = self;
         i_rwsem.permute(p);
         invalidate_lock.permute(p);
@@ -242,7 +291,7 @@ impl Locks {
             l.permute(p);
         }
         p.by_task(mmap_lock);
-        for e in extent.iter_mut() {
+        for e in extent[..usize::from(*n)].iter_mut() {
             *e = match ordered_owner(*e) {
                 Some(h) => ordered_extent(p.holder(h)),
                 None => p.holder1(*e),

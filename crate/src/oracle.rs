@@ -104,7 +104,10 @@ pub fn units(p: u8, mask: u8) -> Units {
 
 const ALWAYS_OLDER: u32 = 0b11; // init and zero precede every write
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Only the first `n` units (the file's) are ever used; hashing,
+/// comparing, copying and renaming stop there (see
+/// [`crate::pagecache::PageCache`]).
+#[derive(Clone, Copy, Debug, Eq)]
 pub struct Oracle {
     /// Writes that have returned successfully.
     pub returned: u32,
@@ -129,6 +132,41 @@ pub struct Oracle {
     pub unseen: u8,
     /// Outcomes that fired, as bits.
     pub fired: u16,
+    /// Units in use: the file's pages times [`FRAGS`].
+    pub n: u16,
+}
+
+impl PartialEq for Oracle {
+    fn eq(&self, o: &Oracle) -> bool {
+        let n = usize::from(self.n);
+        self.n == o.n
+            && self.returned == o.returned
+            && self.pred == o.pred
+            && self.written[..n] == o.written[..n]
+            && self.sup[..n] == o.sup[..n]
+            && self.durable == o.durable
+            && self.lost == o.lost
+            && self.unreported == o.unreported
+            && self.spurious == o.spurious
+            && self.unseen == o.unseen
+            && self.fired == o.fired
+    }
+}
+
+impl std::hash::Hash for Oracle {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let n = usize::from(self.n);
+        self.returned.hash(h);
+        self.pred.hash(h);
+        self.written[..n].hash(h);
+        self.sup[..n].hash(h);
+        self.durable.hash(h);
+        self.lost.hash(h);
+        self.unreported.hash(h);
+        self.spurious.hash(h);
+        self.unseen.hash(h);
+        self.fired.hash(h);
+    }
 }
 
 impl Default for Oracle {
@@ -144,12 +182,31 @@ impl Default for Oracle {
             spurious: false,
             unseen: 0,
             fired: 0,
+            n: MAX_UNITS as u16,
         }
     }
 }
 
 impl Oracle {
-    pub(crate) fn init(&mut self, _st: &Static) {}
+    pub(crate) fn init(&mut self, st: &Static) {
+        self.n = (usize::from(st.pages) * FRAGS) as u16;
+    }
+
+    /// `*self = *o` for the same file.
+    pub fn copy_from(&mut self, o: &Oracle) {
+        debug_assert_eq!(self.n, o.n);
+        let n = usize::from(o.n);
+        self.returned = o.returned;
+        self.pred = o.pred;
+        self.written[..n].copy_from_slice(&o.written[..n]);
+        self.sup[..n].copy_from_slice(&o.sup[..n]);
+        self.durable = o.durable;
+        self.lost = o.lost;
+        self.unreported = o.unreported;
+        self.spurious = o.spurious;
+        self.unseen = o.unseen;
+        self.fired = o.fired;
+    }
 
     pub(crate) fn write_begin(&mut self, v: Version) {
         self.pred[v.0 as usize] = self.returned | ALWAYS_OLDER;
@@ -360,7 +417,7 @@ impl World {
             self.fire(Outcome::LostWrite, why);
         }
         let o = &mut self.s.oracle;
-        for u in 0..MAX_UNITS {
+        for u in 0..usize::from(o.n) {
             o.written[u] &= o.durable;
             o.sup[u] = iter_set(o.written[u]).fold(0u32, |m, w| m | o.pred[w.0 as usize]);
         }
@@ -446,14 +503,16 @@ impl Oracle {
             spurious: _,
             unseen,
             fired: _,
+            n,
         } = self;
+        let n = usize::from(*n);
         *unseen = p.tasks8(*unseen);
         *returned = p.versions(*returned);
         for s in pred.iter_mut() {
             *s = p.versions(*s);
         }
         p.by_version(pred);
-        for s in written.iter_mut().chain(sup.iter_mut()) {
+        for s in written[..n].iter_mut().chain(sup[..n].iter_mut()) {
             *s = p.versions(*s);
         }
         *durable = p.versions(*durable);
@@ -601,7 +660,7 @@ impl Forget {
             0
         };
         o.unseen &= syncs;
-        o.written = [0; MAX_UNITS];
+        o.written[..usize::from(o.n)].fill(0);
         o.durable = 0;
         for task in s.tasks.iter_mut() {
             task.began = 0;

@@ -53,11 +53,29 @@ impl Folio {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// i_pages. Only the first `n` entries (the file's pages) are ever used:
+/// the rest stay empty, and hashing, comparing, copying and renaming stop
+/// at `n`, so a small file costs what it did before files could have 64
+/// pages.
+#[derive(Clone, Copy, Debug, Eq)]
 pub struct PageCache {
     pub folios: [Option<Folio>; MAX_PAGES],
     /// "DIO in progress" entries (2019 proposal): holder id + 1, 0 for none.
     pub markers: [u8; MAX_PAGES],
+    pub n: u8,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        PageCache::new(MAX_PAGES as u8)
+    }
+}
+
+impl PartialEq for PageCache {
+    fn eq(&self, o: &PageCache) -> bool {
+        let n = usize::from(self.n);
+        self.n == o.n && self.folios[..n] == o.folios[..n] && self.markers[..n] == o.markers[..n]
+    }
 }
 
 impl Folio {
@@ -77,23 +95,44 @@ impl Folio {
 
 impl std::hash::Hash for PageCache {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let n = usize::from(self.n);
         let mut words = [0u64; MAX_PAGES];
-        for (w, f) in words.iter_mut().zip(self.folios.iter()) {
+        for (w, f) in words.iter_mut().zip(self.folios[..n].iter()) {
             *w = f.as_ref().map_or(0, Folio::pack);
         }
-        words.hash(h);
-        self.markers.hash(h);
+        words[..n].hash(h);
+        self.markers[..n].hash(h);
     }
 }
 
 impl PageCache {
+    /// An empty cache of a file of `n` pages.
+    pub fn new(n: u8) -> PageCache {
+        PageCache {
+            folios: [None; MAX_PAGES],
+            markers: [0; MAX_PAGES],
+            n,
+        }
+    }
+
+    /// `*self = *o` for a cache of the same file (entries past `n` are
+    /// empty in both).
+    pub fn copy_from(&mut self, o: &PageCache) {
+        debug_assert_eq!(self.n, o.n);
+        let n = usize::from(o.n);
+        self.folios[..n].copy_from_slice(&o.folios[..n]);
+        self.markers[..n].copy_from_slice(&o.markers[..n]);
+    }
+
     /// Whether `self` and `o` agree in all that their hash covers (see
     /// `Device::hash_eq`).
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn hash_eq(&self, o: &PageCache) -> bool {
+        let n = usize::from(self.n);
         let w = |f: &Option<Folio>| f.as_ref().map_or(0, Folio::pack);
-        let diff = (self.folios.iter().zip(&o.folios)).fold(0, |d, (a, b)| d | (w(a) ^ w(b)));
-        diff == 0 && self.markers == o.markers
+        let diff =
+            (self.folios[..n].iter().zip(&o.folios[..n])).fold(0, |d, (a, b)| d | (w(a) ^ w(b)));
+        diff == 0 && self.markers[..n] == o.markers[..n]
     }
 
     pub fn get(&self, p: u8) -> Option<&Folio> {
@@ -106,7 +145,9 @@ impl PageCache {
 
     /// Whether i_pages holds no folio at all (markers aside).
     pub fn is_empty(&self) -> bool {
-        self.folios.iter().all(Option::is_none)
+        self.folios[..usize::from(self.n)]
+            .iter()
+            .all(Option::is_none)
     }
 
     /// Pages in `lo..=hi` with a folio, as a mask.
@@ -142,8 +183,9 @@ impl PageCache {
 /// Symmetry (see [`crate::perm`]): folio data and lock holders, markers.
 impl PageCache {
     pub fn permute(&mut self, p: &crate::perm::Perm) {
-        let PageCache { folios, markers } = self;
-        for f in folios.iter_mut().flatten() {
+        let PageCache { folios, markers, n } = self;
+        let n = usize::from(*n);
+        for f in folios[..n].iter_mut().flatten() {
             let Folio {
                 ver,
                 flags: _,
@@ -153,7 +195,7 @@ impl PageCache {
             *ver = p.data(*ver);
             *lock = p.holder1(*lock);
         }
-        for m in markers.iter_mut() {
+        for m in markers[..n].iter_mut() {
             *m = p.holder1(*m);
         }
     }

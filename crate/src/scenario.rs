@@ -16,7 +16,7 @@ use crate::policy::{Policy, DEFAULT_PRESET};
 /// Size limits. The explorer enumerates every interleaving, so scenarios
 /// are small by design; these keep the state compact (bit masks).
 pub mod limits {
-    pub const MAX_PAGES: usize = 16;
+    pub const MAX_PAGES: usize = 64;
     pub const MAX_TASKS: usize = 8;
     /// Ops per task: runs may be long (a lecture demo, a benchmark); the
     /// explorer has its own bounds.
@@ -1509,7 +1509,21 @@ verdict = "sometimes"
         let e = err_of(
             "title = \"t\"\n[setup]\npages = 400\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n",
         );
-        assert!(e.msg.contains("1 to 16 pages"), "{e}");
+        assert!(e.msg.contains("1 to 64 pages"), "{e}");
+        let e = err_of(
+            "title = \"t\"\n[setup]\npages = 65\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n",
+        );
+        assert!(
+            e.msg.contains("pages = 65: a file has 1 to 64 pages"),
+            "{e}"
+        );
+        let s = parse(
+            "t.toml",
+            "title = \"t\"\n[setup]\npages = 64\ncached = \"0-63\"\n[[task]]\nname = \"A\"\nops = [\"write 60-63\", \"fsync\"]\n",
+        )
+        .expect("64 pages");
+        assert_eq!(s.setup.cached, u64::MAX);
+        assert_eq!(s.setup.blocks(), 128);
         let mut t = String::from("title = \"t\"\n");
         for n in ["A", "B", "C", "D", "E", "F", "G", "H", "I"] {
             t += &format!("[[task]]\nname = \"{n}\"\nops = [\"fsync\"]\n");

@@ -364,7 +364,7 @@ fn explore_memory(args: &[&str]) -> (Option<String>, u64, u64) {
     )
 }
 
-/// The resource test of the maximal scenario (8 tasks x 64 ops, 16 pages,
+/// The resource test of the maximal scenario (8 tasks x 64 ops, 64 pages,
 /// flusher, reclaim, write cache): the search stops at its memory bound,
 /// says so, and the process stays within the budget over its own
 /// footprint (that of a trivial exploration). The budget is small so that

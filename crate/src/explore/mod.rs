@@ -331,11 +331,10 @@ struct Expanded {
 impl Expanded {
     /// Adds a computed child (its state in `buf`), once its fingerprint is
     /// looked up: its state is kept only if the merge may need it.
-    fn take(&mut self, mut c: Child, buf: &Option<World>, seen: &Seen, opts: &Options) {
+    fn take(&mut self, mut c: Child, buf: &World, seen: &Seen, opts: &Options) {
         c.old = seen.table.get(c.fp, seen.fps);
         if seen.may_need(c.old, c.sleep, c.preemptions, opts) {
-            let s = buf.as_ref().expect("the child's buffer").s;
-            self.states.push(s);
+            self.states.push(buf.s);
             c.state = Some(self.states.len() as u32 - 1);
         }
         self.children.push(c);
@@ -362,12 +361,56 @@ impl Ctx {
     }
 }
 
+/// The worlds one expanding thread works in, from state to state: a state
+/// is 6.5 KB, and only the parts the scenario uses are copied into these.
+struct Bufs {
+    /// The state being expanded.
+    parent: World,
+    /// Two child worlds in turn: each child is looked up in the visited
+    /// set only after the next one is computed, so that the lookup's
+    /// cache miss (the set is hundreds of MB on big searches) overlaps
+    /// with that work; its state stays in its buffer until then.
+    child: [World; 2],
+    /// For the symmetry reduction ([`Symmetry::canon_child`]).
+    sym: [State; 3],
+}
+
+impl Bufs {
+    fn new(base: &World) -> Bufs {
+        Bufs {
+            parent: base.clone(),
+            child: [base.clone(), base.clone()],
+            sym: [base.s, base.s, base.s],
+        }
+    }
+
+    /// Expands entry `i` of `cur`.
+    fn expand(
+        &mut self,
+        ctx: &Ctx,
+        seen: &Seen,
+        e: &Entry,
+        i: usize,
+        cur: &Frontier<Entry>,
+        parts: &store::Parts,
+    ) -> Expanded {
+        let h = cur.state_into(i, parts, &mut self.parent.s);
+        self.parent.refresh_enabled();
+        ctx.expand(self, seen, e, &h)
+    }
+}
+
 impl Ctx {
-    /// Expands one state (pure: the same entry and state give the same
-    /// result on any thread).
-    fn expand(&self, base: &World, seen: &Seen, e: &Entry, s: &State, ph: &Hashes) -> Expanded {
+    /// Expands the state in `bufs.parent` (pure: the same entry and state
+    /// give the same result on any thread).
+    fn expand(&self, bufs: &mut Bufs, seen: &Seen, e: &Entry, ph: &Hashes) -> Expanded {
         let opts = &self.opts;
-        let w = World::from_parts(base.st.clone(), *s);
+        let Bufs {
+            parent: w,
+            child: bufs,
+            sym: tmp,
+        } = bufs;
+        let w = &*w;
         let mut out = Expanded {
             node: e.node,
             depth: e.depth,
@@ -385,7 +428,7 @@ impl Ctx {
         }
         let en: Vec<Actor> = w.enabled().iter().collect();
         let fps: Vec<Fp> = if opts.reduction {
-            en.iter().map(|a| footprint::of(&w, *a)).collect()
+            en.iter().map(|a| footprint::of(w, *a)).collect()
         } else {
             Vec::new()
         };
@@ -393,11 +436,6 @@ impl Ctx {
         let last_enabled = e.node != 0 && en.contains(&last) && matches!(last, Actor::Task(_));
         let mut sleep = e.sleep;
         let sigs = self.sym.sigs(&w.s);
-        // Two child worlds in turn: each child is looked up in the visited
-        // set only after the next one is computed, so that the lookup's
-        // cache miss (the set is hundreds of MB on big searches) overlaps
-        // with that work; its state stays in its buffer until then.
-        let mut bufs: [Option<World>; 2] = [None, None];
         let mut pending: Option<(Child, usize)> = None;
         for (i, &a) in en.iter().enumerate() {
             let bit = sleep_bit(a);
@@ -419,19 +457,14 @@ impl Ctx {
                 }
             }
             let k = out.transitions & 1;
-            let child = match &mut bufs[k] {
-                Some(b) => {
-                    b.clone_from(&w);
-                    b
-                }
-                slot => slot.insert(w.clone()),
-            };
+            let child = &mut bufs[k];
+            child.clone_from(w);
             child.step(a).expect("enabled actor steps");
             out.transitions += 1;
             // the child's sleep set: what slept here, plus the siblings
             // explored before `a`, that are independent of `a`
             let mut child_sleep = if opts.reduction {
-                sleep_through(&w, sleep, &fps[i], a)
+                sleep_through(w, sleep, &fps[i], a)
             } else {
                 0
             };
@@ -441,7 +474,7 @@ impl Ctx {
                 f.apply(&w.st, &mut child.s);
             }
             let same = store::same_parts(&child.s, &w.s, &Perm::identity(), self.ntasks);
-            let p = self.sym.canon_child(&mut child.s, Some((&sigs, same)));
+            let p = self.sym.canon_child(&mut child.s, Some((&sigs, same)), tmp);
             if !p.is_identity() {
                 let tasks = (1u32 << MAX_TASKS) - 1;
                 child_sleep = child_sleep & !tasks | u32::from(p.tasks8(child_sleep as u8));
@@ -697,12 +730,10 @@ impl Explorer {
         if threads > 1 && batch.len() >= 64 && !cfg!(target_arch = "wasm32") {
             return self.expand_parallel(batch, threads);
         }
+        let mut bufs = Bufs::new(&self.root);
         batch
             .iter()
-            .map(|(e, i)| {
-                let (s, h) = self.cur.state(*i, &self.parts);
-                self.ctx.expand(&self.root, &self.seen(), e, &s, &h)
-            })
+            .map(|(e, i)| bufs.expand(&self.ctx, &self.seen(), e, *i, &self.cur, &self.parts))
             .collect()
     }
 
@@ -727,12 +758,9 @@ impl Explorer {
                 .iter()
                 .map(|part| {
                     scope.spawn(move || {
-                        let base = World::new_quiet(sc, pol);
+                        let mut bufs = Bufs::new(&World::new_quiet(sc, pol));
                         part.iter()
-                            .map(|(e, i)| {
-                                let (s, h) = cur.state(*i, store);
-                                ctx.expand(&base, seen, e, &s, &h)
-                            })
+                            .map(|(e, i)| bufs.expand(ctx, seen, e, *i, cur, store))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -746,12 +774,10 @@ impl Explorer {
 
     #[cfg(target_arch = "wasm32")]
     fn expand_parallel(&self, batch: Vec<(Entry, usize)>, _threads: usize) -> Vec<Expanded> {
+        let mut bufs = Bufs::new(&self.root);
         batch
             .iter()
-            .map(|(e, i)| {
-                let (s, h) = self.cur.state(*i, &self.parts);
-                self.ctx.expand(&self.root, &self.seen(), e, &s, &h)
-            })
+            .map(|(e, i)| bufs.expand(&self.ctx, &self.seen(), e, *i, &self.cur, &self.parts))
             .collect()
     }
 

@@ -492,7 +492,9 @@ impl Parts {
         }
     }
 
-    fn load(&self, ids: &Chunked<u32>, at: usize) -> State {
+    /// Loads the state stored at `at` into `out`, a state of the same
+    /// scenario (only the parts the scenario uses are copied).
+    fn load_into(&self, ids: &Chunked<u32>, at: usize, out: &mut State) {
         let id = |k: usize| *ids.get(at + k);
         let Core {
             i_size,
@@ -503,24 +505,20 @@ impl Parts {
             over,
             crashing,
         } = *self.core.get(id(0));
-        let mut tasks = [Task::default(); MAX_TASKS];
-        for (k, t) in tasks[..self.ntasks].iter_mut().enumerate() {
+        for (k, t) in out.tasks[..self.ntasks].iter_mut().enumerate() {
             *t = *self.task.get(id(FIXED + k));
         }
-        State {
-            i_size,
-            cache: *self.cache.get(id(1)),
-            ext: *self.ext.get(id(2)),
-            dev: *self.dev.get(id(3)),
-            locks,
-            dio,
-            wb_err,
-            as_eio,
-            tasks,
-            oracle: *self.oracle.get(id(4)),
-            over,
-            crashing,
-        }
+        out.i_size = i_size;
+        out.cache.copy_from(self.cache.get(id(1)));
+        out.ext.copy_from(self.ext.get(id(2)));
+        out.dev.copy_from(self.dev.get(id(3)));
+        out.locks = locks;
+        out.dio = dio;
+        out.wb_err = wb_err;
+        out.as_eio = as_eio;
+        out.oracle.copy_from(self.oracle.get(id(4)));
+        out.over = over;
+        out.crashing = crashing;
     }
 
     /// The part hashes of the state stored at `at`.
@@ -604,17 +602,18 @@ impl<E: Copy> Frontier<E> {
         Some((*self.entries.get(self.pos - 1), self.pos - 1))
     }
 
-    /// Entry `i`'s state and its part hashes (read where it is expanded:
-    /// a batch of states is not copied around).
-    pub fn state(&self, i: usize, parts: &Parts) -> (State, Hashes) {
+    /// Loads entry `i`'s state into `out` (a state of the same scenario),
+    /// and returns its part hashes (read where it is expanded: a batch of
+    /// states is not copied around).
+    pub fn state_into(&self, i: usize, parts: &Parts, out: &mut State) -> Hashes {
         let at = i * parts.ids();
+        parts.load_into(&self.ids, at, out);
         // the browser hashes every part (Hashes::of_child)
-        let h = if cfg!(target_arch = "wasm32") {
+        if cfg!(target_arch = "wasm32") {
             Hashes::default()
         } else {
             parts.hashes(&self.ids, at)
-        };
-        (parts.load(&self.ids, at), h)
+        }
     }
 
     /// Frees the storage of the entries before `upto` (taken and done

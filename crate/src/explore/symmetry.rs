@@ -251,12 +251,20 @@ impl Symmetry {
     /// Renames `s` into the representative of its class; returns the
     /// renaming applied (old task index → new).
     pub fn canon(&self, s: &mut State) -> Perm {
-        self.canon_child(s, None)
+        let mut tmp = [*s, *s, *s];
+        self.canon_child(s, None, &mut tmp)
     }
 
     /// [`Symmetry::canon`] of `s`, a child of `parent` (not yet renamed),
     /// whose signature terms ([`Symmetry::sigs`]) it reuses where equal.
-    pub fn canon_child(&self, s: &mut State, parent: Option<(&Sigs, u32)>) -> Perm {
+    /// `tmp`: states of this scenario to work in (a state is 6.5 KB, and
+    /// only the parts the scenario uses are copied into these).
+    pub fn canon_child(
+        &self,
+        s: &mut State,
+        parent: Option<(&Sigs, u32)>,
+        tmp: &mut [State; 3],
+    ) -> Perm {
         debug_assert!(
             self.tail_is_default(s),
             "an entry past the scenario's size is in use"
@@ -298,14 +306,15 @@ impl Symmetry {
             }
             return p;
         }
-        let s0 = *s;
+        let [s0, t, best] = tmp;
+        s0.copy_from(s, self.ntasks);
         if !p.is_identity() {
             s.permute(&p);
         }
-        if self.exchangeable(s, &ties) {
+        if self.exchangeable(s, &ties, t) {
             return p;
         }
-        let mut best = *s;
+        best.copy_from(s, self.ntasks);
         // try the orders among tied members; the least fingerprint wins
         let tries: usize = ties
             .iter()
@@ -315,7 +324,7 @@ impl Symmetry {
         if tries > MAX_TRIES {
             return p;
         }
-        let mut best_fp = fp::of_state(&best, self.ntasks);
+        let mut best_fp = fp::of_state(best, self.ntasks);
         let mut best_p = p;
         let mut cur: Vec<Vec<u8>> = arr
             .iter()
@@ -336,16 +345,16 @@ impl Symmetry {
                 cur[c][from..from + counters[g].len()].copy_from_slice(&counters[g]);
             }
             let q = self.perm_of(&cur);
-            let mut t = s0;
+            t.copy_from(s0, self.ntasks);
             t.permute(&q);
-            let f = fp::of_state(&t, self.ntasks);
+            let f = fp::of_state(t, self.ntasks);
             if f < best_fp {
                 best_fp = f;
-                best = t;
+                best.copy_from(t, self.ntasks);
                 best_p = q;
             }
         }
-        *s = best;
+        s.copy_from(best, self.ntasks);
         best_p
     }
 
@@ -369,7 +378,7 @@ impl Symmetry {
 
     /// Whether swapping any two neighbours of each tie leaves `s` as it is
     /// (then every order of the tied members gives the same state).
-    fn exchangeable(&self, s: &State, ties: &[(usize, usize, usize)]) -> bool {
+    fn exchangeable(&self, s: &State, ties: &[(usize, usize, usize)], t: &mut State) -> bool {
         ties.iter().all(|&(c, from, n)| {
             (from..from + n - 1).all(|k| {
                 let mut arr = [[0u8; MAX_TASKS]; MAX_TASKS];
@@ -378,9 +387,9 @@ impl Symmetry {
                 }
                 arr[c].swap(k, k + 1);
                 let q = self.perm_of(&arr[..self.classes.len()]);
-                let mut t = *s;
+                t.copy_from(s, self.ntasks);
                 t.permute(&q);
-                t == *s
+                *t == *s
             })
         })
     }

@@ -58,8 +58,8 @@ pub fn power_fails(w: &mut World, t: u8) -> (&'static str, Progress) {
         }
     }
     // memory is gone: the page cache, the locks, the mappings, the errors
-    w.s.locks = Locks::default();
-    w.s.cache = PageCache::default();
+    w.s.locks = Locks::new(w.st.pages);
+    w.s.cache = PageCache::new(w.st.pages);
     w.s.dio = 0;
     w.s.wb_err = Errseq::default();
     w.s.as_eio = false;

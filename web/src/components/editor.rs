@@ -534,7 +534,7 @@ mod tests {
                 "{id}: {tag}"
             );
         }
-        assert!(html.contains("a file has 1 to 16 pages"), "{html}");
+        assert!(html.contains("a file has 1 to 64 pages"), "{html}");
         assert!(!html.contains("data-testid=\"simulator\""), "{html}");
     }
 
