@@ -188,8 +188,8 @@ knobs! {
         "XFS speculative preallocation: a buffered write that extends the file at its last \
          extent reserves delalloc blocks beyond EOF, so writeback changes the extent map beyond \
          the written range (thread 2019-12). xfs_iomap_prealloc_size()." {
-        Dynamic = "dynamic", "The default: nothing for a file smaller than 64 KiB (m_allocsize), which every model file is; larger files get about twice the extents before the write (rounded down to a power of two).";
-        Allocsize = "allocsize", "mount -o allocsize=16k: a fixed 16 KiB (4 pages) of delalloc past EOF on every extending write, whatever the file's size.";
+        Dynamic = "dynamic", "The default: nothing while the file is smaller than 64 KiB (16 pages, m_allocsize); then, on a write past the last extent and past EOF, delalloc for twice the extents before it (rounded down to a power of two, at least 16 pages; 16 after a hole), ending on a 64 KiB boundary.";
+        Allocsize = "allocsize", "mount -o allocsize=16k: delalloc past EOF up to the next 16 KiB (4-page) boundary on every write past the last extent and past EOF, whatever the file's size.";
         Off = "off", "No speculative preallocation at all (as on ext4 and btrfs).";
     }
 

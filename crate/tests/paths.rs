@@ -53,7 +53,9 @@ fn buffered_write_reserves_delalloc_and_dirties_the_folio() {
     assert_eq!(w.st.dlabel(0, f.ver), "A1");
     // nothing reached the device
     assert_eq!(w.hist.as_ref().unwrap().counters.device_ios, 0);
-    // -o allocsize=16k: 4 pages past EOF, whatever the size
+    // -o allocsize=16k: up to the next 16 KiB boundary past the write,
+    // whatever the size (measured on 6.18: a 4 KiB write at 0 reserves
+    // pages 1-3, XFS_ALLOC_ALIGN rounds the end down before adding 4)
     let w = run(
         &setup(
             "fs = \"xfs\"\npages = 8\nsize = 0\non_disk = \"hole\"\n[policy]\nspeculative_prealloc = \"allocsize\"",
@@ -62,8 +64,61 @@ fn buffered_write_reserves_delalloc_and_dirties_the_folio() {
         None,
         "",
     );
-    assert!((1..=4).all(|p| w.s.ext.get(p).kind() == "delalloc"));
-    assert_eq!(w.s.ext.get(5).kind(), "hole");
+    assert!((1..=3).all(|p| w.s.ext.get(p).kind() == "delalloc"));
+    assert_eq!(w.s.ext.get(4).kind(), "hole");
+}
+
+/// XFS speculative preallocation on files past 64 KiB, as measured on
+/// 6.18 (docs/kernel-facts.md, "Speculative preallocation"): twice the
+/// extent run before the write, aligned to 64 KiB; 16 pages after a gap;
+/// none inside earlier preallocation; with allocsize=16k, up to the next
+/// 4-page boundary.
+#[test]
+fn xfs_speculative_preallocation_follows_the_extents_before_the_write() {
+    let delalloc = |w: &dioscope::World| -> Vec<u8> {
+        (0..w.st.pages)
+            .filter(|&p| w.s.ext.get(p).kind() == "delalloc")
+            .collect()
+    };
+    let file = |policy: &str, ops: &[&str]| {
+        run(
+            &setup(
+                &format!("fs = \"xfs\"\npages = 64\nsize = 0\non_disk = \"hole\"\n{policy}"),
+                &[("A", ops)],
+            ),
+            None,
+            "",
+        )
+    };
+    // one 64 KiB write into an empty file: i_size was 0, nothing
+    let w = file("", &["write 0-15"]);
+    assert_eq!(delalloc(&w), (0..=15).collect::<Vec<_>>());
+    // then an append at 64 KiB: twice the 16-page delalloc run, to 192 KiB
+    let w = file("", &["write 0-15", "write 16"]);
+    assert_eq!(delalloc(&w), (0..=47).collect::<Vec<_>>());
+    // an append landing in that preallocation adds nothing
+    let w = file("", &["write 0-15", "write 16", "write 17"]);
+    assert_eq!(delalloc(&w), (0..=47).collect::<Vec<_>>());
+    // after a gap: 16 pages, ending on a 64 KiB boundary
+    let w = file("", &["write 0-15", "write 32"]);
+    let want: Vec<u8> = (0..=15).chain(32..=47).collect();
+    assert_eq!(delalloc(&w), want);
+    // after fsync the 48 pages are real extents on consecutive blocks:
+    // twice 48, rounded down to 64, from page 48 (clipped to the file)
+    let w = file("", &["write 0-15", "write 16", "fsync", "write 48"]);
+    assert_eq!(delalloc(&w), (48..=63).collect::<Vec<_>>());
+    // allocsize=16k: up to the next 4-page boundary, whatever the size
+    let alloc = "[policy]\nspeculative_prealloc = \"allocsize\"";
+    let w = file(alloc, &["write 32"]);
+    assert_eq!(delalloc(&w), (32..=35).collect::<Vec<_>>());
+    let w = file(alloc, &["write 0-15", "write 16-31"]);
+    assert_eq!(delalloc(&w), (0..=31).collect::<Vec<_>>());
+    // off: never
+    let w = file(
+        "[policy]\nspeculative_prealloc = \"off\"",
+        &["write 0-15", "write 16"],
+    );
+    assert_eq!(delalloc(&w), (0..=16).collect::<Vec<_>>());
 }
 
 #[test]

@@ -279,6 +279,13 @@ impl BufWrite {
     /// ->iomap_begin for the buffered write from page `cur`.
     fn iomap_begin(&mut self, w: &mut World) {
         let cur = self.cur;
+        // decided on the map before this call's reservation, as
+        // xfs_buffered_write_iomap_begin looks the extents up first
+        let prealloc_end = if w.st.fs == Fs::Xfs {
+            xfs_prealloc_end(w, cur, self.hi)
+        } else {
+            None
+        };
         let mut reserved: crate::world::Pages = 0;
         for q in cur..=self.hi {
             if let Ext::Hole(z) = w.s.ext.get(q) {
@@ -286,23 +293,8 @@ impl BufWrite {
                 reserved |= 1 << q;
             }
         }
-        // XFS speculative preallocation (xfs_iomap_prealloc_size): nothing
-        // by default below 64 KiB, which a model file never reaches; a
-        // fixed 4 pages with -o allocsize=16k.
         let mut prealloc: crate::world::Pages = 0;
-        let prealloc_pages = match w.st.policy.speculative_prealloc {
-            // 0 while i_size < m_allocsize (64 KiB); then about twice the
-            // file (the contiguous extents before the write), rounded down
-            // to a power of two, at least m_allocsize
-            SpeculativePrealloc::Dynamic if w.s.i_size >= 16 => {
-                let twice = u32::from(w.s.i_size) * 2;
-                (1u32 << (31 - twice.leading_zeros())).max(16)
-            }
-            SpeculativePrealloc::Dynamic | SpeculativePrealloc::Off => 0,
-            SpeculativePrealloc::Allocsize => 4,
-        };
-        if w.st.fs == Fs::Xfs && prealloc_pages > 0 && self.hi >= w.s.i_size {
-            let end = (u32::from(self.hi) + prealloc_pages).min(u32::from(w.st.pages) - 1) as u8;
+        if let Some(end) = prealloc_end {
             for q in self.hi + 1..=end {
                 if let Ext::Hole(z) = w.s.ext.get(q) {
                     w.s.ext.set(q, Ext::Delalloc(z));
@@ -552,4 +544,79 @@ impl BufWrite {
         inval.permute(p);
         sync.permute(p);
     }
+}
+
+/// XFS speculative preallocation for a buffered write of `lo..=hi` whose
+/// ->iomap_begin starts at `lo`: the last page reserved past the write,
+/// if any (xfs_buffered_write_iomap_begin and xfs_iomap_prealloc_size,
+/// measured on 6.18 in docs/kernel-facts.md, "Speculative preallocation").
+///
+/// - Only past the last extent of the file (`eof`: from the first page of
+///   the write on which every page is a hole), and only when the write
+///   ends past i_size (raised page by page as the write copies).
+/// - Dynamic (the default): nothing while i_size < 64 KiB (m_allocsize);
+///   then twice the extent run that ends where the reservation starts (a
+///   delalloc run, or written and unwritten extents with consecutive
+///   blocks), rounded down to a power of two, at least 16 pages; after a
+///   hole, exactly 16.
+/// - allocsize=16k: 4 pages, whatever the size.
+/// - The end is aligned: it is `align_down(hi, A) + N - 1`, A being 16
+///   pages (4 with allocsize), so a write ending on such a boundary
+///   minus one may get nothing.
+fn xfs_prealloc_end(w: &World, lo: u8, hi: u8) -> Option<u8> {
+    let last = w.st.pages - 1;
+    let hole = |q: u8| matches!(w.s.ext.get(q), Ext::Hole(_));
+    // the first page from which the file has no extent left
+    let mut start = last + 1;
+    while start > lo && hole(start - 1) {
+        start -= 1;
+    }
+    if start > hi {
+        return None;
+    }
+    let i_size = if start > lo {
+        w.s.i_size.max(start)
+    } else {
+        w.s.i_size
+    };
+    if hi < i_size {
+        return None;
+    }
+    let (n, align): (u32, u8) = match w.st.policy.speculative_prealloc {
+        SpeculativePrealloc::Off => return None,
+        SpeculativePrealloc::Allocsize => (4, 4),
+        SpeculativePrealloc::Dynamic if i_size < 16 => return None,
+        SpeculativePrealloc::Dynamic => {
+            let plen = if start == 0 || hole(start - 1) {
+                0
+            } else {
+                let prev = start - 1;
+                let delalloc = |q: u8| matches!(w.s.ext.get(q), Ext::Delalloc(_));
+                let mut first = prev;
+                if delalloc(prev) {
+                    while first > 0 && delalloc(first - 1) {
+                        first -= 1;
+                    }
+                } else {
+                    // real extents, contiguous on disk (written or not)
+                    while first > 0
+                        && w.s
+                            .ext
+                            .get(first - 1)
+                            .block()
+                            .zip(w.s.ext.get(first).block())
+                            .is_some_and(|(a, b)| u16::from(a) + 1 == u16::from(b))
+                    {
+                        first -= 1;
+                    }
+                }
+                u32::from(prev - first + 1)
+            };
+            let twice = (plen * 2).max(1);
+            ((1u32 << (31 - twice.leading_zeros())).max(16), 16)
+        }
+    };
+    let end = u32::from(hi / align * align) + n - 1;
+    let end = end.min(u32::from(last)) as u8;
+    (end > hi).then_some(end)
 }
