@@ -249,6 +249,32 @@ fn mmap_write_fault_dirties_and_writeback_write_protects() {
     assert_eq!(w.st.dlabel(0, w.content(0)), "A1");
 }
 
+/// do_sync_mmap_readahead + page_cache_ra_order: 32 pages from
+/// max(0, p - 16), clipped to EOF (measured on 6.18 with mincore). The
+/// model reads one bio per page into a 16-slot queue, so each case leaves
+/// at most 16 pages of the window missing (docs/kernel-facts.md).
+#[test]
+fn a_fault_reads_around_the_kernels_32_page_window() {
+    // (fault, cached before, window)
+    for (p, cached, lo, hi) in [
+        (5u8, "0-4,6-16", 0u8, 31u8),
+        (20, "4-19", 4, 35),
+        (40, "24-39", 24, 55),
+        (63, "47", 47, 63),
+    ] {
+        let w = run(
+            &setup(
+                &format!("fs = \"ext4\"\npages = 64\non_disk = \"written\"\ncached = \"{cached}\""),
+                &[("A", &[&format!("mmap-read {p}")])],
+            ),
+            None,
+            "",
+        );
+        let cached: Vec<u8> = (0..64).filter(|&q| w.s.cache.get(q).is_some()).collect();
+        assert_eq!(cached, (lo..=hi).collect::<Vec<_>>(), "fault at {p}");
+    }
+}
+
 #[test]
 fn mmap_past_eof_is_sigbus() {
     let w = run(
