@@ -1457,6 +1457,11 @@ impl State {
     /// tasks: what lies past the scenario's pages, blocks, units and tasks
     /// is at its default in both, and is not copied.
     pub fn copy_from(&mut self, o: &State, ntasks: usize) {
+        if cfg!(target_arch = "wasm32") {
+            // smaller code in the browser, whose searches are small
+            *self = *o;
+            return;
+        }
         let State {
             i_size,
             cache,

@@ -27,6 +27,10 @@ pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 /// npm's binaryen; its `wasm-opt` runs on Node. Trunk.toml: `version_132`.
 pub const BINARYEN_VERSION: &str = "132";
 pub const BINARYEN_NPM: &str = "binaryen@132.0.0";
+/// npm's terser, which minifies wasm-bindgen's JS glue after trunk (trunk
+/// 0.21's minifier fails on it: "Failed to minify JS").
+pub const TERSER_VERSION: &str = "5.51.2";
+pub const TERSER_NPM: &str = "terser@5.51.2";
 
 /// Where things live under `.tools/`.
 pub struct Tools {
@@ -57,7 +61,12 @@ impl Tools {
         self.root.join("npm")
     }
 
-    /// binaryen's executables (`wasm-opt`).
+    /// `terser`'s command.
+    pub fn terser(&self) -> PathBuf {
+        self.binaryen_bin().join("terser")
+    }
+
+    /// binaryen's executables (`wasm-opt`), and terser's.
     pub fn binaryen_bin(&self) -> PathBuf {
         self.npm_prefix().join("node_modules").join(".bin")
     }
@@ -77,7 +86,8 @@ impl Tools {
         ensure_wasm_target()?;
         self.ensure_trunk()?;
         self.ensure_wasm_bindgen()?;
-        self.ensure_binaryen()
+        self.ensure_binaryen()?;
+        self.ensure_terser()
     }
 
     pub fn ensure_trunk(&self) -> Result<()> {
@@ -154,12 +164,21 @@ impl Tools {
     pub fn ensure_binaryen(&self) -> Result<()> {
         let wasm_opt = self.binaryen_bin().join("wasm-opt");
         let want = format!("wasm-opt version {BINARYEN_VERSION} ");
-        if version_starts(&wasm_opt, &want) {
+        self.ensure_npm_tool(&wasm_opt, &want, BINARYEN_NPM, "wasm-opt")
+    }
+
+    pub fn ensure_terser(&self) -> Result<()> {
+        let want = format!("terser {TERSER_VERSION}");
+        self.ensure_npm_tool(&self.terser(), &want, TERSER_NPM, "terser")
+    }
+
+    /// Installs npm package `pkg` into `.tools/npm` unless `bin --version`
+    /// already starts with `want`.
+    fn ensure_npm_tool(&self, bin: &Path, want: &str, pkg: &str, what: &str) -> Result<()> {
+        if version_starts(bin, want) {
             return Ok(());
         }
-        say(&format!(
-            "installing {BINARYEN_NPM} (wasm-opt) into .tools/npm (npm)"
-        ));
+        say(&format!("installing {pkg} ({what}) into .tools/npm (npm)"));
         let prefix = self.npm_prefix();
         fs::create_dir_all(&prefix)
             .map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
@@ -173,14 +192,14 @@ impl Tools {
                     "--prefix",
                 ])
                 .arg(&prefix)
-                .arg(BINARYEN_NPM),
+                .arg(pkg),
         )?;
-        if version_starts(&wasm_opt, &want) {
+        if version_starts(bin, want) {
             Ok(())
         } else {
             Err(format!(
-                "after installing {BINARYEN_NPM}, `{} --version` does not say version {BINARYEN_VERSION}",
-                wasm_opt.display()
+                "after installing {pkg}, `{} --version` does not say {want}",
+                bin.display()
             ))
         }
     }
