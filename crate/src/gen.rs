@@ -27,7 +27,14 @@ impl Default for Shape {
 
 fn range(rng: &mut ChaCha8Rng, pages: u8) -> String {
     let lo = rng.random_range(0..pages);
-    let hi = rng.random_range(lo..pages.min(lo + 2));
+    // a file past 16 pages sometimes gets ranges across the old mask
+    // widths (16, 32 and 64 bits) and across the whole file
+    let span = if pages > 16 && rng.random_bool(0.4) {
+        pages
+    } else {
+        2
+    };
+    let hi = rng.random_range(lo..pages.min(lo.saturating_add(span)));
     if lo == hi {
         lo.to_string()
     } else {

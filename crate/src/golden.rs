@@ -39,18 +39,43 @@ pub fn texts(sc: &Scenario) -> (String, String) {
     (report, email)
 }
 
-/// "id digest" lines for every bundled scenario.
+/// A 64-page file, the largest a scenario may have: page, block and unit
+/// sets past 16, 32 and 64 bits, preallocation, read-around and failing
+/// blocks past 64, in the native and the wasm build alike.
+pub const WIDE: &str = r#"title = "wide: 64 pages"
+[setup]
+fs = "xfs"
+pages = 64
+size = 40
+on_disk = "written"
+cached = "30-39"
+write_cache = true
+[[task]]
+name = "A"
+ops = ["write 16-47", "fail-writes 100-127", "fsync"]
+[[task]]
+name = "B"
+ops = ["mmap-write 45", "read 36-63 direct", "write 40-63 direct"]
+[[task]]
+name = "C"
+ops = ["mmap-read 20", "write 62-63 bytes 100-5000", "fsync"]
+"#;
+
+/// "id digest" lines for every bundled scenario, then [`WIDE`].
 pub fn digests() -> String {
     let mut out = String::new();
-    for b in crate::library::bundled() {
-        let sc = b.parse().expect("bundled scenarios parse");
+    let wide = crate::scenario::parse("wide.toml", WIDE).expect("WIDE parses");
+    let scenarios = crate::library::bundled()
+        .map(|b| {
+            (
+                b.id().to_string(),
+                b.parse().expect("bundled scenarios parse"),
+            )
+        })
+        .chain([("wide-64".to_string(), wide)]);
+    for (id, sc) in scenarios {
         let (report, email) = texts(&sc);
-        out += &format!(
-            "{} {:016x} {:016x}\n",
-            b.id(),
-            digest(&report),
-            digest(&email)
-        );
+        out += &format!("{id} {:016x} {:016x}\n", digest(&report), digest(&email));
     }
     out
 }
