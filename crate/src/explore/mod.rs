@@ -285,7 +285,8 @@ struct Child {
     sleep: u32,
     preemptions: u16,
     done: bool,
-    /// Its state's index in [`Expanded::states`]; None when the child is a
+    /// Its state's index in the pool of its expansion ([`Expanded::pool`]);
+    /// None when the child is a
     /// state already seen that will not be expanded again (most children:
     /// their state need not be kept).
     state: Option<u32>,
@@ -325,17 +326,25 @@ struct Expanded {
     pruned: usize,
     bound: Option<String>,
     children: Vec<Child>,
-    states: Vec<State>,
+    /// The pool ([`Bufs::pool`]) that holds the states of its children.
+    pool: usize,
 }
 
 impl Expanded {
     /// Adds a computed child (its state in `buf`), once its fingerprint is
     /// looked up: its state is kept only if the merge may need it.
-    fn take(&mut self, mut c: Child, buf: &World, seen: &Seen, opts: &Options) {
+    fn take(
+        &mut self,
+        mut c: Child,
+        buf: &World,
+        pool: &mut Vec<State>,
+        seen: &Seen,
+        opts: &Options,
+    ) {
         c.old = seen.table.get(c.fp, seen.fps);
         if seen.may_need(c.old, c.sleep, c.preemptions, opts) {
-            self.states.push(buf.s);
-            c.state = Some(self.states.len() as u32 - 1);
+            pool.push(buf.s);
+            c.state = Some(pool.len() as u32 - 1);
         }
         self.children.push(c);
     }
@@ -373,14 +382,24 @@ struct Bufs {
     child: [World; 2],
     /// For the symmetry reduction ([`Symmetry::canon_child`]).
     sym: [State; 3],
+    /// The states of a batch's children that the merge may need, and the
+    /// pool's index: pools are the explorer's and keep their memory from
+    /// batch to batch (a thread's allocations, freed on another thread,
+    /// made the allocator fault pages in again for every batch: 4 faults
+    /// a state with 6.5 KB states).
+    pool: Vec<State>,
+    id: usize,
 }
 
 impl Bufs {
-    fn new(base: &World) -> Bufs {
+    fn new(base: &World, mut pool: Vec<State>, id: usize) -> Bufs {
+        pool.clear();
         Bufs {
             parent: base.clone(),
             child: [base.clone(), base.clone()],
             sym: [base.s, base.s, base.s],
+            pool,
+            id,
         }
     }
 
@@ -409,6 +428,8 @@ impl Ctx {
             parent: w,
             child: bufs,
             sym: tmp,
+            pool,
+            id,
         } = bufs;
         let w = &*w;
         let mut out = Expanded {
@@ -418,7 +439,7 @@ impl Ctx {
             pruned: 0,
             bound: None,
             children: Vec::with_capacity(w.enabled().len()),
-            states: Vec::with_capacity(w.enabled().len()),
+            pool: *id,
         };
         if let Some(d) = opts.max_depth {
             if e.depth as usize >= d {
@@ -484,7 +505,7 @@ impl Ctx {
             seen.table.prefetch(fp);
             let done = child.is_done();
             if let Some((c, j)) = pending.take() {
-                out.take(c, &bufs[j], seen, opts);
+                out.take(c, &bufs[j], pool, seen, opts);
             }
             pending = Some((
                 Child {
@@ -504,7 +525,7 @@ impl Ctx {
             }
         }
         if let Some((c, j)) = pending.take() {
-            out.take(c, &bufs[j], seen, opts);
+            out.take(c, &bufs[j], pool, seen, opts);
         }
         out
     }
@@ -583,6 +604,8 @@ pub struct Explorer {
     stats: Stats,
     /// Explored edges, when counting interleavings.
     edges: Chunked<(u32, u32)>,
+    /// Per thread, the states of a batch's children ([`Bufs::pool`]).
+    pools: Vec<Vec<State>>,
 }
 
 impl Explorer {
@@ -627,6 +650,7 @@ impl Explorer {
                 memory: 0,
             },
             edges: Chunked::new(),
+            pools: Vec::new(),
             root,
         };
         let hashes = Hashes::of(&canon, ntasks);
@@ -715,26 +739,40 @@ impl Explorer {
             left -= n;
             let first = self.cur.pos;
             let batch: Vec<(Entry, usize)> = (0..n).filter_map(|_| self.cur.pop()).collect();
-            for (k, x) in self.expand_batch(batch).into_iter().enumerate() {
+            let mut pools = std::mem::take(&mut self.pools);
+            let expanded = self.expand_batch(batch, &mut pools);
+            for (k, x) in expanded.into_iter().enumerate() {
                 self.cur.free_before(first + k, &self.parts);
-                if !self.merge(x) {
+                if !self.merge(x, &pools) {
+                    self.pools = pools;
                     return true;
                 }
             }
+            self.pools = pools;
         }
         self.cur.remaining() == 0 && self.next.remaining() == 0
     }
 
-    fn expand_batch(&self, batch: Vec<(Entry, usize)>) -> Vec<Expanded> {
+    /// Expands `batch`; the children's states go into `pools`.
+    fn expand_batch(
+        &self,
+        batch: Vec<(Entry, usize)>,
+        pools: &mut Vec<Vec<State>>,
+    ) -> Vec<Expanded> {
         let threads = self.ctx.opts.threads.max(1);
-        if threads > 1 && batch.len() >= 64 && !cfg!(target_arch = "wasm32") {
-            return self.expand_parallel(batch, threads);
+        if pools.len() < threads {
+            pools.resize_with(threads, Vec::new);
         }
-        let mut bufs = Bufs::new(&self.root);
-        batch
+        if threads > 1 && batch.len() >= 64 && !cfg!(target_arch = "wasm32") {
+            return self.expand_parallel(batch, threads, pools);
+        }
+        let mut bufs = Bufs::new(&self.root, std::mem::take(&mut pools[0]), 0);
+        let out = batch
             .iter()
             .map(|(e, i)| bufs.expand(&self.ctx, &self.seen(), e, *i, &self.cur, &self.parts))
-            .collect()
+            .collect();
+        pools[0] = bufs.pool;
+        out
     }
 
     fn seen(&self) -> Seen<'_> {
@@ -746,7 +784,12 @@ impl Explorer {
     }
 
     #[cfg(not(target_arch = "wasm32"))]
-    fn expand_parallel(&self, batch: Vec<(Entry, usize)>, threads: usize) -> Vec<Expanded> {
+    fn expand_parallel(
+        &self,
+        batch: Vec<(Entry, usize)>,
+        threads: usize,
+        pools: &mut [Vec<State>],
+    ) -> Vec<Expanded> {
         let per = batch.len().div_ceil(threads);
         let parts: Vec<&[(Entry, usize)]> = batch.chunks(per).collect();
         let (ctx, cur, store) = (&self.ctx, &self.cur, &self.parts);
@@ -756,12 +799,18 @@ impl Explorer {
         std::thread::scope(|scope| {
             let handles: Vec<_> = parts
                 .iter()
-                .map(|part| {
+                .zip(pools.iter_mut())
+                .enumerate()
+                .map(|(id, (part, pool))| {
                     scope.spawn(move || {
-                        let mut bufs = Bufs::new(&World::new_quiet(sc, pol));
-                        part.iter()
+                        let base = World::new_quiet(sc, pol);
+                        let mut bufs = Bufs::new(&base, std::mem::take(pool), id);
+                        let out = part
+                            .iter()
                             .map(|(e, i)| bufs.expand(ctx, seen, e, *i, cur, store))
-                            .collect::<Vec<_>>()
+                            .collect::<Vec<_>>();
+                        *pool = bufs.pool;
+                        out
                     })
                 })
                 .collect();
@@ -773,12 +822,13 @@ impl Explorer {
     }
 
     #[cfg(target_arch = "wasm32")]
-    fn expand_parallel(&self, batch: Vec<(Entry, usize)>, _threads: usize) -> Vec<Expanded> {
-        let mut bufs = Bufs::new(&self.root);
-        batch
-            .iter()
-            .map(|(e, i)| bufs.expand(&self.ctx, &self.seen(), e, *i, &self.cur, &self.parts))
-            .collect()
+    fn expand_parallel(
+        &self,
+        _: Vec<(Entry, usize)>,
+        _: usize,
+        _: &mut [Vec<State>],
+    ) -> Vec<Expanded> {
+        unreachable!("the browser expands on the page's thread")
     }
 
     /// Whether `extra` more bytes fit the budget; stops the search if not.
@@ -796,7 +846,7 @@ impl Explorer {
 
     /// Adds an expansion's children to the visited set and the next round,
     /// in order; false when a bound stopped the search.
-    fn merge(&mut self, x: Expanded) -> bool {
+    fn merge(&mut self, x: Expanded, pools: &[Vec<State>]) -> bool {
         let opts = &self.ctx.opts;
         let (reduction, count, max_pre) = (
             opts.reduction,
@@ -809,7 +859,7 @@ impl Explorer {
             self.stats.complete = false;
             self.stats.stopped_by.get_or_insert(b);
         }
-        let states = x.states;
+        let states = &pools[x.pool];
         for c in x.children {
             if count {
                 let extra = self.edges.next_alloc();
