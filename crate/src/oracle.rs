@@ -48,15 +48,19 @@ impl Units {
         self.0.iter().all(|&w| w == 0)
     }
     /// The units in the set, lowest first.
-    pub fn iter(self) -> impl Iterator<Item = usize> {
-        self.0.into_iter().enumerate().flat_map(|(k, mut w)| {
-            std::iter::from_fn(move || {
-                (w != 0).then(|| {
+    pub fn iter(mut self) -> impl Iterator<Item = usize> {
+        let mut k = 0;
+        std::iter::from_fn(move || {
+            while k < self.0.len() {
+                let w = &mut self.0[k];
+                if *w != 0 {
                     let i = w.trailing_zeros() as usize;
-                    w &= w - 1;
-                    k * 64 + i
-                })
-            })
+                    *w &= *w - 1;
+                    return Some(k * 64 + i);
+                }
+                k += 1;
+            }
+            None
         })
     }
 }

@@ -763,7 +763,8 @@ impl Explorer {
         if pools.len() < threads {
             pools.resize_with(threads, Vec::new);
         }
-        if threads > 1 && batch.len() >= 64 && !cfg!(target_arch = "wasm32") {
+        #[cfg(not(target_arch = "wasm32"))]
+        if threads > 1 && batch.len() >= 64 {
             return self.expand_parallel(batch, threads, pools);
         }
         let mut bufs = Bufs::new(&self.root, std::mem::take(&mut pools[0]), 0);
@@ -819,16 +820,6 @@ impl Explorer {
                 .flat_map(|h| h.join().expect("an explorer thread panicked"))
                 .collect()
         })
-    }
-
-    #[cfg(target_arch = "wasm32")]
-    fn expand_parallel(
-        &self,
-        _: Vec<(Entry, usize)>,
-        _: usize,
-        _: &mut [Vec<State>],
-    ) -> Vec<Expanded> {
-        unreachable!("the browser expands on the page's thread")
     }
 
     /// Whether `extra` more bytes fit the budget; stops the search if not.
