@@ -514,6 +514,22 @@ test('works on a laptop screen too (1366×768 and 1920×1080), no horizontal scr
   }
 });
 
+test('on a phone the state view never covers the timeline', async () => {
+  const tab = await openScenario(THREAD, { viewport: { width: 390, height: 844 } });
+  const { page } = tab;
+  await page.locator('[data-testid=page-cache]').scrollIntoViewIfNeeded();
+  const overlap = await page.evaluate(() => {
+    const a = document.querySelector('.timeline').getBoundingClientRect();
+    const b = document.querySelector('[data-testid=page-cache]').getBoundingClientRect();
+    return Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
+  });
+  assert.equal(overlap, 0, `the page cache lies ${overlap}px over the timeline`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${overflow}px too wide`);
+  await screenshot(page, 'phone-390x844-state.png');
+  await close(tab);
+});
+
 test('time to interactive of a scenario page', async () => {
   const tab = await openScenario(THREAD);
   const tti = await tab.page.evaluate(() => performance.getEntriesByName('dioscope:ready')[0]?.startTime);
