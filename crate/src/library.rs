@@ -64,7 +64,7 @@ refs = []
 [setup]
 fs = "xfs"            # xfs | ext4 | btrfs
 preset = "linux-6.15" # `dioscope list` shows the presets
-pages = 2             # the file's capacity in pages (up to 16)
+pages = 2             # the file's capacity in pages (up to 64)
 on_disk = "written"   # written | unwritten | hole
 cached = "0-1"        # pages in the page cache at the start
 write_cache = true    # the device has a volatile write cache
