@@ -28,27 +28,7 @@ proptest! {
     fn random_runs_end_keep_invariants_and_replay(seed in any::<u64>(), tasks in 1usize..=3, ops in 1usize..=4, pages in 1u8..=4) {
         let shape = Shape { tasks, ops, pages, exotic: true };
         let (_, start) = world(seed, &shape);
-        let mut w = start.clone();
-        let mut then = Then::seeded(seed);
-        let mut names = Vec::new();
-        while let Some(a) = then.pick(&w) {
-            names.push(w.actor_name(a));
-            w.step(a).unwrap();
-            if let Err(e) = w.check_invariants() {
-                prop_assert!(false, "invariant broken after {} steps: {e}\n{}", names.len(), scenario(seed, &shape));
-            }
-            prop_assert!(names.len() < 20_000, "the run did not end\n{}", scenario(seed, &shape));
-        }
-        prop_assert!(w.is_done());
-        let mut again = start.clone();
-        for n in &names {
-            let a = resolve(&again, n).unwrap();
-            again.step(a).unwrap();
-        }
-        prop_assert_eq!(again.s, w.s);
-        let t1 = RunReport::new(&w, "p", &[], "").text();
-        let t2 = RunReport::new(&again, "p", &[], "").text();
-        prop_assert_eq!(t1, t2);
+        run_and_replay(&start, seed, &scenario(seed, &shape))?;
     }
 
 }
@@ -69,23 +49,7 @@ proptest! {
         let sc = dioscope::scenario::parse("generated.toml", &text)
             .unwrap_or_else(|e| panic!("generated scenario does not parse:\n{e}\n{text}"));
         let w = World::new(&sc, &sc.policy(None).unwrap());
-        let mut run = w.clone();
-        let mut then = Then::seeded(seed);
-        let mut names = Vec::new();
-        while let Some(a) = then.pick(&run) {
-            names.push(run.actor_name(a));
-            run.step(a).unwrap();
-            if let Err(e) = run.check_invariants() {
-                prop_assert!(false, "invariant broken after {} steps: {e}\n{text}", names.len());
-            }
-            prop_assert!(names.len() < 20_000, "the run did not end\n{text}");
-        }
-        let mut again = w.clone();
-        for n in &names {
-            let a = resolve(&again, n).unwrap();
-            again.step(a).unwrap();
-        }
-        prop_assert_eq!(again.s, run.s);
+        run_and_replay(&w, seed, &text)?;
         let bound = Some(6_000);
         let explore_with = |forget_history, reduction, symmetry| explore(&w, &Options { forget_history, reduction, symmetry, max_states: bound, ..Options::default() }, |_| true);
         let plain = explore_with(false, false, false);
@@ -116,6 +80,38 @@ proptest! {
         // and it never explores more than the search without it
         prop_assert!(a.stats.transitions <= b.stats.transitions, "{} > {}", a.stats.transitions, b.stats.transitions);
     }
+}
+
+/// A seeded random run from `start` (of scenario `text`): it keeps the
+/// model's invariants after every step, ends, and replays by actor names
+/// to the same state and the same report.
+fn run_and_replay(start: &World, seed: u64, text: &str) -> Result<(), TestCaseError> {
+    let mut w = start.clone();
+    let mut then = Then::seeded(seed);
+    let mut names = Vec::new();
+    while let Some(a) = then.pick(&w) {
+        names.push(w.actor_name(a));
+        w.step(a).unwrap();
+        if let Err(e) = w.check_invariants() {
+            prop_assert!(
+                false,
+                "invariant broken after {} steps: {e}\n{text}",
+                names.len()
+            );
+        }
+        prop_assert!(names.len() < 20_000, "the run did not end\n{text}");
+    }
+    prop_assert!(w.is_done());
+    let mut again = start.clone();
+    for n in &names {
+        let a = resolve(&again, n).unwrap();
+        again.step(a).unwrap();
+    }
+    prop_assert_eq!(again.s, w.s);
+    let t1 = RunReport::new(&w, "p", &[], "").text();
+    let t2 = RunReport::new(&again, "p", &[], "").text();
+    prop_assert_eq!(t1, t2);
+    Ok(())
 }
 
 /// The set of distinct terminal results of a report.
