@@ -26,6 +26,7 @@ fn ascii(s: &str) -> String {
     s.replace('→', "->")
         .replace('←', "<-")
         .replace('…', "...")
+        .replace('×', "x")
         .chars()
         .map(|c| if c.is_ascii() { c } else { '?' })
         .collect()

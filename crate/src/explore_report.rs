@@ -130,7 +130,10 @@ impl ExploreOut {
                         let read = if c.read.is_empty() {
                             String::new()
                         } else {
-                            format!(" [{}]", c.read.join(" "))
+                            format!(
+                                " [{}]",
+                                crate::view::runs_text(c.read.iter().map(String::as_str))
+                            )
                         };
                         format!("{}: {} = {ret}{read}", w.st.task_name(c.task), c.text)
                     })

@@ -119,7 +119,7 @@ impl RunReport {
                     _ => None,
                 },
                 step: s.name.to_string(),
-                note: s.notes.join("; "),
+                note: crate::view::notes_text(&s.notes),
             })
             .collect();
         let syscalls = h
@@ -233,7 +233,12 @@ impl RunReport {
                 .read
                 .as_ref()
                 .filter(|r| !r.is_empty())
-                .map(|r| format!("  read {}", r.join(" ")))
+                .map(|r| {
+                    format!(
+                        "  read {}",
+                        crate::view::runs_text(r.iter().map(String::as_str))
+                    )
+                })
                 .unwrap_or_default();
             let when = match c.end {
                 Some(e) => format!("steps {}-{}", c.begin, e),

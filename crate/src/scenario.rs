@@ -148,7 +148,13 @@ impl ResultPattern {
         if ret.text(op) == self.value {
             return true;
         }
-        !read.is_empty() && read.join(" ") == self.value
+        if read.is_empty() {
+            return false;
+        }
+        // a read's versions page by page (`init init`), or as the runs every
+        // front end prints (`init ×2`; `init x2` in email text)
+        let runs = crate::view::runs_text(read.iter().map(String::as_str));
+        [read.join(" "), runs.replace('×', "x"), runs].contains(&self.value)
     }
 }
 

@@ -309,3 +309,37 @@ fn a_write_error_on_stdout_is_reported() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("cannot write to standard output"));
 }
+
+/// A read's result may be written page by page or as the runs the tool
+/// prints (`init ×3 A1`, `init x3 A1` in email text); a wrong count fails.
+#[test]
+fn check_reads_results_written_as_runs() {
+    let sc = "title = \"t\"\n[setup]\npages = 4\n[[task]]\nname = \"A\"\nops = [\"write 3\", \"read 0-3\"]\n";
+    for (value, code) in [
+        ("init init init A1", 0),
+        ("init ×3 A1", 0),
+        ("init x3 A1", 0),
+        ("init x2 A1", 1),
+        ("init ×4", 1),
+    ] {
+        let toml =
+            format!("{sc}[[expect]]\nresult = \"A: read 0-3 = {value}\"\nverdict = \"always\"\n");
+        let path = file(
+            &format!("runs/{}.toml", value.replace(' ', "_")),
+            toml.as_bytes(),
+        );
+        let out = dioscope(&["check", &path]);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{value}: {}",
+            text(&out.stdout)
+        );
+    }
+    let out = dioscope(&["run", &file("runs/run.toml", sc.as_bytes())]);
+    assert!(
+        text(&out.stdout).contains("read init ×3 A1"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -139,7 +139,7 @@ fn partial_pages_private_mappings_and_aio_read_as_the_model_reads_them() {
         (
             "B A B A A A B",
             &[
-                "B: read 0-1 direct = init init",
+                "B: read 0-1 direct = init ×2",
                 "B: read 1 direct into-mmap 0 private = A1+init",
             ],
         ),

@@ -188,7 +188,9 @@ pub fn value(ret: Option<&Returned>, began: bool, read: &[String]) -> String {
     match ret {
         _ if !began => "(not started)".into(),
         None => "(no return)".into(),
-        Some(Returned::Ok(n)) if *n > 0 && !read.is_empty() => read.join(" "),
+        Some(Returned::Ok(n)) if *n > 0 && !read.is_empty() => {
+            crate::view::runs_text(read.iter().map(String::as_str))
+        }
         Some(r) => r.to_string(),
     }
 }

@@ -376,10 +376,23 @@ impl DioRead {
             }
         }
         w.note(|w| {
-            let kinds: Vec<String> = (self.lo..=self.hi)
-                .map(|p| format!("{p}:{}", w.s.ext.get(p).kind()))
-                .collect();
-            format!("inode_dio_begin; mapping {}", kinds.join(" "))
+            // by kind (`0-62 written, 63 hole`), not page by page: a
+            // 64-page read is then one short line
+            let mut kinds: Vec<String> = Vec::new();
+            let mut left = crate::ops::Range {
+                lo: self.lo,
+                hi: self.hi,
+            }
+            .mask();
+            while left != 0 {
+                let kind = w.s.ext.get(left.trailing_zeros() as u8).kind();
+                let same = (self.lo..=self.hi)
+                    .filter(|&p| left & (1 << p) != 0 && w.s.ext.get(p).kind() == kind)
+                    .fold(0u64, |m, p| m | 1 << p);
+                kinds.push(format!("{} {kind}", crate::util::fmt_set(same)));
+                left &= !same;
+            }
+            format!("inode_dio_begin; mapping {}", kinds.join(", "))
         });
         self.pc = Pc::Submit;
         (name, Progress::Continue)

@@ -834,10 +834,27 @@ impl DioWrite {
         self.fua =
             self.dsync && w.st.write_cache && self.unwritten == 0 && !extending && self.served == 0;
         w.note(|w| {
-            let maps: Vec<String> = (self.lo..=self.hi)
-                .filter(|p| direct & (1 << p) != 0)
-                .map(|p| format!("{p}→blk {}", self.blocks[p as usize]))
-                .collect();
+            // runs of pages on consecutive blocks (`0-63→blk 0-63`), not
+            // page by page: a 64-page write is then one short line
+            let mut maps: Vec<String> = Vec::new();
+            let mut p = self.lo;
+            while p <= self.hi {
+                if direct & (1 << p) != 0 {
+                    let (lo, blk) = (p, self.blocks[p as usize]);
+                    while p < self.hi
+                        && direct & (1 << (p + 1)) != 0
+                        && self.blocks[p as usize + 1] == self.blocks[p as usize].wrapping_add(1)
+                    {
+                        p += 1;
+                    }
+                    maps.push(if lo == p {
+                        format!("{p}→blk {blk}")
+                    } else {
+                        format!("{lo}-{p}→blk {blk}-{}", self.blocks[p as usize])
+                    });
+                }
+                p += 1;
+            }
             let mut s = format!("inode_dio_begin; iomap {}", maps.join(", "));
             if allocated != 0 {
                 s += &format!(

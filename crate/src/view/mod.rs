@@ -173,20 +173,130 @@ impl RetView {
             }
         }
         for r in &mut out {
-            r.label = if r.n > 1 {
-                format!("{} ×{}", r.ver.label, r.n)
-            } else {
-                r.ver.label.clone()
-            };
+            r.label = run_label(&r.ver.label, r.n);
         }
         out
     }
 
-    /// The read's labels, space-separated (`A1 zero`); empty if not a read.
+    /// The read's versions as runs, space-separated (`A1 ×60 init ×4`);
+    /// empty if not a read.
     pub fn read_text(&self) -> String {
-        let labels: Vec<&str> = self.read.iter().map(|v| v.label.as_str()).collect();
-        labels.join(" ")
+        runs_text(self.read.iter().map(|v| v.label.as_str()))
     }
+}
+
+/// `init`, or `init ×16` for a run of 16.
+fn run_label(label: &str, n: usize) -> String {
+    if n > 1 {
+        format!("{label} ×{n}")
+    } else {
+        label.to_string()
+    }
+}
+
+/// What a read returned, in the words every front end uses (the app, the
+/// CLI's report, the email text, the SVG, the lab): consecutive pages that
+/// read the same version counted once, so that a 64-page read is
+/// `A1 ×60 init ×4` and not 64 labels.
+pub fn runs_text<'a>(labels: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    let mut it = labels.into_iter().peekable();
+    while let Some(l) = it.next() {
+        let mut n = 1;
+        while it.next_if_eq(&l).is_some() {
+            n += 1;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out += &run_label(l, n);
+    }
+    out
+}
+
+/// A step's notes, `; `-separated, with a long repetition folded: where
+/// the same clauses repeat for consecutive pages or blocks (a read-around
+/// adding 16 folios, a direct read's bios), the first and the last
+/// repetition are kept around `… 1-14 alike …`. Every front end prints
+/// these words; a 64-page step is then a line, not 800 characters.
+pub fn notes_text<S: AsRef<str>>(notes: &[S]) -> String {
+    let clauses: Vec<&str> = notes.iter().flat_map(|n| n.as_ref().split("; ")).collect();
+    let shapes: Vec<Shape> = clauses.iter().map(|c| shape(c)).collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < clauses.len() {
+        let fold = (1..=3)
+            .map(|k| (k, repetitions(&shapes[i..], k)))
+            .find(|&(_, reps)| reps >= 5);
+        let Some((k, reps)) = fold else {
+            out.push(clauses[i].to_string());
+            i += 1;
+            continue;
+        };
+        // the first number that grows, at the second repetition
+        let first = (0..k)
+            .flat_map(|j| shapes[i + j].1.iter().zip(&shapes[i + k + j].1))
+            .find(|(a, b)| a != b)
+            .map_or(0, |(_, b)| *b);
+        let last = i + (reps - 1) * k;
+        out.extend(clauses[i..i + k].iter().map(|c| c.to_string()));
+        out.push(format!("… {first}-{} alike …", first + reps as u64 - 3));
+        out.extend(clauses[last..last + k].iter().map(|c| c.to_string()));
+        i += reps * k;
+    }
+    out.join("; ")
+}
+
+/// A clause's words, with each number as `#`, and its numbers. A number is
+/// a run of digits that does not end a word: `A1` is a label.
+type Shape = (Vec<u8>, Vec<u64>);
+
+fn shape(c: &str) -> Shape {
+    let (mut words, mut nums): Shape = (Vec::new(), Vec::new());
+    let (mut in_num, mut in_word) = (false, false);
+    for &b in c.as_bytes() {
+        let digit = b.is_ascii_digit();
+        if digit && in_num {
+            if let Some(n) = nums.last_mut() {
+                *n = n.saturating_mul(10).saturating_add(u64::from(b - b'0'));
+            }
+        } else if digit && !in_word {
+            nums.push(u64::from(b - b'0'));
+            words.push(b'#');
+            in_num = true;
+        } else {
+            in_num = false;
+            in_word = b.is_ascii_alphanumeric() || b >= 0x80;
+            words.push(b);
+        }
+    }
+    (words, nums)
+}
+
+/// How many times the `k` clauses at the start of `cs` repeat, each time
+/// with the same words and each number either the same every time or one
+/// more every time (and at least one of them one more: 1 otherwise).
+fn repetitions(cs: &[Shape], k: usize) -> usize {
+    let grows = |j: usize| cs[j].1.iter().zip(&cs[k + j].1).any(|(a, b)| a != b);
+    if cs.len() < 2 * k || !(0..k).any(grows) {
+        return 1;
+    }
+    let mut reps = 1;
+    while (reps + 1) * k <= cs.len()
+        && (0..k).all(|j| {
+            let ((w0, n0), (w1, n1), (w, n)) = (&cs[j], &cs[k + j], &cs[reps * k + j]);
+            let m = reps as u64;
+            w1 == w0
+                && w == w0
+                && n0.iter().zip(n1).zip(n).all(|((a, b), x)| {
+                    let d = b.wrapping_sub(*a);
+                    d <= 1 && *x == a + d * m
+                })
+        })
+    {
+        reps += 1;
+    }
+    reps
 }
 
 /// One step of a run.
@@ -288,7 +398,7 @@ fn step_view(w: &World, i: usize, begins: bool, ret: Option<usize>, fired: bool)
         lane: lane_of(&w.st.scenario, s.actor),
         func: s.name,
         label,
-        notes: s.notes.join("; "),
+        notes: notes_text(&s.notes),
         begins: begins && op.is_some(),
         op,
         returns,

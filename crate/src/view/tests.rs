@@ -96,7 +96,12 @@ fn reads_are_counted_in_runs() {
     };
     let runs: Vec<String> = r.read_runs().into_iter().map(|r| r.label).collect();
     assert_eq!(runs, ["init ×2", "zero", "init"]);
-    assert_eq!(r.read_text(), "init init zero init");
+    assert_eq!(r.read_text(), "init ×2 zero init");
+    assert_eq!(
+        super::runs_text(["A1"; 60].into_iter().chain(["init"; 4])),
+        "A1 ×60 init ×4"
+    );
+    assert_eq!(super::runs_text([]), "");
 }
 
 #[test]
@@ -311,4 +316,44 @@ fn each_task_s_last_results_before_a_step() {
     assert!(returned(&w, first_end, 3)
         .iter()
         .all(|t| t.calls.is_empty()));
+}
+
+#[test]
+fn long_repetitions_in_a_step_s_notes_are_folded() {
+    let bios: Vec<String> = (0..16)
+        .flat_map(|p| {
+            [
+                format!("folio {p} added, locked"),
+                format!("read bio for block {}", 40 + p),
+            ]
+        })
+        .collect();
+    assert_eq!(
+        super::notes_text(&bios),
+        "folio 0 added, locked; read bio for block 40; … 1-14 alike …; folio 15 added, locked; read bio for block 55"
+    );
+    // labels (`A1`) are words, not numbers; a short run or a gap is not folded
+    let writes: Vec<String> = (0..6)
+        .map(|b| format!("write bio: A1 → block {b}"))
+        .collect();
+    assert_eq!(
+        super::notes_text(&writes),
+        "write bio: A1 → block 0; … 1-4 alike …; write bio: A1 → block 5"
+    );
+    let labels: Vec<String> = (1..7).map(|v| format!("store A{v} to page 0")).collect();
+    assert_eq!(super::notes_text(&labels), labels.join("; "));
+    let four: Vec<String> = (0..4).map(|b| format!("block {b}")).collect();
+    assert_eq!(
+        super::notes_text(&four),
+        "block 0; block 1; block 2; block 3"
+    );
+    let gap: Vec<String> = [0, 1, 2, 4, 5, 6]
+        .iter()
+        .map(|b| format!("block {b}"))
+        .collect();
+    assert_eq!(super::notes_text(&gap), gap.join("; "));
+    assert_eq!(
+        super::notes_text(&["inode_dio_begin; mapping 0-3:written"]),
+        "inode_dio_begin; mapping 0-3:written"
+    );
 }
