@@ -425,3 +425,41 @@ test('the link of the largest bundled scenario is well under the limit', async (
   await close(other);
   await close(tab);
 });
+
+test('a 64-page file: dense state cells with nothing cut off, long notes and reads folded', async () => {
+  const wide = [
+    'title = "wide"', '[setup]', 'fs = "xfs"', 'pages = 64',
+    '[[task]]', 'name = "A"', 'ops = ["write 0-63", "fsync", "write 0-63 direct", "read 0-63"]',
+    '[[task]]', 'name = "B"', 'ops = ["mmap-write 5", "read 0-63 direct"]', '',
+  ].join('\n');
+  const file = await scratchFile('wide.toml', wide);
+  const text = cliText('diagram', file, '--seed', '3');
+  assert.match(text, /read A1 x64/, 'the email text counts a read in runs');
+  const link = linkOfDiagram(text);
+  const tab = await openRun(link.slice(link.indexOf('#/link/')), { viewport: { width: 1366, height: 768 } });
+  const { page } = tab;
+  const tops = await page.evaluate(() => [...document.querySelectorAll('[data-testid=page-cache] > .cell')]
+    .map((c) => Math.round(c.getBoundingClientRect().top)));
+  assert.equal(tops.length, 64);
+  const rows = new Set(tops).size;
+  assert.ok(rows <= 8, `64 pages take ${rows} rows`);
+  // a cell too narrow for its words would cut "→ block 10" to "→ block 1"
+  const cut = await page.evaluate(() => [...document.querySelectorAll('.state .cell')].flatMap((cell) => {
+    const box = cell.getBoundingClientRect();
+    return [...cell.querySelectorAll('*')]
+      .filter((e) => {
+        const r = e.getBoundingClientRect();
+        return r.left < box.left - 0.5 || r.right > box.right + 0.5;
+      })
+      .map((e) => e.textContent);
+  }));
+  assert.deepEqual(cut, []);
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await waitCursor(page, 2);
+  const timeline = await page.locator('[data-testid=timeline]').innerText();
+  assert.match(timeline, /read bio for block 0; … 1-14 alike …/, 'the read-around\'s 16 folios are one line');
+  await screenshot(page, 'wide-64-pages.png');
+  await close(tab);
+});
