@@ -240,7 +240,8 @@ pub fn notes_text<S: AsRef<str>>(notes: &[S]) -> String {
             .map_or(0, |(_, b)| *b);
         let last = i + (reps - 1) * k;
         out.extend(clauses[i..i + k].iter().map(|c| c.to_string()));
-        out.push(format!("… {first}-{} alike …", first + reps as u64 - 3));
+        let to = first.saturating_add(reps as u64 - 3);
+        out.push(format!("… {first}-{to} alike …"));
         out.extend(clauses[last..last + k].iter().map(|c| c.to_string()));
         i += reps * k;
     }
@@ -290,7 +291,7 @@ fn repetitions(cs: &[Shape], k: usize) -> usize {
                 && w == w0
                 && n0.iter().zip(n1).zip(n).all(|((a, b), x)| {
                     let d = b.wrapping_sub(*a);
-                    d <= 1 && *x == a + d * m
+                    d <= 1 && Some(*x) == a.checked_add(d * m)
                 })
         })
     {

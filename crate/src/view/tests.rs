@@ -356,4 +356,37 @@ fn long_repetitions_in_a_step_s_notes_are_folded() {
         super::notes_text(&["inode_dio_begin; mapping 0-3:written"]),
         "inode_dio_begin; mapping 0-3:written"
     );
+    // numbers at and past u64::MAX (a task named by digits) do not overflow
+    let top: Vec<String> = (0..6)
+        .map(|i| format!("x {} y", u64::MAX - 5 + i))
+        .collect();
+    assert_eq!(
+        super::notes_text(&top),
+        format!(
+            "{}; … {}-{} alike …; {}",
+            top[0],
+            u64::MAX - 4,
+            u64::MAX - 1,
+            top[5]
+        )
+    );
+    let over: Vec<String> = [
+        "18446744073709551614",
+        "18446744073709551615",
+        "18446744073709551616",
+    ]
+    .iter()
+    .cycle()
+    .take(6)
+    .map(|n| format!("x {n}"))
+    .collect();
+    assert_eq!(super::notes_text(&over), over.join("; "));
+    let past: Vec<String> = (0..6)
+        .map(|i| format!("task 18446744073709551615{i} step {i}"))
+        .collect();
+    let folded = super::notes_text(&past);
+    assert!(
+        folded.starts_with(&past[0]) && folded.ends_with(&past[5]),
+        "{folded}"
+    );
 }
