@@ -333,18 +333,10 @@ struct Expanded {
 impl Expanded {
     /// Adds a computed child (its state in `buf`), once its fingerprint is
     /// looked up: its state is kept only if the merge may need it.
-    fn take(
-        &mut self,
-        mut c: Child,
-        buf: &World,
-        pool: &mut Vec<State>,
-        seen: &Seen,
-        opts: &Options,
-    ) {
+    fn take(&mut self, mut c: Child, buf: &World, pool: &mut Pool, seen: &Seen, ctx: &Ctx) {
         c.old = seen.table.get(c.fp, seen.fps);
-        if seen.may_need(c.old, c.sleep, c.preemptions, opts) {
-            pool.push(buf.s);
-            c.state = Some(pool.len() as u32 - 1);
+        if seen.may_need(c.old, c.sleep, c.preemptions, &ctx.opts) {
+            c.state = Some(pool.push(&buf.s, ctx.ntasks));
         }
         self.children.push(c);
     }
@@ -387,12 +379,42 @@ struct Bufs {
     /// batch to batch (a thread's allocations, freed on another thread,
     /// made the allocator fault pages in again for every batch: 4 faults
     /// a state with 6.5 KB states).
-    pool: Vec<State>,
+    pool: Pool,
     id: usize,
 }
 
+/// The states of a batch's children, in slots reused from batch to batch:
+/// a slot is overwritten with only the parts the scenario uses
+/// ([`State::copy_from`]). Copying whole 6.5 KB states here was a fifth
+/// of the family's search time (issue 15).
+#[derive(Default)]
+struct Pool {
+    states: Vec<State>,
+    len: usize,
+}
+
+impl Pool {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Keeps a copy of `s`; its index.
+    fn push(&mut self, s: &State, ntasks: usize) -> u32 {
+        match self.states.get_mut(self.len) {
+            Some(slot) => slot.copy_from(s, ntasks),
+            None => self.states.push(*s),
+        }
+        self.len += 1;
+        self.len as u32 - 1
+    }
+
+    fn get(&self, i: u32) -> &State {
+        &self.states[..self.len][i as usize]
+    }
+}
+
 impl Bufs {
-    fn new(base: &World, mut pool: Vec<State>, id: usize) -> Bufs {
+    fn new(base: &World, mut pool: Pool, id: usize) -> Bufs {
         pool.clear();
         Bufs {
             parent: base.clone(),
@@ -505,7 +527,7 @@ impl Ctx {
             seen.table.prefetch(fp);
             let done = child.is_done();
             if let Some((c, j)) = pending.take() {
-                out.take(c, &bufs[j], pool, seen, opts);
+                out.take(c, &bufs[j], pool, seen, self);
             }
             pending = Some((
                 Child {
@@ -525,7 +547,7 @@ impl Ctx {
             }
         }
         if let Some((c, j)) = pending.take() {
-            out.take(c, &bufs[j], pool, seen, opts);
+            out.take(c, &bufs[j], pool, seen, self);
         }
         out
     }
@@ -605,7 +627,7 @@ pub struct Explorer {
     /// Explored edges, when counting interleavings.
     edges: Chunked<(u32, u32)>,
     /// Per thread, the states of a batch's children ([`Bufs::pool`]).
-    pools: Vec<Vec<State>>,
+    pools: Vec<Pool>,
 }
 
 impl Explorer {
@@ -754,14 +776,10 @@ impl Explorer {
     }
 
     /// Expands `batch`; the children's states go into `pools`.
-    fn expand_batch(
-        &self,
-        batch: Vec<(Entry, usize)>,
-        pools: &mut Vec<Vec<State>>,
-    ) -> Vec<Expanded> {
+    fn expand_batch(&self, batch: Vec<(Entry, usize)>, pools: &mut Vec<Pool>) -> Vec<Expanded> {
         let threads = self.ctx.opts.threads.max(1);
         if pools.len() < threads {
-            pools.resize_with(threads, Vec::new);
+            pools.resize_with(threads, Pool::default);
         }
         #[cfg(not(target_arch = "wasm32"))]
         if threads > 1 && batch.len() >= 64 {
@@ -789,7 +807,7 @@ impl Explorer {
         &self,
         batch: Vec<(Entry, usize)>,
         threads: usize,
-        pools: &mut [Vec<State>],
+        pools: &mut [Pool],
     ) -> Vec<Expanded> {
         let per = batch.len().div_ceil(threads);
         let parts: Vec<&[(Entry, usize)]> = batch.chunks(per).collect();
@@ -837,7 +855,7 @@ impl Explorer {
 
     /// Adds an expansion's children to the visited set and the next round,
     /// in order; false when a bound stopped the search.
-    fn merge(&mut self, x: Expanded, pools: &[Vec<State>]) -> bool {
+    fn merge(&mut self, x: Expanded, pools: &[Pool]) -> bool {
         let opts = &self.ctx.opts;
         let (reduction, count, max_pre) = (
             opts.reduction,
@@ -883,7 +901,7 @@ impl Explorer {
                     if let Some(only) = again {
                         if on.expanded {
                             let state =
-                                &states[c.state.expect("a state to expand again is kept") as usize];
+                                states.get(c.state.expect("a state to expand again is kept"));
                             if !self.fits(self.next.next_alloc(&self.parts)) {
                                 return false;
                             }
@@ -934,7 +952,7 @@ impl Explorer {
                     if count {
                         self.edges.push((x.node, nid));
                     }
-                    let state = &states[c.state.expect("a new state is kept") as usize];
+                    let state = states.get(c.state.expect("a new state is kept"));
                     if c.done {
                         self.terminals.push(TermInfo {
                             id: nid,
