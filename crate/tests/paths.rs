@@ -416,6 +416,43 @@ fn punch_writes_back_then_drops_then_frees() {
     assert_eq!(result(&w, 0, 2).1, vec!["zero"]);
 }
 
+/// A hole punch writes its range back in steps of its own, each waiting
+/// for room in the device queue like any writeback. It once wrote back
+/// inside the step that took its last lock, and overflowed a full queue
+/// (a panic in `dioscope run`; fuzz engine seed 796102671815).
+#[test]
+fn a_punch_waits_for_room_in_a_full_queue() {
+    let text = setup(
+        "fs = \"xfs\"\npages = 21",
+        &[
+            ("A", &["write 20", "punch 20"]),
+            ("B", &["write 0-15", "writeback"]),
+        ],
+    );
+    // B fills the 16-slot queue with writeback; then A dirties page 20
+    // and punches it
+    let sc = dioscope::scenario::parse("t.toml", &text).unwrap();
+    let mut w = dioscope::World::new(&sc, &sc.policy(None).unwrap());
+    for a in [(1, 34), (0, 5)] {
+        for _ in 0..a.1 {
+            w.step(dioscope::world::Actor::Task(a.0)).unwrap();
+        }
+    }
+    assert_eq!(w.s.dev.inflight().len(), 16);
+    assert!(
+        w.waits()
+            .iter()
+            .any(|x| x.actor == dioscope::world::Actor::Task(0)
+                && x.need == dioscope::world::Need::QueueSpace),
+        "A waits for room: {:?}",
+        w.waits()
+    );
+    let w = run(&text, None, "B:34");
+    assert_eq!(result(&w, 0, 1).0, "0");
+    assert!(notes(&w).contains("page 20 is a hole now"), "{}", notes(&w));
+    dioscope::fuzz::check_scenario(&text, 1).unwrap();
+}
+
 #[test]
 fn falloc_makes_unwritten_extents_that_read_as_zeroes() {
     let w = run(
