@@ -453,6 +453,32 @@ fn a_punch_waits_for_room_in_a_full_queue() {
     dioscope::fuzz::check_scenario(&text, 1).unwrap();
 }
 
+/// A direct read submits page after page in one step until one must wait.
+/// A page served from the cache (2020 proposal) that reclaim evicted is
+/// read in again, and that needs room in the queue like any read: it once
+/// overflowed a queue the read's own first bio had filled (fuzz engine
+/// seed 796102817595).
+#[test]
+fn a_direct_read_stops_submitting_when_the_queue_fills() {
+    let text = setup(
+        "fs = \"xfs\"\npreset = \"2020-serve-from-cache\"\npages = 17\ncached = \"1\"",
+        &[
+            ("A", &["read 0-1 direct"]),
+            // 15 writeback bios in flight, then page 1 evicted after A
+            // decided to serve it from the cache
+            ("B", &["write 2-16", "writeback"]),
+            ("C", &["reclaim 1"]),
+        ],
+    );
+    let w = run(&text, None, "B:32 A:2 C:1 A:2");
+    assert_eq!(
+        result(&w, 0, 0),
+        ("8192".into(), vec!["init".into(), "init".into()])
+    );
+    assert!(notes(&w).contains("folio 1 added, locked; read bio for block 1"));
+    dioscope::fuzz::check_scenario(&text, 1).unwrap();
+}
+
 #[test]
 fn falloc_makes_unwritten_extents_that_read_as_zeroes() {
     let w = run(

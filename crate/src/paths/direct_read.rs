@@ -459,8 +459,16 @@ impl DioRead {
     fn submit(&mut self, w: &mut World, t: u8) -> (&'static str, Progress) {
         let me = Holder(t);
         let mut name = "iomap_dio_bio_iter";
+        let first = self.cur;
         loop {
             let p = self.cur;
+            // one step submits page after page until one must wait: what
+            // the step's need() granted covers only its first page (a
+            // page served from the cache once read itself in past a full
+            // queue: fuzz engine seed 796102817595)
+            if p != first && self.submit_need(w, t) != Need::None {
+                return (name, Progress::Continue);
+            }
             if let Some(base) = self.into {
                 let u = user_page(base, self.base, p);
                 match dio::get_user_page(w, t, u, true, self.private) {
