@@ -100,7 +100,7 @@ impl Fs {
                 buffered_copy: "btrfs_copy_from_user",
                 dio_read_iomap_begin: "btrfs_dio_iomap_begin",
                 dio_write_iomap_begin: "btrfs_dio_iomap_begin",
-                // btrfs's iomap_dio_ops has no ->end_io (5.9: only
+                // btrfs's iomap_dio_ops has no ->end_io (5.10: only
                 // .submit_io; 6.x: .submit_io and .bio_set): its ordered
                 // extent is finished from the bio's completion
                 dio_end_io: "iomap_dio_complete",
@@ -176,13 +176,14 @@ impl Fs {
     }
 
     /// Whether a btrfs direct write on iomap takes inode_lock exclusive
-    /// and drops it for a write within i_size (btrfs_direct_IO in 5.9 and
+    /// and drops it for a write within i_size (btrfs_direct_IO in 5.10 and
     /// in the 5.8 merge-window tree, a43a67a2d715, f85781fb505e: "inode_unlock(inode);
     /// relock = true", iomap_dio_rw under down_read(dio_sem), inode_lock
     /// again after it). The shared inode lock for direct writes within EOF
-    /// came with the btrfs_inode_lock series (Rodrigues, ~5.10).
+    /// came with the btrfs_inode_lock series (Rodrigues, e9adabb9712e,
+    /// 5.11: too large for 5.10.y, Sterba on stable@).
     pub fn btrfs_dio_write_relocks(self, k: Kernel) -> bool {
-        self == Fs::Btrfs && k < Kernel(5, 10)
+        self == Fs::Btrfs && k < Kernel(5, 11)
     }
 
     /// Whether buffered reads take i_rwsem shared (XFS does; the VFS does not).
@@ -209,11 +210,11 @@ impl Fs {
     }
 
     /// Whether btrfs_page_mkwrite takes btrfs's own i_mmap_lock (Bacik,
-    /// "btrfs: add a i_mmap_lock to our inode", ~5.12), which hole punching
-    /// and fallocate take exclusive. It was not replaced by invalidate_lock
-    /// in 5.15: btrfs still has it in 6.18.
+    /// "btrfs: add a i_mmap_lock to our inode", the 5.13 btrfs pull), which
+    /// hole punching and fallocate take exclusive. It was not replaced by
+    /// invalidate_lock in 5.15: btrfs still has it in 6.18.
     pub fn btrfs_mmap_lock(self, k: Kernel) -> bool {
-        self == Fs::Btrfs && k >= Kernel(5, 12)
+        self == Fs::Btrfs && k >= Kernel(5, 13)
     }
 
     /// Whether the filesystem sets FOP_DONTCACHE, without which

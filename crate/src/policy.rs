@@ -97,8 +97,8 @@ knobs! {
          2020-07 (IOMAP_DIO_RWF_NO_STALE_PAGECACHE). btrfs's old direct I/O path (btrfs_dio_path \
          = direct-io) does not use iomap: generic_file_direct_write() always falls back to a \
          buffered write there." {
-        Ignore = "ignore", "Carry on with the direct write; no error reaches user space (iomap only did WARN_ON_ONCE before 5a9d929d6e13, ~4.18).";
-        WarnEio = "warn-eio", "dio_warn_stale_pagecache(): log, errseq_set(wb_err, -EIO), carry on (5a9d929d6e13, ~4.18 to 5.8).";
+        Ignore = "ignore", "Carry on with the direct write; no error reaches user space (iomap only did WARN_ON_ONCE before 5a9d929d6e13, 2017).";
+        WarnEio = "warn-eio", "dio_warn_stale_pagecache(): log, errseq_set(wb_err, -EIO), carry on (5a9d929d6e13, 2017, to 5.8).";
         ReturnZero = "return-zero", "Rodrigues, 2020-05-28 (not merged): return 0 without doing any I/O. ext4 and btrfs notice the short direct write and finish it with buffered I/O; XFS has no buffered fallback and returns the short write, 0 bytes, to the caller (Wong: \"now we make the direct writer lose\").";
         NoStalePagecache = "no-stale-pagecache", "Rodrigues' IOMAP_DIO_RWF_NO_STALE_PAGECACHE (2020-06, not merged): a caller that passes the flag gets no I/O and falls back to a buffered write; only btrfs passed it, so xfs and ext4 still warn and set -EIO.";
         FallbackBuffered = "fallback-buffered", "Return -ENOTBLK and every filesystem falls back to a buffered write (Hellwig, 60263d5889e6, with XFS's 80e543ae24db; 5.9).";
@@ -109,8 +109,8 @@ knobs! {
     dio_post_invalidate_fail: DioPostInvalidateFail = "dio_post_invalidate_fail",
         "What a direct write does when invalidation fails after the data reached the device: \
          the cache now really is stale. Wong, 2020-06: set EIO only in this case." {
-        Ignore = "ignore", "Say nothing: no error reaches user space (iomap only did WARN_ON_ONCE before 5a9d929d6e13, ~4.18; generic_file_direct_write() said nothing before ~5.5).";
-        WarnEio = "warn-eio", "dio_warn_stale_pagecache(): errseq_set(wb_err, -EIO) (5a9d929d6e13, ~4.18 and later).";
+        Ignore = "ignore", "Say nothing: no error reaches user space (iomap only did WARN_ON_ONCE before 5a9d929d6e13, 2017; generic_file_direct_write() said nothing before ~5.5).";
+        WarnEio = "warn-eio", "dio_warn_stale_pagecache(): errseq_set(wb_err, -EIO) (5a9d929d6e13, 2017, and later).";
     }
 
     /// Order of ->end_io and the post-write invalidation.
@@ -160,8 +160,8 @@ knobs! {
          punch removes them. XFS MMAPLOCK (4.1), ext4 i_mmap_sem (~4.5); generalised as \
          mapping->invalidate_lock in 5.15 (Jan Kara)." {
         None = "none", "Faults take no such lock.";
-        FsPrivate = "fs-private", "Before 5.15: XFS takes MMAPLOCK shared in every fault (4.1), ext4 i_mmap_sem (~4.5); btrfs only takes its own i_mmap_lock in page_mkwrite (~5.12).";
-        InvalidateLock = "invalidate-lock", "5.15 and later: filemap_fault takes invalidate_lock shared to read a folio in, and XFS and ext4 page_mkwrite take it; btrfs page_mkwrite still takes its own i_mmap_lock (~5.12).";
+        FsPrivate = "fs-private", "Before 5.15: XFS takes MMAPLOCK shared in every fault (4.1), ext4 i_mmap_sem (~4.5); btrfs only takes its own i_mmap_lock in page_mkwrite (5.13).";
+        InvalidateLock = "invalidate-lock", "5.15 and later: filemap_fault takes invalidate_lock shared to read a folio in, and XFS and ext4 page_mkwrite take it; btrfs page_mkwrite still takes its own i_mmap_lock (5.13).";
     }
 
     /// RWF_UNCACHED / RWF_DONTCACHE buffered writes.
@@ -211,9 +211,10 @@ knobs! {
     btrfs_dio_path: BtrfsDioPath = "btrfs_dio_path",
         "The direct I/O code btrfs runs. btrfs moved to iomap_dio_rw() in the 5.8 merge window \
          (a43a67a2d715), was reverted before 5.8-rc1 (55e20bd12a56: \"fsync will fail, though \
-         there's no real error\") and moved for good in 5.9 (f85781fb505e). Thread 2020-06." {
-        DirectIo = "direct-io", "fs/direct-io.c: generic_file_direct_write() + __blockdev_direct_IO(); a failed pre-write invalidation falls back to a buffered write; direct reads take no i_rwsem and never invalidate (up to released 5.8).";
-        Iomap = "iomap", "iomap_dio_rw(), like xfs and ext4 (5.9; and the 5.8 merge-window tree).";
+         there's no real error\") and moved for good in 5.10 (f85781fb505e with 0eb79294dbe3, \
+         5.10-rc1). Thread 2020-06." {
+        DirectIo = "direct-io", "fs/direct-io.c: generic_file_direct_write() + __blockdev_direct_IO(); a failed pre-write invalidation falls back to a buffered write; direct reads take no i_rwsem and never invalidate (up to 5.9).";
+        Iomap = "iomap", "iomap_dio_rw(), like xfs and ext4 (5.10; and the 5.8 merge-window tree).";
     }
 
     /// How writeback errors reach fsync.
@@ -377,17 +378,25 @@ pub static PRESETS: &[PresetDef] = &[
         base: Some("linux-5.8"),
         kernel: Kernel(5, 9),
         approx: false,
-        summary: "A failed pre-write invalidation returns -ENOTBLK and xfs, ext4 and btrfs fall back to buffered I/O (60263d5889e6 with 80e543ae24db); direct reads stop invalidating (54752de928c4); btrfs moves to iomap_dio_rw() for good (f85781fb505e).",
+        summary: "A failed pre-write invalidation in iomap_dio_rw() returns -ENOTBLK and xfs and ext4 fall back to buffered I/O (60263d5889e6 with 80e543ae24db); direct reads stop invalidating (54752de928c4). btrfs still runs the old fs/direct-io.c code, which falls back too.",
         set: &[
             ("dio_read_invalidate", "no"),
             ("dio_pre_invalidate_fail", "fallback-buffered"),
-            ("btrfs_dio_path", "iomap"),
         ],
         proposal: false,
     },
     PresetDef {
-        name: "linux-5.15",
+        name: "linux-5.10",
         base: Some("linux-5.9"),
+        kernel: Kernel(5, 10),
+        approx: false,
+        summary: "btrfs direct I/O moves to iomap_dio_rw() for good (f85781fb505e with 0eb79294dbe3, 5.10-rc1) and falls back to buffered I/O on -ENOTBLK like xfs and ext4; btrfs_direct_IO() still takes inode_lock exclusive and drops it for a write within i_size (shared locking came in 5.11).",
+        set: &[("btrfs_dio_path", "iomap")],
+        proposal: false,
+    },
+    PresetDef {
+        name: "linux-5.15",
+        base: Some("linux-5.10"),
         kernel: Kernel(5, 15),
         approx: false,
         summary: "mapping->invalidate_lock replaces XFS MMAPLOCK and ext4 i_mmap_sem, for every filesystem (Jan Kara).",

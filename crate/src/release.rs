@@ -100,12 +100,20 @@ static RENAMES: &[Rename] = &[
     r("dax_iomap_iter", Kernel(5, 15), "dax_iomap_iter"),
     r("shrink_folio_list", K0, "shrink_page_list"),
     r("shrink_folio_list", Kernel(6, 1), "shrink_folio_list"),
-    // folio_end_read (~6.7); before, each filesystem's read end_io set
-    // the page uptodate and unlocked it
+    // folio_end_read (~6.7) in iomap and mpage; before, each filesystem's
+    // read end_io set the page uptodate and unlocked it. btrfs never
+    // called it (6.12, 6.18: end_bbio_data_read → end_folio_read); its
+    // end_io was renamed with the write side's (end_bbio_data_write)
     rf("folio_end_read", Fs::Xfs, K0, "iomap_read_end_io"),
     rf("folio_end_read", Fs::Ext4, K0, "mpage_end_io"),
-    rf("folio_end_read", Fs::Btrfs, K0, "end_bio_extent_readpage"),
     r("folio_end_read", Kernel(6, 7), "folio_end_read"),
+    rf("folio_end_read", Fs::Btrfs, K0, "end_bio_extent_readpage"),
+    rf(
+        "folio_end_read",
+        Fs::Btrfs,
+        Kernel(6, 9),
+        "end_bbio_data_read",
+    ),
     // XFS writeback moved into iomap in 5.5, and iomap's writeback was
     // reworked again in ~6.17
     r("iomap_writepage_map", K0, "xfs_writepage_map"),
@@ -149,7 +157,8 @@ static RENAMES: &[Rename] = &[
         "xfs_dio_write_end_io",
     ),
     r("xfs_log_force_seq", K0, "xfs_log_force_lsn"),
-    r("xfs_log_force_seq", Kernel(5, 13), "xfs_log_force_seq"),
+    // 5f9b4b0de8dc, Chinner's CIL series in the 5.14 xfs pull
+    r("xfs_log_force_seq", Kernel(5, 14), "xfs_log_force_seq"),
     r(
         "xfs_write_fault → iomap_page_mkwrite",
         K0,
@@ -177,17 +186,18 @@ static RENAMES: &[Rename] = &[
     r("end_bbio_data_write", K0, "end_bio_extent_writepage"),
     r("end_bbio_data_write", Kernel(6, 9), "end_bbio_data_write"),
     r("btrfs_inode_lock", K0, "inode_lock"),
-    r("btrfs_inode_lock", Kernel(5, 10), "btrfs_inode_lock"),
+    // Rodrigues' series (a14b78ad06ab, e9adabb9712e): 5.11
+    r("btrfs_inode_lock", Kernel(5, 11), "btrfs_inode_lock"),
     r("btrfs_inode_lock(SHARED)", K0, "inode_lock_shared"),
     r(
         "btrfs_inode_lock(SHARED)",
-        Kernel(5, 10),
+        Kernel(5, 11),
         "btrfs_inode_lock(SHARED)",
     ),
     r("btrfs_inode_lock(BTRFS_ILOCK_MMAP)", K0, "inode_lock"),
     r(
         "btrfs_inode_lock(BTRFS_ILOCK_MMAP)",
-        Kernel(5, 12),
+        Kernel(5, 13),
         "btrfs_inode_lock(BTRFS_ILOCK_MMAP)",
     ),
 ];
@@ -254,6 +264,14 @@ mod tests {
         );
         assert_eq!(
             step_name("folio_end_read", Fs::Btrfs, Kernel(6, 18)),
+            "end_bbio_data_read"
+        );
+        assert_eq!(
+            step_name("folio_end_read", Fs::Btrfs, Kernel(6, 7)),
+            "end_bio_extent_readpage"
+        );
+        assert_eq!(
+            step_name("folio_end_read", Fs::Xfs, Kernel(6, 18)),
             "folio_end_read"
         );
         assert_eq!(

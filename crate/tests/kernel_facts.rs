@@ -147,9 +147,9 @@ fn an_eio_for_data_lost_and_then_rewritten_is_not_spurious() {
     assert!(fired(&w, "spurious-eio"), "{}", text(&w));
 }
 
-/// kernel-facts.md "btrfs direct I/O, 5.7 to 5.9": the conversion to
-/// iomap_dio_rw() was in the 5.8 merge window only; released 5.7 and 5.8
-/// ran fs/direct-io.c, which falls back to a buffered write when the
+/// kernel-facts.md "btrfs direct I/O, 5.7 to 5.10": the conversion to
+/// iomap_dio_rw() was in the 5.8 merge window, reverted, and came back in
+/// 5.10-rc1; released 5.7, 5.8 and 5.9 ran fs/direct-io.c, which falls back to a buffered write when the
 /// pre-write invalidation fails, takes no i_rwsem for direct reads and
 /// never invalidates for them.
 #[test]
@@ -159,7 +159,8 @@ fn released_5_8_btrfs_runs_the_old_direct_io_code() {
     assert_eq!(path("linux-5.7"), BtrfsDioPath::DirectIo);
     assert_eq!(path("linux-5.8"), BtrfsDioPath::DirectIo);
     assert_eq!(path("linux-5.8-merge-window"), BtrfsDioPath::Iomap);
-    assert_eq!(path("linux-5.9"), BtrfsDioPath::Iomap);
+    assert_eq!(path("linux-5.9"), BtrfsDioPath::DirectIo);
+    assert_eq!(path("linux-5.10"), BtrfsDioPath::Iomap);
     // no release's description says the conversion shipped in 5.8
     let p58 = PRESETS.iter().find(|p| p.name == "linux-5.8").unwrap();
     assert!(p58.summary.contains("reverted"), "{}", p58.summary);
@@ -768,13 +769,13 @@ fn btrfs_page_mkwrite_waits_for_writeback_and_the_ordered_extent() {
     }
 }
 
-/// kernel-facts.md "btrfs direct I/O, 5.7 to 5.9" (review 13, finding 2):
-/// on 5.9 and the 5.8 merge-window tree btrfs_file_write_iter takes
+/// kernel-facts.md "btrfs direct I/O, 5.7 to 5.10" (review 13, finding 2):
+/// on 5.10 and the 5.8 merge-window tree btrfs_file_write_iter takes
 /// inode_lock exclusive and btrfs_direct_IO drops it for a write within
 /// i_size, running iomap_dio_rw without it; an extending write keeps it.
-/// The shared lock for direct overwrites came ~5.10.
+/// The shared lock for direct overwrites came in 5.11.
 #[test]
-fn btrfs_direct_writes_take_inode_lock_exclusive_before_5_10() {
+fn btrfs_direct_writes_take_inode_lock_exclusive_before_5_11() {
     use dioscope::locks::Mode;
     let at_submit = |toml: &str, preset: &str| {
         let sc = scenario(toml);
@@ -806,7 +807,7 @@ fn btrfs_direct_writes_take_inode_lock_exclusive_before_5_10() {
     );
     for preset in [
         "linux-5.8-merge-window",
-        "linux-5.9",
+        "linux-5.10",
         "2020-eio-after-write",
     ] {
         let ((name, _), mode, t) = at_submit(&within, preset);
@@ -938,7 +939,7 @@ fn btrfs_direct_writes_have_no_end_io_step() {
         "fs = \"btrfs\"\npages = 1\non_disk = \"written\"",
         &[("A", &["write 0 direct"])],
     );
-    for preset in ["linux-5.9", "linux-6.2"] {
+    for preset in ["linux-5.10", "linux-6.2"] {
         let names = step_names(&run(&toml, Some(preset), ""));
         assert!(!names.contains(&"btrfs_dio_end_io"), "{names:?}");
         assert!(names.contains(&"iomap_dio_complete"), "{names:?}");

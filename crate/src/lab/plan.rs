@@ -244,7 +244,9 @@ mod tests {
     fn the_preset_follows_the_running_kernel() {
         assert_eq!(preset_for_release("6.18.44-fc-v669"), Some("linux-6.18"));
         assert_eq!(preset_for_release("6.17.1"), Some("linux-6.15"));
-        assert_eq!(preset_for_release("5.10.0-28-amd64"), Some("linux-5.9"));
+        assert_eq!(preset_for_release("5.10.0-28-amd64"), Some("linux-5.10"));
+        assert_eq!(preset_for_release("5.9.16"), Some("linux-5.9"));
+        assert_eq!(preset_for_release("5.14.21"), Some("linux-5.10"));
         assert_eq!(preset_for_release("7.1"), Some("linux-6.18"));
         assert_eq!(preset_for_release("4.19"), None);
         assert_eq!(preset_for_release("garbage"), None);
