@@ -580,7 +580,7 @@ impl Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy::preset(DEFAULT_PRESET).unwrap()
+        Policy::preset(DEFAULT_PRESET).unwrap_or_else(|_| unreachable!("the default preset exists"))
     }
 }
 

@@ -996,7 +996,8 @@ fn policy_overrides(
     setup: &Setup,
     raw: &Pairs,
 ) -> Result<Vec<(String, String)>, ScenarioError> {
-    let mut policy_check = Policy::preset(&setup.preset).expect("checked above");
+    let mut policy_check = Policy::preset(&setup.preset)
+        .unwrap_or_else(|_| unreachable!("the preset was checked above"));
     let mut policy = Vec::new();
     for (k, v) in raw {
         policy_check.set(k.get_ref(), v.get_ref()).map_err(|e| {
@@ -1172,9 +1173,9 @@ fn expect(
             p.get_ref().clone()
         }
     };
-    let mut check = Policy::preset(&preset).expect("checked");
+    let mut check = Policy::preset(&preset).unwrap_or_else(|_| unreachable!("checked"));
     for (k, v) in policy {
-        check.set(k, v).expect("checked");
+        check.set(k, v).unwrap_or_else(|_| unreachable!("checked"));
     }
     let mut set = Vec::new();
     for (k, v) in &re.set {

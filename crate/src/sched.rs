@@ -279,7 +279,7 @@ pub fn run_capped(
             match a {
                 Some(a) if w.enabled().contains(a) => {
                     let name = w.actor_name(a);
-                    w.step(a).expect("enabled actor steps");
+                    w.step_enabled(a);
                     taken.push(name);
                 }
                 _ => {
@@ -297,7 +297,7 @@ pub fn run_capped(
             return Err(step_cap_error(max_steps));
         }
         taken.push(w.actor_name(a));
-        w.step(a).expect("enabled actor steps");
+        w.step_enabled(a);
     }
     Ok(taken)
 }
@@ -312,7 +312,7 @@ pub fn replay_prefix(w: &mut World, sched: &Schedule) -> Result<Vec<String>, Sch
             match a {
                 Some(a) if w.enabled().contains(a) => {
                     taken.push(w.actor_name(a));
-                    w.step(a).expect("enabled actor steps");
+                    w.step_enabled(a);
                 }
                 _ => {
                     return Err(ScheduleError {

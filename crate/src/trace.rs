@@ -54,7 +54,7 @@ impl Trace {
                     at: 0,
                     step: Some(i),
                 })?;
-            w.step(a).expect("enabled actor steps");
+            w.step_enabled(a);
             states.push(w.s);
             actors.push(a);
         }
@@ -66,7 +66,7 @@ impl Trace {
                     step: Some(actors.len()),
                 });
             }
-            w.step(a).expect("enabled actor steps");
+            w.step_enabled(a);
             states.push(w.s);
             actors.push(a);
         }
@@ -142,7 +142,7 @@ impl Trace {
                     }),
                 );
             };
-            w.step(a).expect("enabled actor steps");
+            w.step_enabled(a);
             states.push(w.s);
             actors.push(a);
         }

@@ -735,6 +735,17 @@ impl World {
         Ok(info)
     }
 
+    /// A step of `a`, which the caller knows to be enabled (schedulers,
+    /// replays, the explorer). Its panic does not format the error: the
+    /// Debug of [`StepError`] would bring the Debug of every model type
+    /// into the browser's download.
+    pub fn step_enabled(&mut self, a: Actor) -> StepInfo {
+        match self.step(a) {
+            Ok(info) => info,
+            Err(_) => panic!("an enabled actor could not step"),
+        }
+    }
+
     /// The index of the next step (the number of steps taken).
     pub fn steps_taken(&self) -> usize {
         self.hist.as_ref().map_or(0, |h| h.steps.len())

@@ -239,8 +239,10 @@ impl Simulation {
     pub fn new(sc: Rc<Scenario>) -> Simulation {
         let choice = Choice::of(&sc);
         let policy = choice.policy(&sc);
-        let trace = record(&sc, &policy, &[], Then::First)
-            .unwrap_or_else(|_| Trace::record(&sc, &policy, &[], Then::First).expect("runs end"));
+        let trace = record(&sc, &policy, &[], Then::First).unwrap_or_else(|_| {
+            Trace::record(&sc, &policy, &[], Then::First)
+                .unwrap_or_else(|_| unreachable!("a run with no schedule ends"))
+        });
         Simulation {
             sc,
             choice,
@@ -613,7 +615,7 @@ impl Simulation {
                 ));
                 Trace::record(&s.sc, &s.policy, &names[..upto], Then::First)
                     .or_else(|_| Trace::record(&s.sc, &s.policy, &[], Then::First))
-                    .expect("a run with the first runnable actor ends")
+                    .unwrap_or_else(|_| unreachable!("a run with the first runnable actor ends"))
             }
         };
         s.run = Rc::new(Run::new(trace));
