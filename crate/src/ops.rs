@@ -401,6 +401,12 @@ fn parse_bytes(w: &str, at: usize, pages: u8) -> Result<Bytes, OpError> {
 fn parse_range(w: &str, at: usize) -> Result<Range, OpError> {
     match w.split_once('-') {
         None => parse_num(w, at).map(Range::one),
+        // `-1`, `3-`: one side is missing (there are no negative pages)
+        Some((a, b)) if a.is_empty() || b.is_empty() => Err(err(
+            format!("`{w}` is not a page number or a range of pages"),
+            Some("pages are numbered from 0, e.g. `3` or `0-3`".into()),
+            (at, at + w.len()),
+        )),
         Some((a, b)) => {
             let lo = parse_num(a, at)?;
             let hi = parse_num(b, at + a.len() + 1)?;
@@ -473,6 +479,18 @@ impl Args<'_> {
         let mut i = 2;
         while i < self.ws.len() {
             let (at, w) = self.ws[i];
+            let same = |x: &str| {
+                x == w
+                    || (x == "uncached" && w == "dontcache")
+                    || (x == "dontcache" && w == "uncached")
+            };
+            if self.ws[2..i].iter().any(|&(_, x)| same(x)) {
+                return Err(err(
+                    format!("`{w}` is given twice"),
+                    Some("each flag counts once: leave one out".into()),
+                    (at, at + w.len()),
+                ));
+            }
             match (name, w) {
                 (_, "bytes") if bytes.is_none() => {
                     let &(bat, bw) = self
@@ -725,5 +743,38 @@ mod tests {
             .unwrap_err()
             .msg
             .contains("not a page number"));
+    }
+
+    /// The browser fuzz of stop 24: `read -1` said "`` is not a page
+    /// number", and a repeated flag was taken silently.
+    #[test]
+    fn a_half_range_or_a_repeated_flag_is_named() {
+        for (op, msg, at) in [
+            (
+                "read -1",
+                "`-1` is not a page number or a range of pages",
+                (5, 7),
+            ),
+            (
+                "read 3-",
+                "`3-` is not a page number or a range of pages",
+                (5, 7),
+            ),
+            ("write 0 direct direct", "`direct` is given twice", (15, 21)),
+            (
+                "write 0 dontcache uncached",
+                "`uncached` is given twice",
+                (18, 26),
+            ),
+            (
+                "read 0 bytes 0-99 bytes 0-9",
+                "`bytes` is given twice",
+                (18, 23),
+            ),
+        ] {
+            let e = parse_op(op).unwrap_err();
+            assert_eq!((e.msg.as_str(), e.at), (msg, at), "{op}");
+        }
+        assert!(parse_op("write 0 direct dsync").is_ok());
     }
 }

@@ -1077,10 +1077,27 @@ fn tasks(cx: &Ctx, setup: &Setup, raw: &[S<RawTask>]) -> Result<Vec<TaskSpec>, S
         .filter(|o| o.writes_data())
         .count();
     if sc_writes > limits::MAX_WRITES {
-        return Err(cx.whole(
-            format!("{sc_writes} ops create data versions; at most {} are allowed", limits::MAX_WRITES),
-            Some("writes, mmap stores, direct reads into mmap, punches and truncates each create one".into()),
-        ));
+        // point at the op that goes one over
+        let span = raw
+            .iter()
+            .zip(&tasks)
+            .flat_map(|(r, t)| r.get_ref().ops.iter().map(|o| o.span()).zip(&t.ops))
+            .filter(|(_, o)| o.writes_data())
+            .nth(limits::MAX_WRITES)
+            .map(|(span, _)| span);
+        let msg = format!(
+            "{sc_writes} ops create data versions; at most {} are allowed, and this is number {}",
+            limits::MAX_WRITES,
+            limits::MAX_WRITES + 1
+        );
+        let hint = Some(
+            "writes, mmap stores, direct reads into mmap, punches and truncates each create one"
+                .into(),
+        );
+        return Err(match span {
+            Some(span) => cx.at(span, msg, hint),
+            None => cx.whole(msg, hint),
+        });
     }
     Ok(tasks)
 }
@@ -1476,6 +1493,20 @@ verdict = "sometimes"
         let shown = e.to_string();
         assert!(shown.contains("bad.toml:4:20"), "{shown}");
         assert!(shown.contains("^^^^^"), "{shown}");
+    }
+
+    /// Too many writes: the error points at the op that goes one over
+    /// (it named no place; the browser fuzz of stop 24).
+    #[test]
+    fn too_many_writes_points_at_the_first_op_over_the_limit() {
+        let ops = vec!["\"write 0\""; limits::MAX_WRITES + 1].join(", ");
+        let e = err_of(&format!(
+            "title = \"t\"\n[[task]]\nname = \"A\"\nops = [\"fsync\"]\n[[task]]\nname = \"B\"\nops = [{ops}]\n"
+        ));
+        // B's ops are at line 7; op k (0-based) starts at 8 + 11 k
+        let k = limits::MAX_WRITES as u32;
+        assert_eq!((e.line, e.col, e.len), (7, 8 + 11 * k, 9), "{e}");
+        assert!(e.msg.contains("this is number 31"), "{e}");
     }
 
     #[test]
