@@ -37,8 +37,6 @@ mod fp;
 mod store;
 mod symmetry;
 
-use std::collections::HashMap;
-
 pub use fp::fingerprint;
 
 use crate::footprint::{self, Fp};
@@ -1032,7 +1030,7 @@ impl Explorer {
         let mut shortest: [Option<u32>; 9] = [None; 9];
         // the first terminal of each (outcomes, results), up to symmetry
         let mut firsts: Vec<&TermInfo> = Vec::new();
-        let mut seen_res: HashMap<(u16, [u64; MAX_TASKS]), ()> = HashMap::new();
+        let mut seen_res = ResultSet::default();
         for t in &term_list {
             for o in Outcome::ALL {
                 if t.fired & o.bit() != 0 {
@@ -1041,7 +1039,7 @@ impl Explorer {
                     shortest[k].get_or_insert(t.id);
                 }
             }
-            if seen_res.insert((t.fired, t.res), ()).is_none() {
+            if seen_res.insert(t.fired, &t.res) {
                 firsts.push(t);
             }
         }
@@ -1067,7 +1065,7 @@ impl Explorer {
         }
         // every distinct result, with its images under the symmetry
         let mut results = Vec::new();
-        let mut listed: HashMap<(u16, [u64; MAX_TASKS]), ()> = HashMap::new();
+        let mut listed = ResultSet::default();
         for t in firsts {
             let (acts, tau) = self.rebuild(t.id);
             let res: [u64; MAX_TASKS] = std::array::from_fn(|i| t.res[tau.task[i] as usize]);
@@ -1076,7 +1074,7 @@ impl Explorer {
                 for (i, x) in res.iter().enumerate() {
                     r[q.task[i] as usize] = *x;
                 }
-                if listed.insert((t.fired, r), ()).is_some() {
+                if !listed.insert(t.fired, &r) {
                     continue;
                 }
                 let renamed: Vec<Actor> = acts.iter().map(|a| rename(*a, &q)).collect();
@@ -1093,6 +1091,27 @@ impl Explorer {
             verdicts,
             results,
             stats,
+        }
+    }
+}
+
+/// Distinct results (outcome bits and the tasks' result fingerprints),
+/// by their 128-bit fingerprint, as states are: a sorted list, since
+/// there are few distinct results however many terminal states repeat
+/// them (a hash map of them was 2 KB of the browser's download).
+#[derive(Default)]
+struct ResultSet(Vec<u128>);
+
+impl ResultSet {
+    /// Adds a result; false if it was there.
+    fn insert(&mut self, fired: u16, res: &[u64; MAX_TASKS]) -> bool {
+        let k = store::hash128(&(fired, res));
+        match self.0.binary_search(&k) {
+            Ok(_) => false,
+            Err(i) => {
+                self.0.insert(i, k);
+                true
+            }
         }
     }
 }

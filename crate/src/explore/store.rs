@@ -211,7 +211,7 @@ pub(crate) struct Hashes {
     tasks: [u128; MAX_TASKS],
 }
 
-fn hash128<T: Hash + ?Sized>(x: &T) -> u128 {
+pub(crate) fn hash128<T: Hash + ?Sized>(x: &T) -> u128 {
     let mut h = Fp128::default();
     x.hash(&mut h);
     h.get()
