@@ -224,3 +224,46 @@ test('edit a bundled scenario and share it: the link carries the edited text', a
   await close(other);
   await close(tab);
 });
+
+test('no draft is lost: two uploads in a row, and two tabs typing, leave every text one "Back" away', async () => {
+  const tab = await openEditor('#/edit/new');
+  const { page } = tab;
+  const work = (await page.inputValue(text)).replace('title = "My race"', 'title = "An hour of work"');
+  await page.fill(text, work);
+  await waitFor(tab, '[data-testid=editor-status][data-state=ok]');
+  const upload = async (name) => {
+    const source = work.replace('An hour of work', `Uploaded ${name}`);
+    await page.setInputFiles('[data-testid=editor-upload]', {
+      name, mimeType: 'application/toml', buffer: Buffer.from(source),
+    });
+    await page.waitForFunction(([sel, v]) => document.querySelector(sel).value === v, [text, source]);
+  };
+  // Two uploads: the first one's notice promised the draft is kept; so
+  // it is after the second. "Back" goes through the earlier drafts.
+  await upload('one.toml');
+  await upload('two.toml');
+  const seen = [];
+  for (let i = 0; i < 4 && !seen.includes(work); i++) {
+    await page.click('[data-testid=editor-previous]');
+    await page.waitForTimeout(50);
+    seen.push(await page.inputValue(text));
+  }
+  assert.ok(seen.includes(work), `the typed draft is one of the earlier drafts: ${seen.map((s) => s.split('\n')[0])}`);
+
+  // Two tabs: B opens the editor, A types, then B types over its own
+  // (older) copy. A reload of A shows B's draft, and A's text is kept.
+  const other = await openEditor('#/edit');
+  const mine = work.replace('An hour of work', 'Tab A: an hour of work');
+  await page.fill(text, mine);
+  await page.waitForTimeout(100);
+  const theirs = `${await other.page.inputValue(text)}# tab B's line\n`;
+  await other.page.fill(text, theirs);
+  await other.page.waitForTimeout(100);
+  await page.reload();
+  await waitFor(tab, '[data-testid=editor-status]');
+  assert.equal(await page.inputValue(text), theirs, 'the last draft typed is the draft');
+  await page.click('[data-testid=editor-previous]');
+  await page.waitForFunction(([sel, v]) => document.querySelector(sel).value === v, [text, mine]);
+  await close(other);
+  await close(tab);
+});

@@ -378,7 +378,7 @@ pub static PRESETS: &[PresetDef] = &[
         base: Some("linux-5.8"),
         kernel: Kernel(5, 9),
         approx: false,
-        summary: "A failed pre-write invalidation in iomap_dio_rw() returns -ENOTBLK and xfs and ext4 fall back to buffered I/O (60263d5889e6 with 80e543ae24db); direct reads stop invalidating (54752de928c4). btrfs still runs the old fs/direct-io.c code, which falls back too.",
+        summary: "A failed pre-write invalidation returns -ENOTBLK and xfs and ext4 fall back to buffered I/O (60263d5889e6 with 80e543ae24db); direct reads stop invalidating (54752de928c4). btrfs still runs fs/direct-io.c, which falls back too.",
         set: &[
             ("dio_read_invalidate", "no"),
             ("dio_pre_invalidate_fail", "fallback-buffered"),
@@ -390,7 +390,7 @@ pub static PRESETS: &[PresetDef] = &[
         base: Some("linux-5.9"),
         kernel: Kernel(5, 10),
         approx: false,
-        summary: "btrfs direct I/O moves to iomap_dio_rw() for good (f85781fb505e with 0eb79294dbe3, 5.10-rc1) and falls back to buffered I/O on -ENOTBLK like xfs and ext4; btrfs_direct_IO() still takes inode_lock exclusive and drops it for a write within i_size (shared locking came in 5.11).",
+        summary: "btrfs direct I/O moves to iomap_dio_rw() for good (f85781fb505e, 0eb79294dbe3) and falls back on -ENOTBLK; it still drops inode_lock for a write within i_size (shared locking: 5.11).",
         set: &[("btrfs_dio_path", "iomap")],
         proposal: false,
     },

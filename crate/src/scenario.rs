@@ -1059,8 +1059,15 @@ fn tasks(cx: &Ctx, setup: &Setup, raw: &[S<RawTask>]) -> Result<Vec<TaskSpec>, S
         .zip(&tasks)
         .flat_map(|(r, t)| r.get_ref().ops.iter().map(|o| o.span()).zip(&t.ops));
     let mut seen: Vec<&Op> = Vec::new();
+    // the op that makes one data version too many, to point at
+    let mut over = None;
+    let mut writes = 0;
     for (span, op) in with_spans {
         seen.push(op);
+        writes += usize::from(op.writes_data());
+        if writes == limits::MAX_WRITES + 1 && over.is_none() {
+            over = Some(span.clone());
+        }
         if op.bytes().is_some() {
             if let Err((_, msg)) = crate::frags::cut(seen.iter().copied(), setup.pages) {
                 return Err(cx.at(
@@ -1071,33 +1078,16 @@ fn tasks(cx: &Ctx, setup: &Setup, raw: &[S<RawTask>]) -> Result<Vec<TaskSpec>, S
             }
         }
     }
-    let sc_writes: usize = tasks
-        .iter()
-        .flat_map(|t| &t.ops)
-        .filter(|o| o.writes_data())
-        .count();
-    if sc_writes > limits::MAX_WRITES {
-        // point at the op that goes one over
-        let span = raw
-            .iter()
-            .zip(&tasks)
-            .flat_map(|(r, t)| r.get_ref().ops.iter().map(|o| o.span()).zip(&t.ops))
-            .filter(|(_, o)| o.writes_data())
-            .nth(limits::MAX_WRITES)
-            .map(|(span, _)| span);
-        let msg = format!(
-            "{sc_writes} ops create data versions; at most {} are allowed, and this is number {}",
-            limits::MAX_WRITES,
-            limits::MAX_WRITES + 1
-        );
-        let hint = Some(
-            "writes, mmap stores, direct reads into mmap, punches and truncates each create one"
-                .into(),
-        );
-        return Err(match span {
-            Some(span) => cx.at(span, msg, hint),
-            None => cx.whole(msg, hint),
-        });
+    if let Some(span) = over {
+        return Err(cx.at(
+            span,
+            format!(
+                "{writes} ops create data versions; at most {} are allowed, and this is number {}",
+                limits::MAX_WRITES,
+                limits::MAX_WRITES + 1
+            ),
+            Some("writes, mmap stores, direct reads into mmap, punches and truncates each create one".into()),
+        ));
     }
     Ok(tasks)
 }

@@ -430,7 +430,7 @@ impl Component for Editor {
                         title="save the text as a .toml file">{"Download .toml"}</button>
                     if previous {
                         <button class="button-link" onclick={link.callback(|_| Msg::Previous)} data-testid="editor-previous"
-                            title="swap this draft with the one it replaced">{"↩ Back to the previous draft"}</button>
+                            title="go back through the earlier drafts kept in this browser; this one is kept too">{"↩ Back to the previous draft"}</button>
                     }
                     <span class="ed-saved" data-testid="editor-saved">
                         { if self.saved { "Saved in this browser as you type." } else { "Not saved: this browser does not let the page keep it. Download it to keep it." } }
