@@ -82,6 +82,8 @@ pub enum LinkError {
         len: usize,
         max: usize,
     },
+    /// Intact, with more knob overrides than dioscope accepts.
+    TooManyKnobs(u64),
 }
 
 impl fmt::Display for LinkError {
@@ -104,6 +106,10 @@ impl fmt::Display for LinkError {
             LinkError::TooLarge { what, len, max } => write!(
                 f,
                 "the link is intact, but its {what} is too large: {len} bytes, and at most {max} are accepted"
+            ),
+            LinkError::TooManyKnobs(n) => write!(
+                f,
+                "the link is intact, but it sets {n} knobs, and at most {MAX_SET} are accepted"
             ),
         }
     }
@@ -207,7 +213,7 @@ impl Reader<'_> {
     fn set(&mut self) -> Result<Vec<(String, String)>, LinkError> {
         let n = self.varint()?;
         if n > MAX_SET as u64 {
-            return Err(LinkError::Damaged("too many knob overrides"));
+            return Err(LinkError::TooManyKnobs(n));
         }
         (0..n)
             .map(|_| {
@@ -271,8 +277,8 @@ impl Session {
         let set = r.set()?;
         let schedule = r.string(MAX_SCHEDULE, "schedule")?;
         let cursor = r.varint()?;
-        let cursor =
-            u32::try_from(cursor).map_err(|_| LinkError::Damaged("cursor out of range"))?;
+        // a cursor past the run is shown at the run's end, like any other
+        let cursor = u32::try_from(cursor).unwrap_or(u32::MAX);
         let compare = match r.byte()? {
             0 => None,
             1 => Some(Compare {
@@ -502,6 +508,29 @@ mod tests {
     fn raw_link(s: &Session) -> String {
         let packed = lz4_flex::block::compress_prepend_size(&s.to_bytes());
         format!("{VERSION}.{}", URL_SAFE_NO_PAD.encode(packed))
+    }
+
+    /// Intact links the browser fuzz of stop 24 saw called "damaged": a
+    /// cursor past 2^32 now opens at the run's end, too many knobs says so.
+    #[test]
+    fn an_intact_link_with_a_far_cursor_or_many_knobs_is_not_called_damaged() {
+        let mut out = MAGIC.to_vec();
+        put_str(&mut out, "title = \"t\"\n");
+        put_opt(&mut out, &None);
+        put_set(&mut out, &[]);
+        put_str(&mut out, "");
+        put_varint(&mut out, 1 << 40);
+        out.push(0);
+        let sum = fnv1a(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        assert_eq!(Session::from_bytes(&out).unwrap().cursor, u32::MAX);
+        let s = Session {
+            set: (0..65).map(|i| (format!("k{i}"), "v".into())).collect(),
+            ..Default::default()
+        };
+        let e = Session::decode(&raw_link(&s)).unwrap_err();
+        assert_eq!(e, LinkError::TooManyKnobs(65));
+        assert!(e.to_string().starts_with("the link is intact"), "{e}");
     }
 
     #[test]

@@ -412,8 +412,11 @@ fn structure_error(f: &Found) -> Option<Error> {
                 .split_whitespace()
                 .next();
             let msg = match key {
-                Some(k) => format!("expected `=` after the key `{k}`"),
-                None => "expected `=` after the key".into(),
+                // a key worth quoting: not 100 NULs (browser fuzz)
+                Some(k) if k.len() <= 40 && !k.chars().any(char::is_control) => {
+                    format!("expected `=` after the key `{k}`")
+                }
+                _ => "expected `=` after the key".into(),
             };
             error(
                 span,
@@ -763,6 +766,11 @@ mod tests {
             m.contains("expected `=` after the key `fs`") && h.contains("[table]"),
             "{m}"
         );
+        // a key not worth quoting (the browser fuzz pasted 100 NULs)
+        let (_, m, _) = at(&format!("{}\n", "\0".repeat(100)));
+        assert!(!m.contains('\0'), "{m:?}");
+        let (_, m, _) = at(&format!("{}\n", "k".repeat(41)));
+        assert_eq!(m, "expected `=` after the key", "{m:?}");
         let (i, m, h) = at("fs = zfs\n");
         assert_eq!(i, 5);
         assert!(
