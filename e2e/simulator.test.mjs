@@ -377,6 +377,17 @@ test('a seeded random run is the CLI\'s --seed run, and reset goes back', async 
     (s) => document.querySelector('.cli code').textContent.includes(`--schedule "${s}"`),
     cli('run', THREAD).schedule,
   );
+  // A seed that is not one is said at the field, and runs nothing (it
+  // silently became the next seed: the browser fuzz of stop 24).
+  const before = await page.textContent('.cli code');
+  await page.fill('[data-testid=seed]', '1e3');
+  await page.click('[data-testid=random]');
+  await waitFor(tab, '[data-testid=seed-bad]');
+  assert.match(await page.textContent('[data-testid=seed-bad]'), /whole number/);
+  assert.equal(await page.inputValue('[data-testid=seed]'), '1e3');
+  assert.equal(await page.textContent('.cli code'), before);
+  await page.fill('[data-testid=seed]', '7');
+  assert.equal(await page.locator('[data-testid=seed-bad]').count(), 0);
   await close(tab);
 });
 

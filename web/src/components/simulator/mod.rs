@@ -177,11 +177,16 @@ impl Simulator {
         self.player.stop();
         match msg {
             Msg::Random => {
-                let seed = self
-                    .seed_text
-                    .trim()
-                    .parse::<u64>()
-                    .unwrap_or(self.sim.seed.wrapping_add(1));
+                // an empty field is the next seed; a bad one is said at
+                // the field (player.rs) and runs nothing
+                let t = self.seed_text.trim();
+                let seed = if t.is_empty() {
+                    self.sim.seed.wrapping_add(1)
+                } else if let Ok(s) = t.parse() {
+                    s
+                } else {
+                    return;
+                };
                 self.sim.random(seed);
                 self.seed_text = seed.to_string();
             }
@@ -339,8 +344,10 @@ impl Component for Simulator {
             Msg::Play(m) => return self.player.update(&mut self.sim, link, m),
             Msg::Policy(m) => self.on_policy(m),
             Msg::Seed(t) => {
+                // redrawn only to show or clear the field's error
+                let redraw = player::seed_bad(&t) != player::seed_bad(&self.seed_text);
                 self.seed_text = t;
-                return false;
+                return redraw;
             }
             m @ (Msg::Random | Msg::Reset | Msg::Restore(_)) => self.on_run(m),
             Msg::Explore(m) => return self.explorer.update(&self.sim, link, m),

@@ -150,6 +150,9 @@ impl Player {
                 <div class="random">
                     <label><span class="seed-label">{"seed "}</span><input type="number" min="0" value={seed_text.to_string()} oninput={seed_input}
                         data-testid="seed" aria-label="seed" title="seed of the random run" /></label>
+                    if seed_bad(seed_text) {
+                        <span class="seed-bad" role="alert" data-testid="seed-bad">{"a seed is a whole number, 0 or more"}</span>
+                    }
                     <button onclick={link.callback(|_| Msg::Random)} data-testid="random"
                         title="a new run from the start, each step by a seeded random choice (like --seed)">{"Random run"}</button>
                     <button onclick={link.callback(|_| Msg::Explore(super::explorer::ExploreMsg::Start))} data-testid="explore-top"
@@ -160,6 +163,12 @@ impl Player {
             </div>
         }
     }
+}
+
+/// Whether the seed field holds something that is not a seed (empty is
+/// the next seed).
+pub fn seed_bad(t: &str) -> bool {
+    !t.trim().is_empty() && t.trim().parse::<u64>().is_err()
 }
 
 #[cfg(test)]
