@@ -275,3 +275,23 @@ test('no draft is lost: two uploads in a row, and two tabs typing, leave every t
   await close(other);
   await close(tab);
 });
+
+test('a draft that stopped the page is not run again until it is changed, and its text is there', async () => {
+  const draft = 'title = "Stops the page"\n[[task]]\nname = "A"\nops = ["fsync"]\n';
+  // As a page that died while running the draft leaves the storage.
+  const t = JSON.stringify(draft);
+  const tab = await open('#/edit', {
+    init: `localStorage.setItem('dioscope.draft.v1', ${t}); localStorage.setItem('dioscope.draft.v1.running', ${t});`,
+  });
+  const { page } = tab;
+  await waitFor(tab, '[data-testid=editor-notice]');
+  assert.match(await page.textContent('[data-testid=editor-notice]'), /stopped dioscope the last time it ran/);
+  assert.equal(await page.inputValue(text), draft);
+  assert.equal(await page.locator('[data-testid=editor-run]').count(), 0, 'not run');
+  // A change runs it; once drawn, the mark is gone.
+  await page.fill(text, `${draft}# changed\n`);
+  await waitFor(tab, '[data-testid=editor-status][data-state=ok]');
+  await waitFor(tab, '[data-testid=editor-run]');
+  await page.waitForFunction(() => localStorage.getItem('dioscope.draft.v1.running') === '');
+  await close(tab);
+});

@@ -28,6 +28,13 @@ const SEP: char = '\u{1e}';
 /// Where one earlier draft was kept before [`EARLIER`]; still read.
 pub const PREVIOUS: &str = "dioscope.draft.v1.previous";
 
+/// The draft being checked and run, until the page has drawn it. Still
+/// set when the page loads again, it stopped the page (a bug in dioscope),
+/// and it is not run again until it is changed: else every visit to the
+/// editor would stop again, and the text could only be had by clearing
+/// the browser's storage (the browser fuzz of stop 24 found such a draft).
+pub const RUNNING: &str = "dioscope.draft.v1.running";
+
 /// Earlier drafts kept.
 pub const KEPT: usize = 10;
 
@@ -151,6 +158,20 @@ pub fn swap() {
     bump();
 }
 
+/// Marks `text` as being checked and run; [`ran`] once it is drawn.
+pub fn running(text: &str) {
+    browser::save(RUNNING, text);
+}
+
+pub fn ran() {
+    browser::save(RUNNING, "");
+}
+
+/// Whether `text` stopped the page the last time it ran.
+pub fn stopped_the_page(text: &str) -> bool {
+    browser::load(RUNNING).as_deref() == Some(text)
+}
+
 /// The text `#/edit/<from>` starts from: `new` is the template, else a
 /// bundled scenario by id.
 pub fn source(from: &str) -> Option<&'static str> {
@@ -227,6 +248,15 @@ mod tests {
         assert_eq!(e.len(), KEPT);
         assert_eq!(e[0], format!("title = \"n{}\"", KEPT + 1));
         assert!(!e.iter().any(|x| x == t || x == bundled), "{e:?}");
+    }
+
+    #[test]
+    fn a_draft_that_stopped_the_page_is_known_until_it_ran() {
+        running("title = \"x\"");
+        assert!(stopped_the_page("title = \"x\""));
+        assert!(!stopped_the_page("title = \"y\""));
+        ran();
+        assert!(!stopped_the_page("title = \"x\""));
     }
 
     #[test]

@@ -153,6 +153,7 @@ impl Editor {
     }
 
     fn check_now(&mut self) {
+        draft::running(&self.text);
         let r = check(&self.text);
         if let Ok(sc) = &r {
             if self.last_ok.as_deref() != Some(sc) {
@@ -240,19 +241,22 @@ impl Component for Editor {
 
     fn create(_ctx: &Context<Self>) -> Self {
         let text = draft::text();
+        let stopped = draft::stopped_the_page(&text);
         let mut e = Editor {
             text,
             input: 0,
             checked: None,
             last_ok: None,
             saved: true,
-            notice: None,
+            notice: stopped.then(|| (true, "This draft stopped dioscope the last time it ran (a bug: please report it with the text). Your text is here; it runs again once you change it.".to_string())),
             text_ref: NodeRef::default(),
             gutter_ref: NodeRef::default(),
             back_ref: NodeRef::default(),
             file_ref: NodeRef::default(),
         };
-        e.check_now();
+        if !stopped {
+            e.check_now();
+        }
         e
     }
 
@@ -350,6 +354,8 @@ impl Component for Editor {
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
         self.sync_scroll();
+        // the run is drawn (a panic would not get here)
+        browser::after_task(draft::ran);
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
