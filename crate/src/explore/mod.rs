@@ -1030,7 +1030,7 @@ impl Explorer {
         let mut shortest: [Option<u32>; 9] = [None; 9];
         // the first terminal of each (outcomes, results), up to symmetry
         let mut firsts: Vec<&TermInfo> = Vec::new();
-        let mut seen_res = ResultSet::default();
+        let mut seen_res = ResultSet::new();
         for t in &term_list {
             for o in Outcome::ALL {
                 if t.fired & o.bit() != 0 {
@@ -1065,7 +1065,7 @@ impl Explorer {
         }
         // every distinct result, with its images under the symmetry
         let mut results = Vec::new();
-        let mut listed = ResultSet::default();
+        let mut listed = ResultSet::new();
         for t in firsts {
             let (acts, tau) = self.rebuild(t.id);
             let res: [u64; MAX_TASKS] = std::array::from_fn(|i| t.res[tau.task[i] as usize]);
@@ -1096,23 +1096,31 @@ impl Explorer {
 }
 
 /// Distinct results (outcome bits and the tasks' result fingerprints),
-/// by their 128-bit fingerprint, as states are: a sorted list, since
-/// there are few distinct results however many terminal states repeat
-/// them (a hash map of them was 2 KB of the browser's download).
-#[derive(Default)]
-struct ResultSet(Vec<u128>);
+/// by their 128-bit fingerprint, as states are, in a table like the
+/// visited set's (a `HashMap` of them was 2 KB of the browser's download;
+/// a sorted list would be quadratic in the number of distinct results).
+struct ResultSet {
+    fps: Chunked<u128>,
+    table: FpTable,
+}
 
 impl ResultSet {
+    fn new() -> ResultSet {
+        ResultSet {
+            fps: Chunked::new(),
+            table: FpTable::new(),
+        }
+    }
+
     /// Adds a result; false if it was there.
     fn insert(&mut self, fired: u16, res: &[u64; MAX_TASKS]) -> bool {
         let k = store::hash128(&(fired, res));
-        match self.0.binary_search(&k) {
-            Ok(_) => false,
-            Err(i) => {
-                self.0.insert(i, k);
-                true
-            }
+        if self.table.get(k, &self.fps).is_some() {
+            return false;
         }
+        self.fps.push(k);
+        self.table.insert(k, self.fps.len() as u32 - 1, &self.fps);
+        true
     }
 }
 
