@@ -49,6 +49,8 @@ pub struct Editor {
     saved: bool,
     /// What an upload or download said.
     notice: Option<(bool, String)>,
+    /// A check was marked as running ([`draft::running`]) and not yet drawn.
+    running: bool,
     text_ref: NodeRef,
     gutter_ref: NodeRef,
     back_ref: NodeRef,
@@ -154,6 +156,7 @@ impl Editor {
 
     fn check_now(&mut self) {
         draft::running(&self.text);
+        self.running = true;
         let r = check(&self.text);
         if let Ok(sc) = &r {
             if self.last_ok.as_deref() != Some(sc) {
@@ -248,6 +251,7 @@ impl Component for Editor {
             checked: None,
             last_ok: None,
             saved: true,
+            running: false,
             notice: stopped.then(|| (true, "This draft stopped dioscope the last time it ran (a bug: please report it with the text). Your text is here; it runs again once you change it.".to_string())),
             text_ref: NodeRef::default(),
             gutter_ref: NodeRef::default(),
@@ -355,7 +359,9 @@ impl Component for Editor {
     fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
         self.sync_scroll();
         // the run is drawn (a panic would not get here)
-        browser::after_task(draft::ran);
+        if std::mem::take(&mut self.running) {
+            browser::after_task(draft::ran);
+        }
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
